@@ -90,4 +90,5 @@ bench: deps all $(BENCH_TARGETS)
 clean:
 	rm -rf build
 
--include $(LIB_OBJS:.o=.d) $(TEST_BINS:$(BUILD)/tests/%=$(BUILD)/obj/tests/unit/%.d)
+# Header dependencies of every object (mains included), from -MMD.
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
