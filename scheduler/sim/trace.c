@@ -446,3 +446,65 @@ xgc_trace_t *xgc_trace_load_csv(const char *path, double interval_s, char *err,
     free(rows);
     return t;
 }
+
+/* ---- workload variants --------------------------------------------------- */
+
+static xgc_trace_t *s_copy(const xgc_trace_t *t, int from, int to)
+{
+    xgc_trace_t *c = s_alloc(t->n_vms, to - from, t->interval_s);
+    if (!c)
+        return NULL;
+    c->n_vms = t->n_vms;
+    for (int v = 0; v < t->n_vms; v++) {
+        c->vms[v] = t->vms[v];
+        c->vms[v].name = strdup(t->vms[v].name);
+        memcpy(c->cpu + (size_t)v * (size_t)c->n_steps,
+               t->cpu + (size_t)v * (size_t)t->n_steps + (size_t)from,
+               (size_t)c->n_steps * sizeof *c->cpu);
+    }
+    return c;
+}
+
+/* A small deterministic generator (no global state). */
+static unsigned s_next(unsigned *state)
+{
+    *state = *state * 1103515245u + 12345u;
+    return (*state >> 8) & 0xffffff;
+}
+
+xgc_trace_t *xgc_trace_slice(const xgc_trace_t *t, int from, int to)
+{
+    if (from < 0 || to > t->n_steps || from >= to)
+        return NULL;
+    return s_copy(t, from, to);
+}
+
+xgc_trace_t *xgc_trace_shuffle_types(const xgc_trace_t *t, unsigned seed)
+{
+    xgc_trace_t *c = s_copy(t, 0, t->n_steps);
+    if (!c)
+        return NULL;
+    for (int v = c->n_vms - 1; v > 0; v--) {   /* Fisher-Yates over the types */
+        int w = (int)(s_next(&seed) % (unsigned)(v + 1));
+        xgc_trace_vm_t a = c->vms[v], b = c->vms[w];
+        c->vms[v].type = b.type, c->vms[v].mips = b.mips, c->vms[v].ram_mb = b.ram_mb;
+        c->vms[w].type = a.type, c->vms[w].mips = a.mips, c->vms[w].ram_mb = a.ram_mb;
+    }
+    return c;
+}
+
+xgc_trace_t *xgc_trace_shift(const xgc_trace_t *t, unsigned seed)
+{
+    xgc_trace_t *c = s_copy(t, 0, t->n_steps);
+    if (!c)
+        return NULL;
+    int n = t->n_steps;
+    for (int v = 0; v < c->n_vms; v++) {
+        int off = (int)(s_next(&seed) % (unsigned)n);
+        const float *src = t->cpu + (size_t)v * (size_t)n;
+        float *dst = c->cpu + (size_t)v * (size_t)n;
+        for (int k = 0; k < n; k++)
+            dst[k] = src[(k + off) % n];
+    }
+    return c;
+}

@@ -62,4 +62,16 @@ void xgc_trace_assign_types(xgc_trace_t *t);
 
 void xgc_trace_destroy(xgc_trace_t **self_p);
 
+
+
+/* Workload variants for robustness checks (new traces; NULL if out of
+ * memory or bad range). Same VMs; PlanetLab types are kept unless said. */
+/* Steps [from, to) only (e.g. one half of the day). */
+xgc_trace_t *xgc_trace_slice(const xgc_trace_t *t, int from, int to);
+/* VM types re-dealt at random (a seeded permutation of the type list). */
+xgc_trace_t *xgc_trace_shuffle_types(const xgc_trace_t *t, unsigned seed);
+/* Each VM's samples rotated by its own seeded random offset: the VMs no
+ * longer peak together as they did on the recorded day. */
+xgc_trace_t *xgc_trace_shift(const xgc_trace_t *t, unsigned seed);
+
 #endif
