@@ -46,6 +46,7 @@ typedef struct {
     int     n_pms, n_vms, round;
     double *mean, *var; /* joint load per PM after the moves so far */
     double *seen;       /* observed load per PM */
+    double *ram;        /* memory in use per PM */
     int    *where;      /* VM -> PM after the moves so far */
     int    *moves_at;   /* migrations in or out per PM this round */
     char   *awake;      /* awake after the moves so far */
@@ -79,6 +80,8 @@ static double s_size(const s_plan_t *s, int i, int v, int sign)
 static int s_fits(const s_plan_t *s, int i, int v, double limit)
 {
     const xgc_plan_pm_t *pm = &s->pms[i];
+    if (pm->ram > 0 && s->ram[i] + s->vms[v].ram > pm->ram)
+        return 0;
     return s->vms[v].estimate <= pm->core && s_size(s, i, v, 1) <= limit * pm->capacity;
 }
 
@@ -132,6 +135,8 @@ static void s_shift(s_plan_t *s, int v, int from, int to, int sign)
     s->mean[from] -= sign * vm->mean;
     s->var[from] -= sign * q;
     s->seen[from] -= sign * vm->demand;
+    s->ram[from] -= sign * vm->ram;
+    s->ram[to] += sign * vm->ram;
     s->mean[to] += sign * vm->mean;
     s->var[to] += sign * q;
     s->seen[to] += sign * vm->demand;
@@ -291,17 +296,18 @@ int xgc_plan_round(const xgc_plan_params_t *params, const xgc_plan_pm_t *pms, in
         return -1;
     int budget = params->max_moves ? params->max_moves : (n_vms / 50 > 4 ? n_vms / 50 : 4);
     s_plan_t s = {params, pms, vms, n_pms, n_vms, round, NULL, NULL, NULL, NULL, NULL, NULL,
-                  NULL, moves, 0, budget < max_out ? budget : max_out};
+                  NULL, NULL, moves, 0, budget < max_out ? budget : max_out};
     size_t np = (size_t)(n_pms ? n_pms : 1), nv = (size_t)(n_vms ? n_vms : 1);
     s.mean = calloc(np, sizeof *s.mean);
     s.var = calloc(np, sizeof *s.var);
     s.seen = calloc(np, sizeof *s.seen);
+    s.ram = calloc(np, sizeof *s.ram);
     s.where = calloc(nv, sizeof *s.where);
     s.moves_at = calloc(np, sizeof *s.moves_at);
     s.awake = calloc(np, 1);
     s.locked = calloc(np, 1);
     int rc = -1;
-    if (s.mean && s.var && s.seen && s.where && s.moves_at && s.awake && s.locked) {
+    if (s.mean && s.var && s.seen && s.ram && s.where && s.moves_at && s.awake && s.locked) {
         for (int i = 0; i < n_pms; i++)
             s.awake[i] = !pms[i].asleep;
         for (int v = 0; v < n_vms; v++) {
@@ -312,6 +318,7 @@ int xgc_plan_round(const xgc_plan_params_t *params, const xgc_plan_pm_t *pms, in
             s.mean[i] += vms[v].mean;
             s.var[i] += vms[v].spread * vms[v].spread;
             s.seen[i] += vms[v].demand;
+            s.ram[i] += vms[v].ram;
             s.awake[i] = 1;
         }
         s_relieve(&s);
@@ -321,6 +328,7 @@ int xgc_plan_round(const xgc_plan_params_t *params, const xgc_plan_pm_t *pms, in
     free(s.mean);
     free(s.var);
     free(s.seen);
+    free(s.ram);
     free(s.where);
     free(s.moves_at);
     free(s.awake);
@@ -329,13 +337,14 @@ int xgc_plan_round(const xgc_plan_params_t *params, const xgc_plan_pm_t *pms, in
 }
 
 int xgc_plan_place(const xgc_plan_params_t *params, const xgc_plan_pm_t *pms, int n_pms,
-                   const double *mean, const double *var, const xgc_plan_vm_t *vm)
+                   const double *mean, const double *var, const double *ram,
+                   const xgc_plan_vm_t *vm)
 {
     int best = -1, asleep = -1, fallback = -1;
     double best_room = INFINITY, q = vm->spread * vm->spread;
     for (int i = 0; i < n_pms; i++) {
         const xgc_plan_pm_t *pm = &pms[i];
-        if (vm->estimate > pm->core)
+        if (vm->estimate > pm->core || (pm->ram > 0 && ram[i] + vm->ram > pm->ram))
             continue;
         int awake = !pm->asleep || mean[i] > 0;
         double size = mean[i] + vm->mean + params->z * sqrt(var[i] + q);

@@ -39,6 +39,7 @@ typedef struct {
     double idle_w;       /* power when awake and idle */
     double max_w;        /* power at full load */
     int    asleep;       /* 1: no VMs, powered down; may be woken */
+    double ram;          /* memory for VMs; 0 = not a constraint */
 } xgc_plan_pm_t;
 
 typedef struct {
@@ -50,6 +51,7 @@ typedef struct {
     double move_cost;    /* relative migration time (e.g. RAM in MB) */
     int    last_move;    /* round of its last migration; < 0: never */
     int    last_from;    /* PM it left then; -1: none */
+    double ram;          /* memory it holds (same unit as the PMs' ram) */
 } xgc_plan_vm_t;
 
 typedef struct {
@@ -82,8 +84,10 @@ int xgc_plan_round(const xgc_plan_params_t *params, const xgc_plan_pm_t *pms, in
  * their VMs' mean[i] and variance var[i]): best fit under target among
  * awake PMs, else the most efficient sleeping PM that can take it, else the
  * least loaded PM whose core can; -1 if no PM's core is large enough. The
- * caller adds the VM's mean and spread^2 to the chosen PM's sums. */
+ * caller adds the VM's mean, spread^2 and ram to the chosen PM's sums
+ * (ram[i]: memory in use; a PM with ram 0 has no memory limit). */
 int xgc_plan_place(const xgc_plan_params_t *params, const xgc_plan_pm_t *pms, int n_pms,
-                   const double *mean, const double *var, const xgc_plan_vm_t *vm);
+                   const double *mean, const double *var, const double *ram,
+                   const xgc_plan_vm_t *vm);
 
 #endif
