@@ -253,10 +253,11 @@ static void s_try_empty(s_plan_t *s, int i)
         s->awake[i] = 0;
         return;
     }
-    while (s->n_out > first) {   /* undo */
+    while (s->n_out > first) {   /* undo; the PM may still receive */
         xgc_plan_move_t m = s->out[--s->n_out];
         s_shift(s, m.vm, m.from, m.to, -1);
     }
+    s->locked[i] = 0;
 }
 
 static void s_consolidate(s_plan_t *s)
