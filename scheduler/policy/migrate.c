@@ -16,6 +16,7 @@ void xgc_plan_params_default(xgc_plan_params_t *p)
     p->no_return = 72;
     p->min_gain_w = 5;
     p->z = 1.25;
+    p->catch_up = 4;
 }
 
 int xgc_plan_params_check(const xgc_plan_params_t *p, const char **why)
@@ -29,6 +30,8 @@ int xgc_plan_params_check(const xgc_plan_params_t *p, const char **why)
         reason = "underload must be in [0, target)";
     else if (p->max_moves < 0 || p->max_moves_per_pm < 1)
         reason = "max_moves must be >= 0 and max_moves_per_pm >= 1";
+    else if (p->catch_up < 1 || p->catch_up > 100)
+        reason = "catch_up must be 1..100";
     else if (!(p->z >= 0 && p->z <= 10))
         reason = "z must be in [0, 10]";
     else if (p->cooldown < 0 || p->no_return < 0 || !(p->min_gain_w >= 0))
@@ -288,6 +291,23 @@ static void s_consolidate(s_plan_t *s)
     free(order);
 }
 
+/* More than twice the PMs the load needs (at target, on the largest PM)
+ * are awake. */
+static int s_catching_up(const s_plan_t *s)
+{
+    double load = 0, largest = 0;
+    int awake = 0;
+    for (int v = 0; v < s->n_vms; v++)
+        if (s->where[v] >= 0)
+            load += s->vms[v].mean;
+    for (int i = 0; i < s->n_pms; i++) {
+        awake += s->awake[i];
+        if (s->pms[i].capacity > largest)
+            largest = s->pms[i].capacity;
+    }
+    return largest > 0 && awake > 2 * ceil(load / (s->p->target * largest));
+}
+
 int xgc_plan_round(const xgc_plan_params_t *params, const xgc_plan_pm_t *pms, int n_pms,
                    const xgc_plan_vm_t *vms, int n_vms, int round,
                    xgc_plan_move_t *moves, int max_out)
@@ -322,6 +342,8 @@ int xgc_plan_round(const xgc_plan_params_t *params, const xgc_plan_pm_t *pms, in
             s.ram[i] += vms[v].ram;
             s.awake[i] = 1;
         }
+        if (s_catching_up(&s))
+            s.max_out = budget * params->catch_up < max_out ? budget * params->catch_up : max_out;
         s_relieve(&s);
         s_consolidate(&s);
         rc = s.n_out;

@@ -24,7 +24,10 @@
  *     (its whole draw minus what the receivers add, linear model) exceeds
  *     `min_gain_w` per migration. Receivers are not emptied in the same
  *     round (no chains), emptied PMs receive nothing (no ping-pong).
- * Gate: at most `max_moves` migrations a round and `max_moves_per_pm` in
+ * Gate: at most `max_moves` migrations a round (times `catch_up` while more
+ * than twice the PMs the load needs are awake — after a start-up or a
+ * load drop, when each migration frees a lot — so that the data centre
+ * converges in an hour rather than a day) and `max_moves_per_pm` in
  * or out of any PM; a VM that moved waits `cooldown` rounds before it may
  * move again for consolidation, and is never sent back to the PM it left
  * within `no_return` rounds. Relief may override the cooldown (an
@@ -64,6 +67,8 @@ typedef struct {
     int    no_return;        /* rounds a VM may not go back (72) */
     double min_gain_w;       /* watts saved per migration to consolidate (5) */
     double z;                /* spreads of headroom on a PM's joint load (1.25) */
+    int    catch_up;         /* budget multiplier while more than twice the
+                                PMs needed are awake (4; 1 = off) */
 } xgc_plan_params_t;
 
 typedef struct {

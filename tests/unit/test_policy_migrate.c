@@ -101,6 +101,7 @@ XGC_TEST(gate_budgets)
 {
     xgc_plan_params_t p = s_params();
     p.max_moves = 2;
+    p.catch_up = 1;
     xgc_plan_pm_t pms[4];
     xgc_plan_vm_t vms[12];
     for (int i = 0; i < 4; i++)
@@ -117,6 +118,24 @@ XGC_TEST(gate_budgets)
     p.max_moves_per_pm = 8;
     n = xgc_plan_round(&p, pms, 4, vms, 12, 10, m, 16);
     CHECK(n == 3);                      /* one PM emptied; the next needs 3 > 4 - 3 */
+}
+
+XGC_TEST(catch_up_widens_the_budget)
+{
+    xgc_plan_params_t p = s_params();
+    p.max_moves = 2;
+    p.catch_up = 3;
+    xgc_plan_pm_t pms[6];
+    xgc_plan_vm_t vms[6];
+    for (int i = 0; i < 6; i++) {     /* 6 PMs awake for a load of 60: 1 needed */
+        pms[i] = s_pm(100, 0);
+        vms[i] = s_vm(i, 10, 1);
+    }
+    xgc_plan_move_t m[16];
+    /* all but one emptied (5 moves, within 2 x 3), onto the fullest */
+    CHECK(xgc_plan_round(&p, pms, 6, vms, 6, 10, m, 16) == 5);
+    p.catch_up = 1;
+    CHECK(xgc_plan_round(&p, pms, 6, vms, 6, 10, m, 16) == 2);
 }
 
 XGC_TEST(gain_margin)
@@ -155,6 +174,7 @@ int main(void)
     XGC_TEST_RUN(consolidation_all_or_nothing);
     XGC_TEST_RUN(gate_cooldown_and_no_return);
     XGC_TEST_RUN(gate_budgets);
+    XGC_TEST_RUN(catch_up_widens_the_budget);
     XGC_TEST_RUN(gain_margin);
     XGC_TEST_RUN(place_and_bad_arguments);
     return XGC_TEST_END();
