@@ -27,15 +27,22 @@ static int s_decide(void *self, xgc_sim_t *sim, sim_move_t *moves, int max)
     return 1;
 }
 
-static int s_run(const xgc_trace_t *t, script_t *script, int n_pms, xgc_sim_result_t *r,
-                 const xgc_sim_observer_t *obs)
+static int s_run_mode(const xgc_trace_t *t, script_t *script, int n_pms, int cloudsim,
+                      xgc_sim_result_t *r, const xgc_sim_observer_t *obs)
 {
     xgc_sim_config_t cfg;
     xgc_sim_config_default(&cfg);
     cfg.n_pms = n_pms;
+    cfg.cloudsim_2011 = cloudsim;
     sim_policy_t p = {script, s_place, s_decide, NULL, 0};
     char err[256];
     return sim_run_policy(t, &cfg, p, obs, r, err, sizeof err);
+}
+
+static int s_run(const xgc_trace_t *t, script_t *script, int n_pms, xgc_sim_result_t *r,
+                 const xgc_sim_observer_t *obs)
+{
+    return s_run_mode(t, script, n_pms, 0, r, obs);
 }
 
 /* n VMs x steps samples, all at the given % per VM. */
@@ -126,16 +133,23 @@ static void s_on_migration(void *arg, int vm, int from, int to, double start, do
     s_mig_end = end;
 }
 
+/* VM0 (2500 MIPS, 870 MB) and VM1 (2000 MIPS, 1740 MB), 40 %, 20 min. */
+static xgc_trace_t *s_two_vms(void)
+{
+    float pct[] = {40, 40};
+    xgc_trace_t *t = s_constant(2, 4, pct);
+    t->vms[1].mips = 2000;
+    t->vms[1].ram_mb = 1740;
+    return t;
+}
+
 XGC_TEST(migration_cost_by_hand)
 {
     /* VM0 (2500 MIPS, 870 MB) and VM1 (2000 MIPS, 1740 MB) at 40 % on a G5
      * (PM1); at step 2 VM1 moves to PM3 (G5, asleep). 1740 MB over half of
      * 1 Gbit/s: 1740 * 8 / 500 = 27.84 s, during which VM1 gets 90 % of its
      * 800 MIPS: 0.1 * 800 * 27.84 = 2227.2 MIPS.s lost. */
-    float pct[] = {40, 40};
-    xgc_trace_t *t = s_constant(2, 4, pct);
-    t->vms[1].mips = 2000;
-    t->vms[1].ram_mb = 1740;
+    xgc_trace_t *t = s_two_vms();
     int place[] = {1, 1};
     script_t s = {place, 2, 1, 3};
     xgc_sim_observer_t obs = {NULL, NULL, s_on_migration};
@@ -167,20 +181,11 @@ XGC_TEST(cloudsim_destination_accounting)
     /* Same move in CloudSim-2011 mode: the destination books VM1's whole
      * demand as requested while allocating 10 %: it is "in violation" for
      * the 27.84 s of the copy. The first interval costs no energy there. */
-    float pct[] = {40, 40};
-    xgc_trace_t *t = s_constant(2, 4, pct);
-    t->vms[1].mips = 2000;
-    t->vms[1].ram_mb = 1740;
+    xgc_trace_t *t = s_two_vms();
     int place[] = {1, 1};
     script_t s = {place, 2, 1, 3};
-    xgc_sim_config_t cfg;
-    xgc_sim_config_default(&cfg);
-    cfg.n_pms = 4;
-    cfg.cloudsim_2011 = 1;
-    sim_policy_t p = {&s, s_place, s_decide, NULL, 0};
     xgc_sim_result_t r;
-    char err[256];
-    CHECK(sim_run_policy(t, &cfg, p, NULL, &r, err, sizeof err) == 0);
+    CHECK(s_run_mode(t, &s, 4, 1, &r, NULL) == 0);
     CHECK_NEAR(r.slatah, 27.84 / (1200 + 600), 1e-12);
     xgc_sim_result_free(&r);
     xgc_trace_destroy(&t);
