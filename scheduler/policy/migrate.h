@@ -19,11 +19,13 @@
  *     largest. Destinations: best fit among awake PMs that stay under
  *     `target`; else the most power-efficient sleeping PM is woken.
  *  2. Consolidation (optional, gated): from the least loaded awake PM up,
- *     a PM under `underload` is emptied if *all* its VMs fit on other awake
- *     PMs under `target`, none of them is cooling down, and the power saved
- *     (its whole draw minus what the receivers add, linear model) exceeds
- *     `min_gain_w` per migration. Receivers are not emptied in the same
- *     round (no chains), emptied PMs receive nothing (no ping-pong).
+ *     a PM under `underload` is drained if *all* its VMs fit on other awake
+ *     PMs under `target` now, none of them is cooling down, and the power
+ *     saved (its whole draw minus what the receivers add, linear model)
+ *     exceeds `min_gain_w` per migration; as many VMs move as the budgets
+ *     allow (a half-drained PM is the least loaded next round: no state).
+ *     Receivers are not drained in the same round (no chains), draining
+ *     PMs receive nothing (no ping-pong).
  * Gate: at most `max_moves` migrations a round (times `catch_up` while more
  * than twice the PMs the load needs are awake — after a start-up or a
  * load drop, when each migration frees a lot — so that the data centre
@@ -68,7 +70,7 @@ typedef struct {
     double min_gain_w;       /* watts saved per migration to consolidate (5) */
     double z;                /* spreads of headroom on a PM's joint load (1.25) */
     int    catch_up;         /* budget multiplier while more than twice the
-                                PMs needed are awake (4; 1 = off) */
+                                PMs needed are awake (8; 1 = off) */
 } xgc_plan_params_t;
 
 typedef struct {
