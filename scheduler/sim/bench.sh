@@ -13,15 +13,15 @@ f() { echo "$2" | sed -n "s/.*\"$1\": \([-0-9.e+]*\).*/\1/p"; }
 run() { "$XGC" sim --planetlab "$DAY" --json "$@"; }
 row() {  # label json [ref_energy ref_migrations]
     awk -v l="$1" -v e="$(f energy_kwh "$2")" -v s="$(f slatah "$2")" -v p="$(f pdm "$2")" \
-        -v m="$(f migrations "$2")" -v t="$(f runtime_s "$2")" -v re="$3" -v rm="$4" 'BEGIN {
+        -v m="$(f migrations "$2")" -v t="$(f cpu_s "$2")" -v w="$(f runtime_s "$2")" -v re="$3" -v rm="$4" 'BEGIN {
         d = re ? sprintf("%+.1f %%", (e - re) / re * 100) : "";
         dm = (rm && rm > 0) ? sprintf("%+.1f %%", (m - rm) / rm * 100) : (rm == "0" ? "" : "");
-        printf "| %s | %.2f | %s | %.3f %% | %.4f %% | %.2f | %d | %s | %.2f s |\n",
-               l, e, d, s * 100, p * 100, s * p * 1e5, m, dm, t }'
+        printf "| %s | %.2f | %s | %.3f %% | %.4f %% | %.2f | %d | %s | %.2f s (%.2f s) |\n",
+               l, e, d, s * 100, p * 100, s * p * 1e5, m, dm, t, w }'
 }
 echo "## xgc sim on $(basename "$DAY") — $(date -u +%Y-%m-%d)"
 echo
-echo "| run | energy kWh | vs ref | SLATAH | PDM | SLAV ×10⁻⁵ | migrations | vs ref | time |"
+echo "| run | energy kWh | vs ref | SLATAH | PDM | SLAV ×10⁻⁵ | migrations | vs ref | CPU time (wall) |"
 echo "|---|---|---|---|---|---|---|---|---|"
 row "cloudsim-2011 DVFS (ref 626.3)" "$(run --policy dvfs --cloudsim-2011)" 626.3 0
 row "cloudsim-2011 THR-MMT-0.8 (ref 95.44, 16 500)" "$(run --policy thr-mmt-0.8 --cloudsim-2011)" 95.44 16500
