@@ -24,6 +24,9 @@ if [ -d "$DAY" ]; then
     echo "cloudsim-2011 lr-mmt-1.2: energy $e kWh (ref 93.26), migrations $m (ref 10900)"
     check "cloudsim lr-mmt-1.2 energy within 5 % of 93.26" "within $e 93.26 5"
     check "cloudsim lr-mmt-1.2 migrations within 5 % of 10900" "within $m 10900 5"
+    j=$("$XGC" sim --planetlab "$DAY" --policy thr-mmt-0.8 --cloudsim-2011 --json)
+    check "cloudsim thr-mmt-0.8 energy within 5 % of 95.44" "within $(field energy_kwh "$j") 95.44 5"
+    check "cloudsim thr-mmt-0.8 migrations within 5 % of 16500" "within $(field migrations "$j") 16500 5"
     j=$("$XGC" sim --planetlab "$DAY" --policy dvfs --cloudsim-2011 --json)
     check "cloudsim dvfs energy within 2 % of 626.3" "within $(field energy_kwh "$j") 626.3 2"
     for f in energy_kwh slatah pdm slav esv migrations slatah_mean pdm_mean sleeps; do
