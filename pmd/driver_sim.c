@@ -745,33 +745,27 @@ static void s_accept(sim_t *sim)
 
 /* --- timers: creates, destroys, expectations, in-doubt queries ----------- */
 
+/* The domain's operation ended with it gone: report, forget, persist. */
+static void s_drop(sim_t *sim, s_dom_t *d, xgc_op_kind_t kind, int ok, const char *reason)
+{
+    s_event(sim, kind, d->info.name, d->op_id, ok, reason, d->op_started_ms);
+    s_remove(sim, d);
+    s_save(sim);
+}
+
 static void s_timers(sim_t *sim, int64_t now)
 {
     for (size_t i = 0; i < sim->dom_n; i++) {
         s_dom_t *d = sim->doms[i];
-        if (d->info.state == XGC_DOM_CREATING && now >= d->due_ms) {
-            if (d->fail_create) {
-                uint64_t op = d->op_id;
-                int64_t t = d->op_started_ms;
-                char vm[XGC_NAME_MAX];
-                snprintf(vm, sizeof vm, "%s", d->info.name);
-                s_remove(sim, d);
-                s_save(sim);
-                s_event(sim, XGC_OP_CREATE, vm, op, 0, "simulated failure (image sim:fail)", t);
-                i--;
-                continue;
-            }
+        if (d->info.state == XGC_DOM_CREATING && now >= d->due_ms && d->fail_create) {
+            s_drop(sim, d, XGC_OP_CREATE, 0, "simulated failure (image sim:fail)");
+            i--;
+        } else if (d->info.state == XGC_DOM_CREATING && now >= d->due_ms) {
             d->info.state = XGC_DOM_RUNNING;
             s_save(sim);
             s_event(sim, XGC_OP_CREATE, d->info.name, d->op_id, 1, "", d->op_started_ms);
         } else if (d->info.state == XGC_DOM_STOPPING && now >= d->due_ms) {
-            uint64_t op = d->op_id;
-            int64_t t = d->op_started_ms;
-            char vm[XGC_NAME_MAX];
-            snprintf(vm, sizeof vm, "%s", d->info.name);
-            s_remove(sim, d);
-            s_save(sim);
-            s_event(sim, XGC_OP_DESTROY, vm, op, 1, "", t);
+            s_drop(sim, d, XGC_OP_DESTROY, 1, "");
             i--;
         } else if (d->info.state == XGC_DOM_INDOUBT && d->query_at_ms &&
                    now >= d->query_at_ms) {
