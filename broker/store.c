@@ -14,6 +14,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "xgc_bus.h"
+
 enum { REC_SET = 1, REC_DEL = 2, REC_WRITER = 3, REC_HEADER = 4 };
 #define REC_FIXED   (1 + 8 + 8 + 8 + 1 + 1 + 4)
 #define REC_MAX     (64u << 20)     /* larger = corrupt length */
@@ -82,20 +84,6 @@ static void s_buf_put(s_buf_t *b, const void *data, size_t len)
     b->len += len;
 }
 
-static void s_put_u64(uint8_t *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p[i] = (uint8_t)v;
-}
-
-static uint64_t s_get_u64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | p[i];
-    return v;
-}
-
 static void s_put_u32(uint8_t *p, uint32_t v)
 {
     p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = (uint8_t)v;
@@ -117,9 +105,9 @@ static void s_encode(s_buf_t *b, int type, uint64_t seq, int64_t expires_ms,
     size_t start = b->len;
 
     *p++ = (uint8_t)type;
-    s_put_u64(p, seq); p += 8;
-    s_put_u64(p, (uint64_t)expires_ms); p += 8;
-    s_put_u64(p, cseq); p += 8;
+    xgc_bus_put_u64(p, seq); p += 8;
+    xgc_bus_put_u64(p, (uint64_t)expires_ms); p += 8;
+    xgc_bus_put_u64(p, cseq); p += 8;
     s_put_u32(head, len);
     s_buf_put(b, head, 8 + 1 + 24);
     uint8_t n = (uint8_t)cid_len;
@@ -151,9 +139,9 @@ static int s_decode(const uint8_t *data, size_t size, size_t *off, s_record_t *r
         return -1;
     const uint8_t *end = p + len;
     r->type = *p++;
-    r->seq = s_get_u64(p); p += 8;
-    r->expires_ms = (int64_t)s_get_u64(p); p += 8;
-    r->cseq = s_get_u64(p); p += 8;
+    r->seq = xgc_bus_get_u64(p); p += 8;
+    r->expires_ms = (int64_t)xgc_bus_get_u64(p); p += 8;
+    r->cseq = xgc_bus_get_u64(p); p += 8;
     size_t n = *p++;
     if (end - p < (ptrdiff_t)(n + 1))
         return -1;
@@ -436,6 +424,18 @@ static void s_heap_clean(xgc_store_t *self)
             break;
         s_heap_pop(self);
     }
+}
+
+int xgc_store_skip(xgc_store_t *self, const char *cid, uint64_t cseq,
+                   int64_t now_ms)
+{
+    int rc = s_check_writer(self, cid, cseq);
+    if (rc != XGC_STORE_APPLIED)
+        return rc;
+    s_note_writer(self, cid, cseq, now_ms);
+    s_encode(&self->pending, REC_WRITER, 0, now_ms, cid, cseq, NULL, NULL, 0);
+    self->pending_records++;
+    return XGC_STORE_APPLIED;
 }
 
 size_t xgc_store_expire(xgc_store_t *self, int64_t now_ms,

@@ -49,6 +49,11 @@ int xgc_store_set(xgc_store_t *self, const char *cid, uint64_t cseq,
 int xgc_store_del(xgc_store_t *self, const char *cid, uint64_t cseq,
                   const char *key, int64_t now_ms, uint64_t *seq);
 
+/* Consume cseq of cid without a change (a refused write), so that the
+ * writer's next write is in order. Same return values. */
+int xgc_store_skip(xgc_store_t *self, const char *cid, uint64_t cseq,
+                   int64_t now_ms);
+
 bool xgc_store_get(xgc_store_t *self, const char *key, xgc_store_item_t *item);
 typedef void (xgc_store_each_fn)(void *arg, const char *key,
                                  const xgc_store_item_t *item);

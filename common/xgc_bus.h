@@ -1,7 +1,8 @@
 /* xgc_bus — the one bus client every xgc component uses.
  *
  * The broker (xgc-broker) offers two channels, on consecutive TCP ports from
- * the deployment's base endpoint (broker.endpoint):
+ * the deployment's base endpoint (broker.endpoint, XGC_PORT_* in
+ * xgc_config.h):
  *   - events: lossy, topic-prefixed pub/sub through the broker's XSUB/XPUB;
  *   - state:  the blackboard (Clone pattern). The client keeps a local replica
  *     of the prefixes it watches: a snapshot, then sequenced updates; a gap in
@@ -23,18 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Ports of the broker, as offsets from the base endpoint's port. */
-enum {
-    XGC_BUS_PORT_EVENTS_IN  = 0,    /* XSUB: publishers connect a PUB */
-    XGC_BUS_PORT_EVENTS_OUT = 1,    /* XPUB: subscribers connect a SUB */
-    XGC_BUS_PORT_TAP        = 2,    /* PUB: every event and state change, for xgc tail */
-    XGC_BUS_PORT_STATE      = 3,    /* ROUTER: snapshots, writes, status */
-    XGC_BUS_PORT_UPDATES    = 4,    /* PUB: sequenced state updates + heartbeats */
-    XGC_BUS_PORTS           = 5
-};
+#include "xgc_config.h"
 
-/* Largest frame anyone accepts (ZMQ_MAXMSGSIZE on every receiving socket). */
-#define XGC_BUS_MAX_FRAME  (1 << 20)
 /* Longest key or topic. Keys/topics are printable ASCII, no spaces. */
 #define XGC_BUS_MAX_KEY    255
 
@@ -55,11 +46,11 @@ typedef struct {
     void (*write_failed)(void *arg, const char *key, const char *reason);
 } xgc_bus_handlers_t;
 
-/* Connect to the broker whose base endpoint is `endpoint`
- * ("tcp://host:port"); identity names this client in logs and in its writes'
- * client id (a random suffix makes it unique per instance). NULL on a bad
- * endpoint. Connecting never blocks: ZeroMQ reconnects by itself. */
-xgc_bus_t *xgc_bus_new(const char *endpoint, const char *identity);
+/* Connect to the broker of deployment cfg (broker.endpoint, max_msg_bytes;
+ * cfg need not outlive the bus); identity names this client in logs and in
+ * its writes' client id (a random suffix makes it unique per instance).
+ * Connecting never blocks: ZeroMQ reconnects by itself. */
+xgc_bus_t *xgc_bus_new(const xgc_config_t *cfg, const char *identity);
 void xgc_bus_destroy(xgc_bus_t **self_p);
 
 void xgc_bus_set_handlers(xgc_bus_t *self, const xgc_bus_handlers_t *handlers,
@@ -125,9 +116,19 @@ void xgc_bus_detach(xgc_bus_t *self, zloop_t *loop);
 void xgc_bus_poller_add(xgc_bus_t *self, zpoller_t *poller);
 bool xgc_bus_owns(xgc_bus_t *self, void *sock);
 
-/* "tcp://host:port" of one broker port (offset from the base): 0 or -1. */
-int xgc_bus_endpoint(const char *base, int offset, char *buf, size_t size);
-/* True if s is a valid key/topic: 1..XGC_BUS_MAX_KEY printable, no space. */
+/* ---- wire helpers (broker and clients; formats in docs/bus.md) ---------- */
+/* Tap frame 2 ("meta"): kind, tap seq, state seq, epoch, broker time (ms). */
+enum { XGC_BUS_TAP_EVENT = 'E', XGC_BUS_TAP_SET = 'S', XGC_BUS_TAP_DEL = 'D' };
+#define XGC_BUS_TAP_META  33
+#define XGC_BUS_UPDATE_META 16  /* update frame 2: seq, epoch */
+void xgc_bus_put_u64(uint8_t *p, uint64_t v);          /* big-endian */
+uint64_t xgc_bus_get_u64(const uint8_t *p);
+
+/* True if s is a valid key/topic: 1..XGC_BUS_MAX_KEY printable ASCII, no
+ * space, not starting with '$'. */
 bool xgc_bus_key_valid(const char *s, size_t len);
+/* True if data looks like a msgpack map (first byte): values and event
+ * payloads must be maps. */
+bool xgc_bus_value_valid(const void *data, size_t len);
 
 #endif
