@@ -251,10 +251,11 @@ static int s_backing_off(s_ctx_t *c, const char *vm, xgc_op_kind_t kind)
                                                  in->backoff_max_ms);
     if (in->now_ms >= due)
         return 0;
+    /* no countdown in the text: the report must not change every tick */
     char why[160];
-    snprintf(why, sizeof why, "%s failed %d time%s: %.80s; retry in %llds",
-             xgc_op_kind_name(kind), f->count, f->count == 1 ? "" : "s",
-             f->reason, (long long)((due - in->now_ms + 999) / 1000));
+    snprintf(why, sizeof why, "%s failed %d time%s: %.80s; retrying after %llds",
+             xgc_op_kind_name(kind), f->count, f->count == 1 ? "" : "s", f->reason,
+             (long long)((due - f->last_ms + 999) / 1000));
     s_report(c, vm, XGC_RC_FAILED, why);
     return 1;
 }

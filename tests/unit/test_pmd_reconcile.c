@@ -480,7 +480,7 @@ XGC_TEST(failed_create_backs_off)
     /* 1 s after the first failure: wait (5 s base) */
     CHECK(fx_run(&f) == 0);
     CHECK(f.out.action_n == 0 && fx_state(&f, "vm1") == XGC_RC_FAILED);
-    CHECK(strstr(fx_reason(&f, "vm1"), "create failed 1 time: image missing; retry in 4s"));
+    CHECK(strstr(fx_reason(&f, "vm1"), "create failed 1 time: image missing; retrying after 5s"));
     /* due: retried */
     f.in.now_ms = 104000;
     CHECK(fx_run(&f) == 0);
