@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# A vmd's metrics reach `xgc tail`: a broker, the dynamic and the static
+# vmd (its own ZMTP publisher) with the built-in workload probed over HTTP;
+# the metric carries the name, CPU use, a response time and liveness.
+set -u
+BIN=${XGC_BIN:-build/bin}
+T=$(mktemp -d /tmp/xgc-vmd.XXXXXX)
+PORT=$((22000 + (RANDOM % 2000) * 5))
+WPORT=$((32000 + RANDOM % 2000))
+PIDS=()
+pass=0; fail=0; skip=0
+cleanup() {
+    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    rm -rf "$T"
+}
+trap cleanup EXIT
+ok()  { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+
+cat > "$T/x.yaml" <<YAML
+cluster: vmdtest
+data_dir: $T/data
+broker:
+  endpoint: tcp://127.0.0.1:$PORT
+YAML
+"$BIN/xgc-broker" -c "$T/x.yaml" > "$T/broker.log" 2>&1 &
+PIDS+=($!)
+sleep 0.3
+
+tail_for() { # name binary extra-args... -> the first metric line of that vm
+    local name=$1 bin=$2; shift 2
+    timeout 8 "$BIN/xgc" tail metric.vm. -c "$T/x.yaml" --json -n 1 --where vm="$name" > "$T/$name.out" 2>"$T/$name.err" &
+    local tp=$!
+    sleep 0.3
+    "$BIN/$bin" -c "$T/x.yaml" --name "$name" --interval-ms 200 "$@" > "$T/$name.log" 2>&1 &
+    PIDS+=($!)
+    wait $tp
+    cat "$T/$name.out"
+}
+
+line=$(tail_for web1 xgc-vmd --serve "$WPORT" --work-ms 5 --probe-url "http://127.0.0.1:$WPORT/")
+echo "$line" | grep -q '"vm":"web1"' && ok "xgc-vmd metric reaches xgc tail" || bad "xgc-vmd metric: '$line' $(cat "$T/web1.err" "$T/web1.log")"
+echo "$line" | grep -q '"alive":true' && ok "liveness" || bad "liveness"
+r=$(echo "$line" | sed -n 's/.*"resp_ms":\([0-9.e+-]*\).*/\1/p')
+awk -v r="${r:--1}" 'BEGIN { exit !(r >= 4 && r < 1000) }' && ok "probe response time $r ms (>= 5 ms of work)" \
+    || bad "probe response time '$r'"
+
+if [ -x "$BIN/xgc-vmd-static" ]; then
+    line=$(tail_for db1 xgc-vmd-static --busy 0.5)
+    echo "$line" | grep -q '"vm":"db1"' && ok "xgc-vmd-static metric reaches xgc tail" || bad "static vmd: '$line' $(cat "$T/db1.log")"
+    c=$(echo "$line" | sed -n 's/.*"cpu_pct":\([0-9.e+-]*\).*/\1/p')
+    awk -v c="${c:-0}" 'BEGIN { exit !(c >= 20) }' && ok "busy loop shows in cpu_pct ($c %)" || bad "cpu_pct '$c'"
+else
+    skip=$((skip + 1)); echo "skip static vmd (not built)"
+fi
+
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail = 0 ]
