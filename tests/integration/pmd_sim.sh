@@ -6,34 +6,14 @@
 # restarted converges with no duplicate and no lost VM; a failing create is
 # reported as failed and retried with back-off.
 set -u
-BIN=${XGC_BIN:-build/bin}
-T=$(mktemp -d /tmp/xgc-pmd-sim.XXXXXX)
-PORT=$((20000 + (RANDOM % 2000) * 5))
-PIDS=()
-pass=0; fail=0
-
-cleanup() {
-    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-    wait 2>/dev/null
-    [ -n "${XGC_KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
-}
-trap cleanup EXIT
-
-ok()  { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-
-cat > "$T/x.yaml" <<EOF
-cluster: pmdsim
-data_dir: $T/data
-broker:
-  endpoint: tcp://127.0.0.1:$PORT
+. "$(dirname "$0")/pmd_lib.sh"
+xgc_test_setup pmdsim
+cat >> "$T/x.yaml" <<EOF
 pms:
   - {name: pm1, cpu_mhz: 8000, mem_mb: 4096, cores: 4, driver_opts: {time_factor: 100}}
   - {name: pm2, cpu_mhz: 8000, mem_mb: 4096, cores: 4, driver_opts: {time_factor: 100, migrate_s: 60}}
   - {name: pm3, cpu_mhz: 8000, mem_mb: 4096, cores: 4, driver_opts: {time_factor: 100, migrate_s: 60}}
 EOF
-X() { local c=$1; shift; "$BIN/xgc" "$c" -c "$T/x.yaml" "$@"; }
-kill9() { kill -9 "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 
 declare -A PMD
 start_pmd() {
@@ -43,9 +23,7 @@ start_pmd() {
     PIDS+=($!)
 }
 
-"$BIN/xgc-broker" -c "$T/x.yaml" > "$T/broker.log" 2>&1 &
-PIDS+=($!)
-sleep 0.3
+start_broker
 for h in pm1 pm2 pm3; do start_pmd $h; done
 
 # state of vm on host from the blackboard ("" if absent)
@@ -76,6 +54,12 @@ plan vm1 pm1 run 800 "" 1
 plan vm2 pm2 run 0 "" 1
 wait_state vm1 pm1 running 40 && wait_state vm2 pm2 running 40 \
     && ok "created vm1 on pm1, vm2 on pm2" || bad "create"
+
+# --- metrics from the hypervisor's CPU-time counters -------------------------
+m=$(timeout 5 "$BIN/xgc" tail metric.vm.vm1 -c "$T/x.yaml" --json -n 1 --where host=pm1 2>/dev/null)
+echo "$m" | grep -q '"cpu_pct"' && ok "metric.vm.vm1 from pm1" || bad "metric.vm.vm1: '$m'"
+m=$(timeout 5 "$BIN/xgc" tail metric.pm.pm1 -c "$T/x.yaml" --json -n 1 2>/dev/null)
+echo "$m" | grep -q '"vms":1' && ok "metric.pm.pm1 counts 1 VM" || bad "metric.pm.pm1: '$m'"
 
 # --- re-cap -----------------------------------------------------------------
 plan vm1 pm1 run 400 "" 2
@@ -145,5 +129,4 @@ n=$(grep -c "op create vm=vm3 phase=start" "$T/pm1.log")
 [ "$n" -ge 2 ] && [ "$n" -le 6 ] && ok "failing create retried with back-off ($n attempts in 2.5 s)" \
     || bad "failing create attempts: $n"
 
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+xgc_test_end

@@ -3,29 +3,10 @@
 # vmd (its own ZMTP publisher) with the built-in workload probed over HTTP;
 # the metric carries the name, CPU use, a response time and liveness.
 set -u
-BIN=${XGC_BIN:-build/bin}
-T=$(mktemp -d /tmp/xgc-vmd.XXXXXX)
-PORT=$((22000 + (RANDOM % 2000) * 5))
+. "$(dirname "$0")/pmd_lib.sh"
+xgc_test_setup vmd
 WPORT=$((32000 + RANDOM % 2000))
-PIDS=()
-pass=0; fail=0; skip=0
-cleanup() {
-    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-    rm -rf "$T"
-}
-trap cleanup EXIT
-ok()  { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-
-cat > "$T/x.yaml" <<YAML
-cluster: vmdtest
-data_dir: $T/data
-broker:
-  endpoint: tcp://127.0.0.1:$PORT
-YAML
-"$BIN/xgc-broker" -c "$T/x.yaml" > "$T/broker.log" 2>&1 &
-PIDS+=($!)
-sleep 0.3
+start_broker
 
 tail_for() { # name binary extra-args... -> the first metric line of that vm
     local name=$1 bin=$2; shift 2
@@ -54,5 +35,4 @@ else
     skip=$((skip + 1)); echo "skip static vmd (not built)"
 fi
 
-echo "$pass passed, $fail failed, $skip skipped"
-[ $fail = 0 ]
+xgc_test_end
