@@ -38,12 +38,12 @@
 #include <unistd.h>
 
 #include "pmd/driver.h"
+#include "pmd/expect.h"
 #include "pmd/tcp.h"
 #include "pmd/xlmig.h"
 
 #define SIM_MAX_DOMS   512
 #define SIM_MAX_CONNS  64
-#define SIM_MAX_EXPECT 64
 #define SIM_MAX_EVENTS 256
 #define SIM_BUF        4096
 #define SIM_RECORD     "XGCSIMST"    /* the simulated stream: magic + cpu_ns */
@@ -78,12 +78,6 @@ typedef struct {
 } s_conn_t;
 
 typedef struct {
-    char vm[XGC_NAME_MAX];
-    uint64_t op_id;
-    int64_t started_ms, expires_ms;
-} s_expect_t;
-
-typedef struct {
     char host[XGC_NAME_MAX];
     char state_path[512];
     double time_factor, create_s, migrate_s, destroy_s, wake_s;
@@ -96,8 +90,7 @@ typedef struct {
     size_t dom_n;
     s_conn_t *conns[SIM_MAX_CONNS];
     size_t conn_n;
-    s_expect_t expects[SIM_MAX_EXPECT];
-    size_t expect_n;
+    xgc_expect_table_t expects;
     xgc_drv_event_t events[SIM_MAX_EVENTS];
     size_t event_n;
     int64_t last_ms;
@@ -451,13 +444,11 @@ static void s_restore(sim_t *sim, s_conn_t *c)
         c->closing = 1;
         return;
     }
-    size_t k = 0;
-    while (k < sim->expect_n && strcmp(sim->expects[k].vm, name) != 0)
-        k++;
     double mem = s_kv_double(cfg, "mem", 0);
     s_dom_t *d = NULL;
-    if (k == sim->expect_n || s_find(sim, name) || sim->off ||
-        s_used_mem(sim) + mem > sim->mem_mb || !(d = s_add(sim, name))) {
+    xgc_expect_t e;
+    if (s_find(sim, name) || sim->off || s_used_mem(sim) + mem > sim->mem_mb ||
+        !xgc_expect_take(&sim->expects, name, &e) || !(d = s_add(sim, name))) {
         fprintf(stderr, "sim %s: refusing incoming %s (not expected, present or no room)\n",
                 sim->host, name);
         xgc_xlmig_refuse(c->mig, "not expected here");
@@ -465,9 +456,8 @@ static void s_restore(sim_t *sim, s_conn_t *c)
         return;
     }
     snprintf(c->vm, sizeof c->vm, "%s", name);
-    c->op_id = sim->expects[k].op_id;
-    c->started_ms = sim->expects[k].started_ms;
-    sim->expects[k] = sim->expects[--sim->expect_n];
+    c->op_id = e.op_id;
+    c->started_ms = e.started_ms;
     d->info.state = XGC_DOM_MIGRATING_IN;
     d->info.mem_mb = mem;
     d->info.vcpus = (int)s_kv_double(cfg, "vcpus", 1);
@@ -732,13 +722,11 @@ static void s_timers(sim_t *sim, int64_t now)
                 d->query_at_ms = now + 1000;
         }
     }
-    for (size_t k = 0; k < sim->expect_n; k++)
-        if (now >= sim->expects[k].expires_ms) {
-            s_expect_t e = sim->expects[k];
-            sim->expects[k--] = sim->expects[--sim->expect_n];
-            s_event(sim, XGC_OP_MIGRATE_IN, e.vm, e.op_id, 0,
-                    "nothing arrived before the timeout", e.started_ms);
-        }
+    xgc_expect_t gone[8];
+    size_t n = xgc_expect_expire(&sim->expects, now, gone, 8);
+    for (size_t k = 0; k < n; k++)
+        s_event(sim, XGC_OP_MIGRATE_IN, gone[k].vm, gone[k].op_id, 0,
+                "nothing arrived before the timeout", gone[k].started_ms);
     if (sim->wake_due_ms && now >= sim->wake_due_ms) {
         sim->wake_due_ms = 0;
         sim->off = 0;
@@ -947,23 +935,15 @@ static int sim_migrate_in(void *self, const xgc_vm_spec_t *spec, uint64_t op_id,
         snprintf(err, errlen, "receive %s: host is off or waking up", spec->name);
         return -1;
     }
-    size_t k = 0;
-    while (k < sim->expect_n && strcmp(sim->expects[k].vm, spec->name) != 0)
-        k++;
-    if (k == SIM_MAX_EXPECT) {
+    xgc_expect_t old;
+    int rc = xgc_expect_put(&sim->expects, spec->name, op_id, s_now_ms(),
+                            (int64_t)(sim->expect_timeout_s * 1000), &old);
+    if (rc < 0) {
         snprintf(err, errlen, "receive %s: too many expected migrations", spec->name);
         return -1;
     }
-    if (k < sim->expect_n)    /* prepared again: the new op replaces the old */
-        s_event(sim, XGC_OP_MIGRATE_IN, spec->name, sim->expects[k].op_id, 0,
-                "superseded", sim->expects[k].started_ms);
-    else
-        sim->expect_n++;
-    s_expect_t *e = &sim->expects[k];
-    snprintf(e->vm, sizeof e->vm, "%s", spec->name);
-    e->op_id = op_id;
-    e->started_ms = s_now_ms();
-    e->expires_ms = e->started_ms + (int64_t)(sim->expect_timeout_s * 1000);
+    if (rc == 1)    /* prepared again: the new op replaces the old */
+        s_event(sim, XGC_OP_MIGRATE_IN, spec->name, old.op_id, 0, "superseded", old.started_ms);
     snprintf(addr, addrlen, "%s", sim->addr);
     return 0;
 }
