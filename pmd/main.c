@@ -866,7 +866,9 @@ static void s_tick(pmd_t *p)
         p->dirty = 0;
         s_reconcile(p);
         p->last_reconcile_ms = now;
-        p->next_reconcile_ms = now + p->interval_ms;
+        /* with nothing pending, the periodic pass is only a safety net */
+        int pending = p->ops.n || p->failures.n || p->waits.n;
+        p->next_reconcile_ms = now + p->interval_ms * (pending ? 1 : 5);
     }
     if (now >= p->next_metric_ms) {
         s_metrics(p);
@@ -908,7 +910,7 @@ int main(int argc, char **argv)
                      xgc_driver_name(p.drv), p.hi.migrate_addr, (long long)p.lease_ms,
                      (long long)p.interval_ms);
         while (!zsys_interrupted) {
-            if (xgc_bus_poll(p.bus, 20) < 0)
+            if (xgc_bus_poll(p.bus, 50) < 0)
                 break;
             s_tick(&p);
         }
