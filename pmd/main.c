@@ -612,8 +612,11 @@ static void s_metrics(pmd_t *p)
     xgc_dom_info_t *doms = NULL;
     size_t n = 0;
     char err[256];
-    if (xgc_driver_list(p->drv, &doms, &n, err, sizeof err) < 0)
+    if (xgc_driver_list(p->drv, &doms, &n, err, sizeof err) < 0 ||
+        xgc_driver_host_info(p->drv, &p->hi, err, sizeof err) < 0) {
+        free(doms);
         return;
+    }
     int64_t mono = xgc_log_mono_ms(), now = xgc_log_now_ms();
     double core = p->hi.core_mhz > 0 ? p->hi.core_mhz : 1000;
     double used = 0;
