@@ -853,11 +853,13 @@ static void s_tick(pmd_t *p)
             p->dirty = 1;
         } else if (p->fenced) {
             xgc_log_info("broker is back after fencing; reconciling");
-            p->fenced = 0;
         }
+        p->fenced = 0;
         p->ever_synced = 1;
         p->last_contact_ms = now;
-    } else if (p->ever_synced && !p->fenced && now - p->last_contact_ms > p->lease_ms / 2) {
+    } else if (!p->fenced && now - p->last_contact_ms > p->lease_ms / 2) {
+        /* also right after a start: a pmd that cannot reach the broker
+         * must assume its heartbeat expired and its VMs were re-placed */
         s_fence(p);
     }
     if (now >= p->next_hb_ms) {
@@ -909,6 +911,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "xgc-pmd: %s\n", err);
         rc = 2;
     } else {
+        p.last_contact_ms = xgc_log_mono_ms();
         xgc_log_info("started driver=%s migrate=%s lease_ms=%lld interval_ms=%lld",
                      xgc_driver_name(p.drv), p.hi.migrate_addr, (long long)p.lease_ms,
                      (long long)p.interval_ms);

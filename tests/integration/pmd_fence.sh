@@ -4,6 +4,7 @@
 #  - a short outage: the VMs keep running, nothing is stopped, resync after;
 #  - a long outage: the pmd fences (stops its VMs); when the broker is back
 #    it re-creates what the plan still assigns it;
+#  - a pmd started while the broker is down fences as well;
 #  - power: a PM the plan turns off takes no new VM, powers off once empty
 #    (0 W in metric.pm), and powers on again when the plan says so.
 set -u
@@ -16,9 +17,11 @@ pms:
 EOF
 BROKER=
 start_b() { "$BIN/xgc-broker" -c "$T/x.yaml" >> "$T/broker.log" 2>&1 & BROKER=$!; PIDS+=($!); sleep 0.3; }
+declare -A PMD
 start_pmd() {
     "$BIN/xgc-pmd" -c "$T/x.yaml" --host "$1" --interval-ms 200 --lease-ms 4000 \
         --backoff-ms 300,2000 >> "$T/$1.log" 2>&1 &
+    PMD[$1]=$!
     PIDS+=($!)
 }
 state() { X get "pm/$2/vm/$1" 2>/dev/null | sed -n 's/.*"state":"\([a-z_]*\)".*/\1/p'; }
@@ -46,6 +49,15 @@ grep -q "fencing: no broker" "$T/pm1.log" && ok "fencing is logged" || bad "fenc
 start_b
 wait_for 80 '[ "$(state vm1 pm1)" = running ] && [ "$(present vm1)" = 1 ]' \
     && ok "broker back: vm1 re-created on pm1 as planned" || bad "no re-create after fencing"
+
+# --- a pmd that starts while the broker is down fences too --------------------------
+kill9 "${PMD[pm1]}"; kill9 "$BROKER"
+start_pmd pm1
+wait_for 60 '[ "$(present vm1)" = 0 ]' && ok "pm1 restarted without broker: fenced vm1" \
+    || bad "no fencing after a start without broker"
+start_b
+wait_for 80 '[ "$(state vm1 pm1)" = running ] && [ "$(present vm1)" = 1 ]' \
+    && ok "broker back: vm1 re-created on pm1" || bad "no re-create after a fenced start"
 
 # --- power -------------------------------------------------------------------
 X set pm/pm2/power '{v: 1, host: pm2, state: "off"}' >/dev/null
