@@ -395,8 +395,42 @@ XGC_TEST(enum_names)
     CHECK_STR(xgc_op_phase_name(XGC_OP_DONE), "done");
 }
 
+XGC_TEST(log_events_split_context)
+{
+    void *data;
+    size_t size;
+    char err[XGC_ERR_MAX], out[160];
+    CHECK(xgc_msg_log_encode("warn", "vm failed: no room x=1 vm=web host=pm1 ms=40", &data,
+                             &size) == 0);
+    xgc_msg_t *msg = xgc_msg_decode(data, size, err, sizeof err);
+    free(data);
+    CHECK(msg);
+    const msgpack_object *root = xgc_msg_root(msg);
+    CHECK(xgc_msg_read_str(root, "msg", true, out, sizeof out, err, sizeof err) == 0);
+    CHECK_STR(out, "vm failed: no room");
+    CHECK(xgc_msg_read_str(root, "level", true, out, sizeof out, err, sizeof err) == 0);
+    CHECK_STR(out, "warn");
+    CHECK(xgc_msg_read_str(root, "host", true, out, sizeof out, err, sizeof err) == 0);
+    CHECK_STR(out, "pm1");
+    CHECK(xgc_msg_read_str(root, "x", true, out, sizeof out, err, sizeof err) == 0);
+    CHECK_STR(out, "1");
+    CHECK(root->via.map.size == 7);
+    xgc_msg_destroy(&msg);
+    /* No context, and words that only look like pairs. */
+    CHECK(xgc_msg_log_encode("info", "a=b started msg=x =y", &data, &size) == 0);
+    msg = xgc_msg_decode(data, size, err, sizeof err);
+    free(data);
+    CHECK(msg && xgc_msg_read_str(xgc_msg_root(msg), "msg", true, out, sizeof out, err,
+                                  sizeof err) == 0);
+    CHECK_STR(out, "a=b started msg=x =y");
+    xgc_msg_destroy(&msg);
+    CHECK(xgc_msg_log_encode("info", "", &data, &size) == 0);
+    free(data);
+}
+
 int main(void)
 {
+    XGC_TEST_RUN(log_events_split_context);
     XGC_TEST_RUN(round_trip_specs);
     XGC_TEST_RUN(round_trip_state_values);
     XGC_TEST_RUN(round_trip_events);
