@@ -142,29 +142,51 @@ static int s_best_move(const s_search_t *x, int vm, double *gain)
     return j;
 }
 
-/* Take the best moves until none gains; returns how many were taken (or -1). */
+/* Push vm's best move if it gains. */
+static bool s_offer(s_search_t *x, s_heap_t *heap, int vm)
+{
+    double gain;
+    if (!x->movable[vm])
+        return true;
+    int j = s_best_move(x, vm, &gain);
+    if ((j < 0 && x->s->pm_of[vm] < 0) || !(gain > XGC_PLACE_GAIN_EPS))
+        return true;
+    return s_push(heap, (s_entry_t){gain, vm});
+}
+
+/* Take the best moves until none gains; returns how many were taken (or -1).
+ * A round offers every VM's best move (the first round and the confirming
+ * last), or only those of VMs on PMs the previous round changed. */
 static long s_improve(s_search_t *x)
 {
     const xgc_place_problem_t *p = x->p;
+    xgc_place_state_t *s = x->s;
     s_heap_t heap = {NULL, 0, 0, x->pos};
+    int *touched = malloc((p->npm + 1) * sizeof *touched), ntouched = 0;
+    bool *mark = calloc(p->npm + 1, 1), full = true;
     long moves = 0;
+    if (!touched || !mark)
+        goto fail;
     for (int round = 0; round < x->o->max_rounds; round++) {
-        for (size_t q = 0; q < p->nvm; q++) {
-            int i = x->order[q];
-            double gain;
-            if (!x->movable[i])
-                continue;
-            int j = s_best_move(x, i, &gain);
-            if ((j >= 0 || x->s->pm_of[i] >= 0) && gain > XGC_PLACE_GAIN_EPS
-                && !s_push(&heap, (s_entry_t){gain, i}))
-                goto fail;
+        if (full) {
+            for (size_t q = 0; q < p->nvm; q++)
+                if (!s_offer(x, &heap, x->order[q]))
+                    goto fail;
+        } else {
+            for (int t = 0; t < ntouched; t++)
+                for (int r = 0; r < s->pm[touched[t]].len; r++)
+                    if (!s_offer(x, &heap, s->pm[touched[t]].vms[r]))
+                        goto fail;
         }
+        for (int t = 0; t < ntouched; t++)
+            mark[touched[t]] = false;
+        ntouched = 0;
         long before = moves;
         while (heap.len) {
             s_entry_t e = s_pop(&heap);
             double gain;
-            int j = s_best_move(x, e.vm, &gain);
-            if (!(gain > XGC_PLACE_GAIN_EPS) || (j < 0 && x->s->pm_of[e.vm] < 0))
+            int j = s_best_move(x, e.vm, &gain), from = s->pm_of[e.vm];
+            if (!(gain > XGC_PLACE_GAIN_EPS) || (j < 0 && from < 0))
                 continue;
             /* Still the best of all? Otherwise back in with its new gain. */
             if (heap.len && gain < heap.e[0].gain - 1e-12) {
@@ -172,17 +194,94 @@ static long s_improve(s_search_t *x)
                     goto fail;
                 continue;
             }
-            xgc_place_state_move(x->s, (size_t)e.vm, j);
+            xgc_place_state_move(s, (size_t)e.vm, j);
             moves++;
+            int ends[2] = {from, j};
+            for (int t = 0; t < 2; t++)
+                if (ends[t] >= 0 && !mark[ends[t]]) {
+                    mark[ends[t]] = true;
+                    touched[ntouched++] = ends[t];
+                }
         }
-        if (moves == before)
+        if (moves == before && full)
             break;
+        full = moves == before;          /* quiet: confirm with a full round */
     }
     free(heap.e);
+    free(touched);
+    free(mark);
     return moves;
 fail:
     free(heap.e);
+    free(touched);
+    free(mark);
     return -1;
+}
+
+/* ---- opening PMs (PEMM) ------------------------------------------------------------ */
+
+/* Open the empty PM j by pulling VMs from the most squeezed PMs, one at a
+ * time while that gains (the first move pays P_j); keep it when Net rises in
+ * total, else put everything back. Returns 1 if opened, 0 if not. */
+static int s_try_open(s_search_t *x, int j, int *vms, int *from)
+{
+    xgc_place_state_t *s = x->s;
+    double total = 0;
+    int done = 0;
+    long dear[16];
+    for (; done < x->o->max_rounds * 4 && done < (int)x->p->nvm; done++) {
+        size_t n = xgc_place_dearest(s, 16, dear);
+        int best = -1;
+        double best_gain = -HUGE_VAL;
+        for (size_t r = 0; r < n; r++) {
+            const xgc_place_pmstate_t *pm = &s->pm[dear[r]];
+            for (int t = 0; dear[r] != j && t < pm->len; t++) {
+                int i = pm->vms[t];
+                double gain = x->movable[i] ? xgc_place_state_move_gain(s, (size_t)i, j, true)
+                                            : -HUGE_VAL;
+                if (gain > best_gain + 1e-12) {
+                    best = i;
+                    best_gain = gain;
+                }
+            }
+        }
+        if (best < 0 || (done > 0 && !(best_gain > XGC_PLACE_GAIN_EPS)))
+            break;
+        vms[done] = best;
+        from[done] = s->pm_of[best];
+        xgc_place_state_move(s, (size_t)best, j);
+        total += best_gain;
+    }
+    if (total > XGC_PLACE_GAIN_EPS)
+        return 1;
+    while (done-- > 0)
+        xgc_place_state_move(s, (size_t)vms[done], from[done]);
+    return 0;
+}
+
+/* Open PMs, one per class in turn, while it pays; returns how many. */
+static int s_open_pass(s_search_t *x)
+{
+    const xgc_place_problem_t *p = x->p;
+    int *vms = malloc((p->nvm + 1) * sizeof *vms), *from = malloc((p->nvm + 1) * sizeof *from);
+    int opened = -1;
+    if (!vms || !from)
+        goto done;
+    opened = 0;
+    for (bool progress = true; progress;) {
+        progress = false;
+        for (int c = 0; c < p->nclass; c++) {
+            int j = xgc_place_first_empty(x->s, c);
+            if (j >= 0 && s_try_open(x, j, vms, from) == 1) {
+                opened++;
+                progress = true;
+            }
+        }
+    }
+done:
+    free(vms);
+    free(from);
+    return opened;
 }
 
 /* ---- closing PMs ---------------------------------------------------------------- */
@@ -323,6 +422,17 @@ static long s_swap_pass(s_search_t *x)
     return swaps;
 }
 
+/* Bring the state to placement `to` (moves without checks: the end is
+ * feasible, the way there need not be). */
+static void s_reset(xgc_place_state_t *s, const int *to)
+{
+    for (size_t i = 0; i < s->p->nvm; i++)
+        if (s->pm_of[i] != to[i])
+            xgc_place_state_move(s, i, XGC_PLACE_UNPLACED);
+    for (size_t i = 0; i < s->p->nvm; i++)
+        xgc_place_state_move(s, i, to[i]);
+}
+
 /* ---- variants of PEMM -------------------------------------------------------------- */
 
 /* GREEDY: one pass in order, each VM to its best destination with the power
@@ -391,8 +501,7 @@ static int s_forward(s_search_t *x)
             misses++;
         }
     }
-    for (size_t i = 0; i < p->nvm; i++)
-        xgc_place_state_move(x->s, i, best[i]);
+    s_reset(x->s, best);
     rc = 0;
 done:
     free(start);
@@ -403,16 +512,19 @@ done:
 
 /* ---- the driver ---------------------------------------------------------------------- */
 
-/* Moves, then closing, alternating until neither gains. */
+/* Moves, then (PEMM) opening and closing PMs, until none of them gains. */
 static int s_moves_and_closing(s_search_t *x, bool close)
 {
     for (int round = 0; round < x->o->max_rounds; round++) {
         if (s_improve(x) < 0)
             return -1;
-        int closed = close ? s_close_pass(x) : 0;
-        if (closed < 0)
+        int opened = close ? s_open_pass(x) : 0;
+        if (opened > 0 && s_improve(x) < 0)
             return -1;
-        if (closed == 0)
+        int closed = close ? s_close_pass(x) : 0;
+        if (opened < 0 || closed < 0)
+            return -1;
+        if (closed == 0 && opened == 0)
             break;
     }
     return 0;
@@ -421,15 +533,51 @@ static int s_moves_and_closing(s_search_t *x, bool close)
 /* Ours: PEMM's result, then wider moves, swaps and closing until stable. */
 static int s_polish(s_search_t *x)
 {
-    x->k = x->o->candidates > 0 ? 4 * x->o->candidates : 0;
-    for (int round = 0; round < x->o->max_rounds; round++) {
+    int k = x->o->candidates;
+    for (int round = 0; round < 5; round++) {
+        x->k = k > 0 ? 2 * k : 0;
         double before = xgc_place_state_net(x->s);
-        if (s_moves_and_closing(x, true) < 0 || s_swap_pass(x) < 0)
+        if (s_moves_and_closing(x, true) < 0)
+            return -1;
+        x->k = k > 0 ? (k + 1) / 2 : 0;
+        if (s_swap_pass(x) < 0)
             return -1;
         if (!(xgc_place_state_net(x->s) > before + XGC_PLACE_GAIN_EPS))
             break;
     }
     return 0;
+}
+
+/* PEMM's two starts: consolidated (admission, then power-aware moves,
+ * opening and closing) and spread (EMM's moves first, then the same); the
+ * better Net wins, so PEMM never ends below what EMM reaches and then
+ * consolidates. */
+static int s_pemm(s_search_t *x)
+{
+    const xgc_place_problem_t *p = x->p;
+    int *start = malloc((p->nvm + 1) * sizeof *start);
+    int *first = malloc((p->nvm + 1) * sizeof *first), rc = -1;
+    if (!start || !first)
+        goto done;
+    memcpy(start, x->s->pm_of, p->nvm * sizeof *start);
+    if (s_admit(x) < 0 || s_moves_and_closing(x, x->o->pemm_close) < 0)
+        goto done;
+    double consolidated = xgc_place_state_net(x->s);
+    memcpy(first, x->s->pm_of, p->nvm * sizeof *first);
+    s_reset(x->s, start);
+    x->with_power = false;
+    if (s_admit(x) < 0 || s_improve(x) < 0)
+        goto done;
+    x->with_power = true;
+    if (s_moves_and_closing(x, x->o->pemm_close) < 0)
+        goto done;
+    if (consolidated >= xgc_place_state_net(x->s) - XGC_PLACE_GAIN_EPS)
+        s_reset(x->s, first);
+    rc = 0;
+done:
+    free(start);
+    free(first);
+    return rc;
 }
 
 static int s_run(s_search_t *x)
@@ -441,12 +589,9 @@ static int s_run(s_search_t *x)
         s_greedy(x);
         return 0;
     }
-    if (s_admit(x) < 0)
-        return -1;
-    bool close = o->algorithm != XGC_PLACE_EMM && o->pemm_close;
-    if (s_moves_and_closing(x, close) < 0)
-        return -1;
-    return o->algorithm == XGC_PLACE_XGC ? s_polish(x) : 0;
+    if (o->algorithm != XGC_PLACE_EMM)
+        return s_pemm(x) < 0 || (o->algorithm == XGC_PLACE_XGC && s_polish(x) < 0) ? -1 : 0;
+    return s_admit(x) < 0 || s_improve(x) < 0 ? -1 : 0;
 }
 
 int xgc_place_expand(const xgc_place_problem_t *p, const xgc_place_options_t *o,

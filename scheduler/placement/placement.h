@@ -166,10 +166,11 @@ double xgc_place_state_move_gain(const xgc_place_state_t *self, size_t vm, int p
                                  bool with_power);
 /* Apply the move (it must fit). */
 void xgc_place_state_move(xgc_place_state_t *self, size_t vm, int pm);
-/* The best destination among the `candidates` used PMs with most headroom and
- * one empty PM per (capacity, memory, cost) class; XGC_PLACE_UNPLACED and
+/* The best destination among the `candidates` used PMs with most headroom,
+ * the `candidates` where a MHz is cheapest, and one empty PM per (capacity,
+ * memory, cost) class (the candidate list is cached until the next move); XGC_PLACE_UNPLACED and
  * gain 0 when nothing gains. */
-int xgc_place_state_best_move(const xgc_place_state_t *self, size_t vm, bool with_power,
+int xgc_place_state_best_move(xgc_place_state_t *self, size_t vm, bool with_power,
                               int candidates, double *gain);
 /* What VM `vm` gets now (0 if unplaced), O(k). */
 double xgc_place_state_alloc(const xgc_place_state_t *self, size_t vm);

@@ -23,8 +23,11 @@ static inline bool s_before(const xgc_place_vm_t *vm, int a, int b)
 }
 
 /* The utility with `spare` MHz above the mins (clamped at 0: an overfull PM,
- * which only the exhaustive search visits, gives everyone their min). */
-static double s_util(const xgc_place_state_t *s, int j, int add, int skip, double spare)
+ * which only the exhaustive search visits, gives everyone their min).
+ * *price (nullable): what one more MHz would be worth there, the utility per
+ * MHz of the VMs still below max; minus the idle MHz when all are at max. */
+static double s_util(const xgc_place_state_t *s, int j, int add, int skip, double spare,
+                     double *price)
 {
     const xgc_place_vm_t *vm = s->p->vm;
     const xgc_place_pmstate_t *pm = &s->pm[j];
@@ -59,10 +62,15 @@ static double s_util(const xgc_place_state_t *s, int j, int add, int skip, doubl
         } else if (r < pm->len) {
             i = pm->vms[r++];
         } else {
-            break;                       /* every VM at max */
-        }
-        if (!xgc_place_raise(&level, &spare, &weight, vm[i].level, vm[i].shares))
+            if (price)                   /* every VM at max */
+                *price = -spare;
             break;
+        }
+        if (!xgc_place_raise(&level, &spare, &weight, vm[i].level, vm[i].shares)) {
+            if (price)
+                *price = rest_gs / weight;
+            break;
+        }
         capped_u += vm[i].umax;
         rest_umin -= vm[i].umin;
         rest_gs -= vm[i].slope * vm[i].shares;
@@ -80,7 +88,7 @@ double xgc_place_pm_util(const xgc_place_state_t *s, int j, int add, int skip)
         spare -= p->vm[add].min;
     if (spare < -XGC_PLACE_EPS * (1 + p->cap[j]))
         return -HUGE_VAL;
-    return s_util(s, j, add, skip, spare);
+    return s_util(s, j, add, skip, spare, NULL);
 }
 
 double xgc_place_state_alloc(const xgc_place_state_t *s, size_t vm_index)
@@ -159,7 +167,7 @@ static void s_heap_clean(xgc_place_state_t *s, int cls)
 }
 
 /* The first empty PM of class cls, or -1. */
-static int s_first_empty(const xgc_place_state_t *s, int cls)
+int xgc_place_first_empty(const xgc_place_state_t *s, int cls)
 {
     const xgc_place_heap_t *h = &s->empty[cls];
     return h->len ? s->by_rank[h->rank[0]] : -1;
@@ -182,10 +190,6 @@ int xgc_place_state_order(xgc_place_state_t *s, const int *by_rank, int limit)
     }
     for (int c = 0; c < p->nclass; c++)
         s_heap_clean(s, c);
-    for (size_t j = 0; j < p->npm; j++)   /* used PMs beyond the limit stay usable */
-        if (s->pm[j].len > 0)
-            xgc_fittree_set(s->used_tree, j, p->cap[j] - s->pm[j].summin,
-                            p->pmem[j] - s->pm[j].summem);
     return 0;
 }
 
@@ -208,6 +212,9 @@ void xgc_place_state_destroy(xgc_place_state_t **self_p)
     free(s->rank);
     free(s->by_rank);
     xgc_fittree_destroy(&s->used_tree);
+    xgc_fittree_destroy(&s->cheap_tree);
+    xgc_fittree_destroy(&s->dear_tree);
+    free(s->cache);
     free(s);
     *self_p = NULL;
 }
@@ -224,12 +231,18 @@ static void s_refresh(xgc_place_state_t *s, int j)
         pm->summem += p->vm[pm->vms[r]].mem;
     }
     s->utility -= pm->util;
-    pm->util = pm->len ? s_util(s, j, -1, -1, p->cap[j] - pm->summin) : 0;
+    double price = 0;
+    pm->util = pm->len ? s_util(s, j, -1, -1, p->cap[j] - pm->summin, &price) : 0;
     s->utility += pm->util;
-    if (pm->len)
+    if (pm->len) {
         xgc_fittree_set(s->used_tree, (size_t)j, p->cap[j] - pm->summin, p->pmem[j] - pm->summem);
-    else
+        xgc_fittree_set(s->cheap_tree, (size_t)j, -price, p->pmem[j] - pm->summem);
+        xgc_fittree_set(s->dear_tree, (size_t)j, price, pm->len);
+    } else {
+        xgc_fittree_set(s->dear_tree, (size_t)j, -HUGE_VAL, -HUGE_VAL);
         xgc_fittree_set(s->used_tree, (size_t)j, -HUGE_VAL, -HUGE_VAL);
+        xgc_fittree_set(s->cheap_tree, (size_t)j, -HUGE_VAL, -HUGE_VAL);
+    }
 }
 
 static bool s_list_insert(xgc_place_state_t *s, int j, int i)
@@ -265,6 +278,7 @@ static bool s_move(xgc_place_state_t *s, size_t vm, int to)
         return true;
     if (to >= 0 && !s_list_insert(s, to, (int)vm))
         return false;
+    s->version++;
     if (from >= 0) {
         s_list_remove(s, from, (int)vm);
         s_refresh(s, from);
@@ -300,7 +314,12 @@ xgc_place_state_t *xgc_place_state_new(const xgc_place_problem_t *p, const int *
     s->rank = malloc(np * sizeof *s->rank);
     s->by_rank = malloc(np * sizeof *s->by_rank);
     s->used_tree = xgc_fittree_new(p->npm);
-    if (!s->pm_of || !s->pm || !s->empty || !s->rank || !s->by_rank || !s->used_tree
+    s->cheap_tree = xgc_fittree_new(p->npm);
+    s->dear_tree = xgc_fittree_new(p->npm);
+    s->cache = malloc(130 * sizeof *s->cache);
+    s->cache_version = (unsigned long)-1;
+    if (!s->dear_tree || !s->cache || !s->pm_of || !s->pm || !s->empty || !s->rank || !s->by_rank || !s->used_tree
+        || !s->cheap_tree
         || xgc_place_state_order(s, NULL, (int)p->npm) < 0) {
         xgc_place_state_destroy(&s);
         return NULL;
@@ -412,27 +431,54 @@ static void s_consider(const xgc_place_state_t *s, size_t vm, int j, bool with_p
     }
 }
 
-int xgc_place_best(const xgc_place_state_t *s, size_t vm, bool with_power, int k,
+static bool s_listed(const long *list, size_t n, long item)
+{
+    for (size_t r = 0; r < n; r++)
+        if (list[r] == item)
+            return true;
+    return false;
+}
+
+size_t xgc_place_dearest(const xgc_place_state_t *s, size_t n, long *out)
+{
+    return xgc_fittree_top(s->dear_tree, 0, 1, n, out);
+}
+
+/* The candidate used PMs for k: most headroom, then cheapest MHz, without
+ * repeats; recomputed only after a move (one query serves a whole pass). */
+static void s_candidates(xgc_place_state_t *s, int k)
+{
+    if (s->cache_version == s->version && s->cache_k == k)
+        return;
+    size_t want = (size_t)(k < 64 ? k : 64);
+    size_t n = xgc_fittree_top(s->used_tree, -HUGE_VAL, -HUGE_VAL, want, s->cache);
+    size_t end = n + xgc_fittree_top(s->cheap_tree, -HUGE_VAL, -HUGE_VAL, want, s->cache + n);
+    for (size_t r = n; r < end; r++)
+        if (!s_listed(s->cache, n, s->cache[r]))
+            s->cache[n++] = s->cache[r];
+    s->cache_n = (int)n;
+    s->cache_k = k;
+    s->cache_version = s->version;
+}
+
+int xgc_place_best(xgc_place_state_t *s, size_t vm, bool with_power, int k,
                    bool allow_empty, int exclude, double *gain)
 {
     const xgc_place_problem_t *p = s->p;
-    const xgc_place_vm_t *v = &p->vm[vm];
     int best = XGC_PLACE_UNPLACED;
     double best_gain = -HUGE_VAL;
-    long found[64];
     if (k <= 0) {                        /* every used PM */
         for (size_t j = 0; j < p->npm; j++)
             if (s->pm[j].len > 0 && (int)j != exclude)
                 s_consider(s, vm, (int)j, with_power, &best, &best_gain);
     } else {
-        size_t want = (size_t)(k < 63 ? k : 63) + 1;   /* one more: its own PM may be there */
-        size_t n = xgc_fittree_top(s->used_tree, v->min - 1e-6, v->mem - 1e-6, want, found);
-        for (size_t r = 0; r < n; r++)
-            if ((int)found[r] != exclude)
-                s_consider(s, vm, (int)found[r], with_power, &best, &best_gain);
+        s_candidates(s, k);
+        for (int r = 0; r < s->cache_n; r++)
+            if ((int)s->cache[r] != exclude)
+                s_consider(s, vm, (int)s->cache[r], with_power, &best, &best_gain);
     }
     for (int c = 0; allow_empty && c < p->nclass; c++) {
-        int j = s_first_empty(s, c);
+        int j = xgc_place_first_empty(s, c);
         if (j != exclude)
             s_consider(s, vm, j, with_power, &best, &best_gain);
     }
@@ -440,7 +486,7 @@ int xgc_place_best(const xgc_place_state_t *s, size_t vm, bool with_power, int k
     return best;
 }
 
-int xgc_place_state_best_move(const xgc_place_state_t *s, size_t vm, bool with_power,
+int xgc_place_state_best_move(xgc_place_state_t *s, size_t vm, bool with_power,
                               int candidates, double *gain)
 {
     int j = xgc_place_best(s, vm, with_power, candidates, true, -1, gain);
