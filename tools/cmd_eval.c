@@ -86,13 +86,15 @@ static void s_progress(s_progress_t *p, size_t done, size_t total)
     fprintf(stderr, "\r%-12s [%.*s%*s] %3d%% %6.1fs", p->label, full,
             "########################################", width - full, "",
             total ? (int)(100 * done / total) : 100, now - p->start);
-    if (done >= total)
+    if (done >= total) {
         fputc('\n', stderr);
+        p->shown = false;
+    }
 }
 
 static void s_progress_end(s_progress_t *p)
 {
-    if (p->shown && p->last != 0)
+    if (p->shown)
         fputc('\n', stderr);
     p->shown = false;
 }
