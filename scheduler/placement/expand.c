@@ -228,9 +228,9 @@ static int s_try_open(s_search_t *x, int j, int *vms, int *from)
     xgc_place_state_t *s = x->s;
     double total = 0;
     int done = 0;
-    long dear[16];
+    long dear[8];
     for (; done < x->o->max_rounds * 4 && done < (int)x->p->nvm; done++) {
-        size_t n = xgc_place_dearest(s, 16, dear);
+        size_t n = xgc_place_dearest(s, 8, dear);
         int best = -1;
         double best_gain = -HUGE_VAL;
         for (size_t r = 0; r < n; r++) {
@@ -337,7 +337,11 @@ static int s_try_close(s_search_t *x, int j, int *vms, int *from)
     return 0;
 }
 
-/* One closing pass over the used PMs, least valuable (utility − cost) first. */
+/* One closing pass over the used PMs, least valuable (utility − cost) first;
+ * it stops after S_CLOSE_MISSES failures in a row (the PMs further on are
+ * worth more and harder to close), which keeps it near-linear. */
+#define S_CLOSE_MISSES 16
+
 static int s_close_pass(s_search_t *x)
 {
     const xgc_place_problem_t *p = x->p;
@@ -353,9 +357,14 @@ static int s_close_pass(s_search_t *x)
             cand[n++] = (s_pm_value_t){s->pm[j].util - p->cost[j], (int)j};
     qsort(cand, n, sizeof *cand, s_value_cmp);
     closed = 0;
-    for (size_t r = 0; r < n; r++)
-        if (s->pm[cand[r].pm].len > 0)
-            closed += s_try_close(x, cand[r].pm, vms, from);
+    int misses = 0;
+    for (size_t r = 0; r < n && (x->k <= 0 || misses < S_CLOSE_MISSES); r++) {
+        if (s->pm[cand[r].pm].len == 0)
+            continue;
+        int ok = s_try_close(x, cand[r].pm, vms, from);
+        closed += ok;
+        misses = ok ? 0 : misses + 1;
+    }
 done:
     free(cand);
     free(vms);
@@ -515,7 +524,7 @@ done:
 /* Moves, then (PEMM) opening and closing PMs, until none of them gains. */
 static int s_moves_and_closing(s_search_t *x, bool close)
 {
-    for (int round = 0; round < x->o->max_rounds; round++) {
+    for (int round = 0; round < 8; round++) {
         if (s_improve(x) < 0)
             return -1;
         int opened = close ? s_open_pass(x) : 0;
@@ -534,18 +543,56 @@ static int s_moves_and_closing(s_search_t *x, bool close)
 static int s_polish(s_search_t *x)
 {
     int k = x->o->candidates;
+    bool small = x->p->npm <= 64;        /* small: every PM is a candidate */
     for (int round = 0; round < 5; round++) {
-        x->k = k > 0 ? 2 * k : 0;
+        x->k = small || k <= 0 ? 0 : 2 * k;
         double before = xgc_place_state_net(x->s);
         if (s_moves_and_closing(x, true) < 0)
             return -1;
-        x->k = k > 0 ? (k + 1) / 2 : 0;
+        x->k = small || k <= 0 ? 0 : (k + 1) / 2;
         if (s_swap_pass(x) < 0)
             return -1;
         if (!(xgc_place_state_net(x->s) > before + XGC_PLACE_GAIN_EPS))
             break;
     }
     return 0;
+}
+
+static int s_pemm(s_search_t *x);
+
+/* Ours: PEMM then polish; on instances of interactive size (≤ 5 000 VMs)
+ * also polish the plans of GMM and GM (packed at max, often one swap from
+ * the best) and keep the best of all. */
+static int s_ours(s_search_t *x, const int *initial, const bool *pinned)
+{
+    const xgc_place_problem_t *p = x->p;
+    int *best = malloc((p->nvm + 1) * sizeof *best), *start = malloc((p->nvm + 1) * sizeof *start);
+    int rc = -1;
+    if (!best || !start || s_pemm(x) < 0 || s_polish(x) < 0)
+        goto done;
+    double best_net = xgc_place_state_net(x->s);
+    memcpy(best, x->s->pm_of, p->nvm * sizeof *best);
+    xgc_place_algorithm_t packers[] = {XGC_PLACE_GMM, XGC_PLACE_GM};
+    for (int a = 0; p->nvm <= 5000 && a < 2; a++) {
+        xgc_place_options_t o = *x->o;
+        o.algorithm = packers[a];
+        o.key = XGC_PLACE_KEY_DEFAULT;
+        if (xgc_place_first_fit(p, &o, initial, pinned, start) < 0)
+            goto done;
+        s_reset(x->s, start);
+        if (s_admit(x) < 0 || s_polish(x) < 0)
+            goto done;
+        if (xgc_place_state_net(x->s) > best_net + XGC_PLACE_GAIN_EPS) {
+            best_net = xgc_place_state_net(x->s);
+            memcpy(best, x->s->pm_of, p->nvm * sizeof *best);
+        }
+    }
+    s_reset(x->s, best);
+    rc = 0;
+done:
+    free(best);
+    free(start);
+    return rc;
 }
 
 /* PEMM's two starts: consolidated (admission, then power-aware moves,
@@ -580,7 +627,7 @@ done:
     return rc;
 }
 
-static int s_run(s_search_t *x)
+static int s_run(s_search_t *x, const int *initial, const bool *pinned)
 {
     const xgc_place_options_t *o = x->o;
     if (o->algorithm == XGC_PLACE_PEMM && o->pemm == XGC_PLACE_PEMM_FORWARD)
@@ -589,8 +636,10 @@ static int s_run(s_search_t *x)
         s_greedy(x);
         return 0;
     }
-    if (o->algorithm != XGC_PLACE_EMM)
-        return s_pemm(x) < 0 || (o->algorithm == XGC_PLACE_XGC && s_polish(x) < 0) ? -1 : 0;
+    if (o->algorithm == XGC_PLACE_XGC)
+        return s_ours(x, initial, pinned);
+    if (o->algorithm == XGC_PLACE_PEMM)
+        return s_pemm(x);
     return s_admit(x) < 0 || s_improve(x) < 0 ? -1 : 0;
 }
 
@@ -617,7 +666,7 @@ int xgc_place_expand(const xgc_place_problem_t *p, const xgc_place_options_t *o,
     x.order = order;
     x.pos = pos;
     x.movable = movable;
-    if (s_run(&x) == 0) {
+    if (s_run(&x, initial, pinned) == 0) {
         memcpy(pm_of, x.s->pm_of, p->nvm * sizeof *pm_of);
         rc = 0;
     }

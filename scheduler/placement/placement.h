@@ -107,7 +107,8 @@ typedef struct {
     int pemm_lookahead;             /* FORWARD: stop after this many misses (2) */
     bool pemm_close;                /* PEMM: the PM-closing pass (true) */
     bool must_place_all;            /* EMM/PEMM never unplace a VM (true) */
-    int candidates;                 /* PMs tried per move, by headroom; 0 = all (8) */
+    int candidates;                 /* used PMs tried per move, by headroom and by
+                                     * cheapest MHz (each); 0 = all (4) */
     int max_rounds;                 /* local-search passes (50) */
 } xgc_place_options_t;
 

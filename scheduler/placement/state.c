@@ -369,27 +369,31 @@ bool xgc_place_state_fits(const xgc_place_state_t *s, size_t vm, size_t pm)
            && s->pm[pm].summem + mem <= p->pmem[pm] * (1 + XGC_PLACE_EPS);
 }
 
+/* The two halves of a move's gain: leaving its PM, joining another. */
+static double s_leave_gain(const xgc_place_state_t *s, size_t vm, bool with_power)
+{
+    int from = s->pm_of[vm];
+    if (from < 0)
+        return 0;
+    double gain = xgc_place_pm_util(s, from, -1, (int)vm) - s->pm[from].util;
+    return with_power && s->pm[from].len == 1 ? gain + s->p->cost[from] : gain;
+}
+
+static double s_join_gain(const xgc_place_state_t *s, size_t vm, int to, bool with_power)
+{
+    if (!xgc_place_state_fits(s, vm, (size_t)to))
+        return -HUGE_VAL;
+    double gain = xgc_place_pm_util(s, to, (int)vm, -1) - s->pm[to].util;
+    return with_power && s->pm[to].len == 0 ? gain - s->p->cost[to] : gain;
+}
+
 double xgc_place_state_move_gain(const xgc_place_state_t *s, size_t vm, int to,
                                  bool with_power)
 {
-    const xgc_place_problem_t *p = s->p;
-    int from = s->pm_of[vm];
-    if (to == from)
+    if (to == s->pm_of[vm])
         return 0;
-    if (to >= 0 && !xgc_place_state_fits(s, vm, (size_t)to))
-        return -HUGE_VAL;
-    double gain = 0;
-    if (from >= 0) {
-        gain += xgc_place_pm_util(s, from, -1, (int)vm) - s->pm[from].util;
-        if (with_power && s->pm[from].len == 1)
-            gain += p->cost[from];
-    }
-    if (to >= 0) {
-        gain += xgc_place_pm_util(s, to, (int)vm, -1) - s->pm[to].util;
-        if (with_power && s->pm[to].len == 0)
-            gain -= p->cost[to];
-    }
-    return gain;
+    double join = to >= 0 ? s_join_gain(s, vm, to, with_power) : 0;
+    return join == -HUGE_VAL ? join : join + s_leave_gain(s, vm, with_power);
 }
 
 void xgc_place_state_move(xgc_place_state_t *s, size_t vm, int to)
@@ -416,14 +420,17 @@ void xgc_place_state_score(const xgc_place_state_t *s, xgc_place_score_t *score)
 
 /* Consider PM j as vm's destination: keep it when it gains more (ties: the
  * lower rank, i.e. first in PM order). */
+/* Consider PM j as vm's destination (`leave`: the gain of leaving its PM):
+ * keep it when it gains more (ties: the lower rank, first in PM order). */
 static void s_consider(const xgc_place_state_t *s, size_t vm, int j, bool with_power,
-                       int *best, double *best_gain)
+                       double leave, int *best, double *best_gain)
 {
     if (j < 0 || j == s->pm_of[vm])
         return;
-    double gain = xgc_place_state_move_gain(s, vm, j, with_power);
+    double gain = s_join_gain(s, vm, j, with_power);
     if (gain == -HUGE_VAL)
         return;
+    gain += leave;
     if (*best < 0 || gain > *best_gain + 1e-12
         || (gain >= *best_gain - 1e-12 && s->rank[j] < s->rank[*best])) {
         *best = j;
@@ -466,21 +473,21 @@ int xgc_place_best(xgc_place_state_t *s, size_t vm, bool with_power, int k,
 {
     const xgc_place_problem_t *p = s->p;
     int best = XGC_PLACE_UNPLACED;
-    double best_gain = -HUGE_VAL;
+    double best_gain = -HUGE_VAL, leave = s_leave_gain(s, vm, with_power);
     if (k <= 0) {                        /* every used PM */
         for (size_t j = 0; j < p->npm; j++)
             if (s->pm[j].len > 0 && (int)j != exclude)
-                s_consider(s, vm, (int)j, with_power, &best, &best_gain);
+                s_consider(s, vm, (int)j, with_power, leave, &best, &best_gain);
     } else {
         s_candidates(s, k);
         for (int r = 0; r < s->cache_n; r++)
             if ((int)s->cache[r] != exclude)
-                s_consider(s, vm, (int)s->cache[r], with_power, &best, &best_gain);
+                s_consider(s, vm, (int)s->cache[r], with_power, leave, &best, &best_gain);
     }
     for (int c = 0; allow_empty && c < p->nclass; c++) {
         int j = xgc_place_first_empty(s, c);
         if (j != exclude)
-            s_consider(s, vm, j, with_power, &best, &best_gain);
+            s_consider(s, vm, j, with_power, leave, &best, &best_gain);
     }
     *gain = best_gain;
     return best;
