@@ -90,8 +90,8 @@ typedef struct {
 
 static void s_progress(s_progress_t *p, size_t done, size_t total)
 {
-    double now = s_now();
-    if (now - p->start < 1 || (now - p->last < 0.1 && done < total))
+    double now = s_now(), every = isatty(STDERR_FILENO) ? 0.1 : 5;
+    if (now - p->start < 1 || (now - p->last < every && done < total))
         return;
     p->last = now;
     p->shown = true;
@@ -855,11 +855,11 @@ XGC_COMMAND(eval, "run the placement algorithms on an instance or generated data
         a.pms = a.pms > 0 ? a.pms : 3;
         return s_exact(&a);
     }
-    a.power = a.power >= 0 ? a.power : a.scale ? 2000 : a.generate ? 0 : 3000;
+    a.power = a.power >= 0 ? a.power : a.scale ? 2000 : a.generate ? 0 : 6000;
     if (a.scale)
         return s_scale(&a);
     a.vms = a.vms > 0 ? a.vms : a.plan ? 200 : 300;
-    a.pms = a.pms > 0 ? a.pms : a.plan ? 20 : 30;
+    a.pms = a.pms > 0 ? a.pms : a.plan ? 25 : 30;
     if (a.generate)
         return s_generate(&a);
     return a.plan ? s_plan(&a) : s_sweep(&a);

@@ -34,6 +34,7 @@ typedef struct {
     int *vms;
     int len, alloc;
     double summin, summem, util;
+    double weight, sumumin, sumgs;      /* Σ shares, Σ Umin, Σ g·shares */
 } xgc_place_pmstate_t;
 
 typedef struct {                        /* a min-heap of PM ranks (lazy) */

@@ -31,15 +31,13 @@ static double s_util(const xgc_place_state_t *s, int j, int add, int skip, doubl
 {
     const xgc_place_vm_t *vm = s->p->vm;
     const xgc_place_pmstate_t *pm = &s->pm[j];
-    /* Totals over the set: weight, Σ Umin and Σ g·s of the VMs not capped. */
-    double weight = 0, rest_umin = 0, rest_gs = 0;
-    for (int r = 0; r < pm->len; r++) {
-        int i = pm->vms[r];
-        if (i == skip)
-            continue;
-        weight += vm[i].shares;
-        rest_umin += vm[i].umin;
-        rest_gs += vm[i].slope * vm[i].shares;
+    /* Totals over the set: weight, Σ Umin and Σ g·s of the VMs not capped
+     * (kept per PM by s_refresh, adjusted for `skip` and `add`). */
+    double weight = pm->weight, rest_umin = pm->sumumin, rest_gs = pm->sumgs;
+    if (skip >= 0) {
+        weight -= vm[skip].shares;
+        rest_umin -= vm[skip].umin;
+        rest_gs -= vm[skip].slope * vm[skip].shares;
     }
     if (add >= 0) {
         weight += vm[add].shares;
@@ -225,10 +223,14 @@ static void s_refresh(xgc_place_state_t *s, int j)
 {
     const xgc_place_problem_t *p = s->p;
     xgc_place_pmstate_t *pm = &s->pm[j];
-    pm->summin = pm->summem = 0;
+    pm->summin = pm->summem = pm->weight = pm->sumumin = pm->sumgs = 0;
     for (int r = 0; r < pm->len; r++) {
-        pm->summin += p->vm[pm->vms[r]].min;
-        pm->summem += p->vm[pm->vms[r]].mem;
+        const xgc_place_vm_t *v = &p->vm[pm->vms[r]];
+        pm->summin += v->min;
+        pm->summem += v->mem;
+        pm->weight += v->shares;
+        pm->sumumin += v->umin;
+        pm->sumgs += v->slope * v->shares;
     }
     s->utility -= pm->util;
     double price = 0;
