@@ -374,21 +374,6 @@ done:
 
 /* ---- swaps (ours) --------------------------------------------------------------- */
 
-/* ΔNet of exchanging VMs a and b (on different used PMs). */
-static double s_swap_gain(const xgc_place_state_t *s, int a, int b)
-{
-    const xgc_place_problem_t *p = s->p;
-    int ja = s->pm_of[a], jb = s->pm_of[b];
-    const xgc_place_vm_t *va = &p->vm[a], *vb = &p->vm[b];
-    if (s->pm[ja].summem - va->mem + vb->mem > p->pmem[ja] * (1 + XGC_PLACE_EPS)
-        || s->pm[jb].summem - vb->mem + va->mem > p->pmem[jb] * (1 + XGC_PLACE_EPS))
-        return -HUGE_VAL;
-    double ua = xgc_place_pm_util(s, ja, b, a), ub = xgc_place_pm_util(s, jb, a, b);
-    if (ua == -HUGE_VAL || ub == -HUGE_VAL)
-        return -HUGE_VAL;
-    return ua + ub - s->pm[ja].util - s->pm[jb].util;
-}
-
 /* For each VM, the best swap with a VM of one of the k used PMs with most
  * headroom (all used PMs when k = 0); taken at once when it gains. */
 static long s_swap_pass(s_search_t *x)
@@ -414,7 +399,9 @@ static long s_swap_pass(s_search_t *x)
             const xgc_place_pmstate_t *pm = &s->pm[found[r]];
             for (int t = 0; found[r] != ja && t < pm->len; t++) {
                 int b = pm->vms[t];
-                double gain = x->movable[b] ? s_swap_gain(s, a, b) : -HUGE_VAL;
+                double gain = x->movable[b]
+                                  ? xgc_place_state_swap_gain(s, (size_t)a, (size_t)b)
+                                  : -HUGE_VAL;
                 if (gain > best_gain + 1e-12) {
                     best = b;
                     best_gain = gain;

@@ -165,6 +165,10 @@ bool xgc_place_state_fits(const xgc_place_state_t *self, size_t vm, size_t pm);
  * does not fit, 0 for its own PM. Nothing changes. */
 double xgc_place_state_move_gain(const xgc_place_state_t *self, size_t vm, int pm,
                                  bool with_power);
+/* ΔNet of exchanging VMs a and b, placed on two different PMs; -HUGE_VAL
+ * if the exchange breaks a constraint (or a, b share a PM / are unplaced).
+ * Apply with two xgc_place_state_move calls. */
+double xgc_place_state_swap_gain(const xgc_place_state_t *self, size_t a, size_t b);
 /* Apply the move (it must fit). */
 void xgc_place_state_move(xgc_place_state_t *self, size_t vm, int pm);
 /* The best destination among the `candidates` used PMs with most headroom,

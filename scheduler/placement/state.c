@@ -398,6 +398,23 @@ double xgc_place_state_move_gain(const xgc_place_state_t *s, size_t vm, int to,
     return join == -HUGE_VAL ? join : join + s_leave_gain(s, vm, with_power);
 }
 
+double xgc_place_state_swap_gain(const xgc_place_state_t *s, size_t a, size_t b)
+{
+    const xgc_place_problem_t *p = s->p;
+    int ja = s->pm_of[a], jb = s->pm_of[b];
+    if (ja < 0 || jb < 0 || ja == jb)
+        return -HUGE_VAL;
+    const xgc_place_vm_t *va = &p->vm[a], *vb = &p->vm[b];
+    if (s->pm[ja].summem - va->mem + vb->mem > p->pmem[ja] * (1 + XGC_PLACE_EPS)
+        || s->pm[jb].summem - vb->mem + va->mem > p->pmem[jb] * (1 + XGC_PLACE_EPS))
+        return -HUGE_VAL;
+    double ua = xgc_place_pm_util(s, ja, (int)b, (int)a);
+    double ub = xgc_place_pm_util(s, jb, (int)a, (int)b);
+    if (ua == -HUGE_VAL || ub == -HUGE_VAL)
+        return -HUGE_VAL;
+    return ua + ub - s->pm[ja].util - s->pm[jb].util;
+}
+
 void xgc_place_state_move(xgc_place_state_t *s, size_t vm, int to)
 {
     s_move(s, vm, to);

@@ -184,6 +184,8 @@ XGC_TEST(state_api_for_replanning)
     CHECK(xgc_place_state_pm_count(s, 0) == 1 && xgc_place_state_pm_of(s, 0) == 1);
     CHECK_NEAR(xgc_place_state_pm_headroom(s, 0), 1500, 1e-9);
     CHECK(xgc_place_problem_find_vm(p, "y") == 1 && xgc_place_problem_find_pm(p, "p3") == -1);
+    /* Swapping two equal VMs on two PMs changes nothing. */
+    CHECK_NEAR(xgc_place_state_swap_gain(s, 0, 1), 0, 1e-9);
     xgc_place_state_destroy(&s);
     xgc_place_problem_destroy(&p);
 }
