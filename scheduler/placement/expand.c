@@ -429,6 +429,99 @@ static void s_reset(xgc_place_state_t *s, const int *to)
         xgc_place_state_move(s, i, to[i]);
 }
 
+/* ---- re-partitioning two PMs (ours, small instances) --------------------------- */
+
+#define S_PAIR_MAX 12                   /* VMs of the two PMs together */
+
+/* Utility of the VMs `set` (n of them) on PM j by water-filling, or
+ * -HUGE_VAL if Σ min or memory overflows; power cost counted when non-empty. */
+static double s_set_net(const xgc_place_problem_t *p, int j, const int *set, int n)
+{
+    double min[S_PAIR_MAX], max[S_PAIR_MAX], sh[S_PAIR_MAX], x[S_PAIR_MAX], mem = 0;
+    for (int r = 0; r < n; r++) {
+        const xgc_place_vm_t *v = &p->vm[set[r]];
+        min[r] = v->min;
+        max[r] = v->max;
+        sh[r] = v->shares;
+        mem += v->mem;
+    }
+    if (n == 0)
+        return 0;
+    if (mem > p->pmem[j] * (1 + XGC_PLACE_EPS)
+        || xgc_place_waterfill((size_t)n, min, max, sh, p->cap[j], x) < 0)
+        return -HUGE_VAL;
+    double u = -p->cost[j];
+    for (int r = 0; r < n; r++)
+        u += xgc_place_utility(&p->vms[set[r]], x[r]);
+    return u;
+}
+
+/* The best split of the VMs of PMs a and b between them (2^n splits, n ≤
+ * S_PAIR_MAX, pinned VMs stay); applied when it raises Net. */
+static bool s_repartition(s_search_t *x, int a, int b)
+{
+    const xgc_place_problem_t *p = x->p;
+    xgc_place_state_t *s = x->s;
+    int all[S_PAIR_MAX], n = 0, na = s->pm[a].len, nb = s->pm[b].len;
+    if (na + nb > S_PAIR_MAX || na + nb == 0)
+        return false;
+    for (int r = 0; r < na; r++)
+        all[n++] = s->pm[a].vms[r];
+    for (int r = 0; r < nb; r++)
+        all[n++] = s->pm[b].vms[r];
+    unsigned now = (1u << na) - 1, fixed_a = 0, fixed_b = 0, best_mask = now;
+    for (int r = 0; r < n; r++)
+        if (!x->movable[all[r]])
+            *(r < na ? &fixed_a : &fixed_b) |= 1u << r;
+    double base = s->pm[a].util + s->pm[b].util - (na ? p->cost[a] : 0) - (nb ? p->cost[b] : 0);
+    double best = base + XGC_PLACE_GAIN_EPS;
+    for (unsigned mask = 0; mask < (1u << n); mask++) {   /* bit set: on PM a */
+        if ((mask & fixed_a) != fixed_a || (mask & fixed_b))
+            continue;
+        int sa[S_PAIR_MAX], sb[S_PAIR_MAX], ka = 0, kb = 0;
+        for (int r = 0; r < n; r++) {
+            if (mask >> r & 1)
+                sa[ka++] = all[r];
+            else
+                sb[kb++] = all[r];
+        }
+        double ua = s_set_net(p, a, sa, ka);
+        double ub = ua == -HUGE_VAL ? ua : s_set_net(p, b, sb, kb);
+        if (ub != -HUGE_VAL && ua + ub > best) {
+            best = ua + ub;
+            best_mask = mask;
+        }
+    }
+    if (best_mask == now)
+        return false;
+    for (int r = 0; r < n; r++)
+        xgc_place_state_move(s, (size_t)all[r], best_mask >> r & 1 ? a : b);
+    return true;
+}
+
+/* Every pair of used PMs, and each used PM with the first empty PM of each
+ * class; only on small data centres (≤ 64 PMs). Returns the splits taken. */
+static long s_pair_pass(s_search_t *x)
+{
+    const xgc_place_problem_t *p = x->p;
+    long changed = 0;
+    if (p->npm > 64)
+        return 0;
+    for (size_t a = 0; a < p->npm; a++) {
+        if (x->s->pm[a].len == 0)
+            continue;
+        for (size_t b = a + 1; b < p->npm; b++)
+            if (x->s->pm[b].len > 0)
+                changed += s_repartition(x, (int)a, (int)b);
+        for (int c = 0; c < p->nclass; c++) {
+            int e = xgc_place_first_empty(x->s, c);
+            if (e >= 0 && x->s->pm[a].len > 0)
+                changed += s_repartition(x, (int)a, e);
+        }
+    }
+    return changed;
+}
+
 /* ---- variants of PEMM -------------------------------------------------------------- */
 
 /* GREEDY: one pass in order, each VM to its best destination with the power
@@ -539,6 +632,7 @@ static int s_polish(s_search_t *x)
         x->k = small || k <= 0 ? 0 : (k + 1) / 2;
         if (s_swap_pass(x) < 0)
             return -1;
+        s_pair_pass(x);
         if (!(xgc_place_state_net(x->s) > before + XGC_PLACE_GAIN_EPS))
             break;
     }
