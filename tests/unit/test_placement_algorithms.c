@@ -28,6 +28,17 @@ static int s_place(xgc_place_problem_t *p, xgc_place_algorithm_t alg, int *pm_of
     return xgc_place_run(p, &o, NULL, NULL, pm_of);
 }
 
+/* The packers' case (described below). */
+static xgc_place_problem_t *s_packers_case(void)
+{
+    xgc_pm_spec_t pms[] = {s_pm("p1", 1000, 1000, 0), s_pm("p2", 3000, 1000, 0)};
+    xgc_vm_spec_t vms[] = {
+        s_vm("a", 400, 800, 1, 100, 4, 8), s_vm("b", 300, 600, 1, 100, 3, 6),
+        s_vm("c", 100, 300, 1, 100, 1, 3), s_vm("d", 2000, 2500, 1, 100, 20, 25),
+        s_vm("e", 100, 100, 1, 5000, 1, 1)};
+    return xgc_place_problem_new(pms, 2, vms, 5);
+}
+
 /* The packers' case. PMs in file order: p1 (1000 MHz), p2 (3000 MHz), both
  * 1000 MB. VMs in arrival order (min/max): a 400/800, b 300/600, c 100/300,
  * d 2000/2500, e 100/100 with 5000 MB (too big for every PM's memory).
@@ -43,12 +54,7 @@ static int s_place(xgc_place_problem_t *p, xgc_place_algorithm_t alg, int *pm_of
  *   100 on p2 (100 left). */
 XGC_TEST(packers_follow_their_rules)
 {
-    xgc_pm_spec_t pms[] = {s_pm("p1", 1000, 1000, 0), s_pm("p2", 3000, 1000, 0)};
-    xgc_vm_spec_t vms[] = {
-        s_vm("a", 400, 800, 1, 100, 4, 8), s_vm("b", 300, 600, 1, 100, 3, 6),
-        s_vm("c", 100, 300, 1, 100, 1, 3), s_vm("d", 2000, 2500, 1, 100, 20, 25),
-        s_vm("e", 100, 100, 1, 5000, 1, 1)};
-    xgc_place_problem_t *p = xgc_place_problem_new(pms, 2, vms, 5);
+    xgc_place_problem_t *p = s_packers_case();
     CHECK(p);
     int pm_of[5];
     CHECK(s_place(p, XGC_PLACE_BS, pm_of) == 0);
@@ -82,12 +88,7 @@ XGC_TEST(packers_follow_their_rules)
  *   b → p1 (300), c → p1 (200), e unplaced. */
 XGC_TEST(packer_variants)
 {
-    xgc_pm_spec_t pms[] = {s_pm("p1", 1000, 1000, 0), s_pm("p2", 3000, 1000, 0)};
-    xgc_vm_spec_t vms[] = {
-        s_vm("a", 400, 800, 1, 100, 4, 8), s_vm("b", 300, 600, 1, 100, 3, 6),
-        s_vm("c", 100, 300, 1, 100, 1, 3), s_vm("d", 2000, 2500, 1, 100, 20, 25),
-        s_vm("e", 100, 100, 1, 5000, 1, 1)};
-    xgc_place_problem_t *p = xgc_place_problem_new(pms, 2, vms, 5);
+    xgc_place_problem_t *p = s_packers_case();
     int pm_of[5];
     xgc_place_options_t o = xgc_place_options_default(XGC_PLACE_GMM);
     o.gmm_node_major = true;
