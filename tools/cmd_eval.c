@@ -281,9 +281,11 @@ static int s_eval_instance(const s_args_t *a)
         s_table_head();
     }
     double bs_net = NAN;
+    s_progress_t bar = {"eval", s_now(), 0, false};
     for (int k = 0; k < n; k++) {
         if (s_run(a, p, algs[k], pm_of, alloc, &rows[k]) < 0)
             goto done;
+        s_progress(&bar, (size_t)k + 1, (size_t)n);
         if (algs[k] == XGC_PLACE_BS)
             bs_net = rows[k].score.net;
         if (a->json)
@@ -339,7 +341,7 @@ static int s_figure(const char *dir, const char *name, const char *title, const 
         fprintf(gp, "set terminal %s\nset output '%s/%s.%s'\n", terms[t][0], dir, name,
                 terms[t][1]);
         fprintf(gp, "set title \"%s\"\nset xlabel \"%s\"\nset ylabel \"%s\"\n"
-                    "set key left top\nset grid\n", title, xlabel, ylabel);
+                    "set key outside right top\nset grid\n", title, xlabel, ylabel);
         fprintf(gp, "plot ");
         for (int k = 0; k < nseries; k++)
             fprintf(gp, "%s'%s/%s.dat' index %d with linespoints pointsize 0.5 title '%s'",

@@ -5,19 +5,24 @@
  * in Net — a VM to another PM, which is also how it expands — is taken again
  * and again until no move gains. The gains are exact (water-filling on the
  * two PMs concerned); the candidates of a VM are the `candidates` used PMs
- * with most headroom plus one empty PM per class of identical PMs. A max-heap
- * holds each VM's best move; a popped move whose gain has changed is
- * re-evaluated and pushed back (lazy greedy), and when the heap runs dry a
- * full pass re-evaluates every VM, so the result is a true local optimum.
+ * with most headroom, the `candidates` where a MHz is cheapest, and one empty
+ * PM per class of identical PMs. A max-heap holds each VM's best move; a
+ * popped move whose gain has changed is re-evaluated and pushed back (lazy
+ * greedy); the next round offers only the VMs of the PMs that changed, and a
+ * last full round confirms that no move gains: a true local optimum.
  *
  * PEMM: the same with the power cost in the gain (−P_j for a PM that opens,
- * +P_j for one that empties), then a pass that tries to close each used PM by
- * re-placing its VMs on the other used PMs, kept when Net rises; moves and
- * closing alternate until neither gains. Variants: FORWARD (EMM on the first
- * k PMs, k growing while Net rises) and GREEDY (one pass, power-aware gain).
+ * +P_j for one that empties), a pass that opens PMs (pulling VMs from the
+ * most squeezed PMs while it pays, since one VM alone rarely pays for a PM)
+ * and a pass that tries to close each used PM by re-placing its VMs on the
+ * other used PMs, kept when Net rises; until none of them gains. It runs from
+ * two starts — the admission (consolidated) and EMM's result (spread) — and
+ * keeps the better. Variants: FORWARD (EMM on the first k PMs, k growing
+ * while Net rises) and GREEDY (one pass, power-aware gain).
  *
- * Ours (xgc): PEMM, then the same moves over more candidates, pairwise swaps
- * and closing, until a round gains nothing.
+ * Ours (xgc): PEMM, then moves over more candidates, pairwise swaps, opening,
+ * closing and (on ≤ 64 PMs) optimal re-partitions of pairs of PMs, until a
+ * round gains nothing; on ≤ 5 000 VMs also from GMM's and GM's plans.
  */
 #define _GNU_SOURCE /* qsort_r */
 #include <math.h>
@@ -375,7 +380,11 @@ done:
 /* ---- swaps (ours) --------------------------------------------------------------- */
 
 /* For each VM, the best swap with a VM of one of the k used PMs with most
- * headroom (all used PMs when k = 0); taken at once when it gains. */
+ * headroom (all used PMs when k = 0); taken at once when it gains. On a PM
+ * with many VMs, S_SWAP_PARTNERS of them spread over its list (sorted by cap
+ * level) stand for all, so that a pass stays O(M·k·S) on dense PMs. */
+#define S_SWAP_PARTNERS 16
+
 static long s_swap_pass(s_search_t *x)
 {
     const xgc_place_problem_t *p = x->p;
@@ -397,7 +406,8 @@ static long s_swap_pass(s_search_t *x)
         double best_gain = XGC_PLACE_GAIN_EPS;
         for (size_t r = 0; r < n; r++) {
             const xgc_place_pmstate_t *pm = &s->pm[found[r]];
-            for (int t = 0; found[r] != ja && t < pm->len; t++) {
+            int stride = pm->len > S_SWAP_PARTNERS ? pm->len / S_SWAP_PARTNERS : 1;
+            for (int t = 0; found[r] != ja && t < pm->len; t += stride) {
                 int b = pm->vms[t];
                 double gain = x->movable[b]
                                   ? xgc_place_state_swap_gain(s, (size_t)a, (size_t)b)
