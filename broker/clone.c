@@ -33,6 +33,8 @@ struct _xgc_clone_t {
     zlist_t *out;               /* zmsg_t for the router, sent after sync */
     zlist_t *updates;           /* zmsg_t for the pub, sent after sync */
     zhashx_t *clients;          /* identity (hex) -> int64_t last seen ms */
+    zhashx_t *acks;             /* identity (hex) -> its ACK in `out`, this batch */
+    char *peer;                 /* identity (hex) of the request being served */
     xgc_ratelimit_t ratelimit;
     /* counters for STATUS */
     uint64_t requests, writes, duplicates, out_of_order, rejected, dropped;
@@ -118,10 +120,22 @@ static void s_write_done(xgc_clone_t *self, zframe_t *identity, int rc,
     }
     if (rc == XGC_STORE_DUPLICATE)
         self->duplicates++;
-    zmsg_t *ack = s_reply(identity, "ACK");
+    /* ACKs are cumulative: one per client per batch, the last one wins */
+    zmsg_t *ack = zhashx_lookup(self->acks, self->peer);
+    if (ack) {
+        zmsg_first(ack);                        /* [identity]["ACK"][cseq][seq] */
+        zmsg_next(ack);
+        zframe_t *cseq_f = zmsg_next(ack), *seq_f = zmsg_next(ack);
+        xgc_bus_put_u64(zframe_data(cseq_f), cseq);
+        if (seq)
+            xgc_bus_put_u64(zframe_data(seq_f), seq);
+        return;
+    }
+    ack = s_reply(identity, "ACK");
     s_add_u64(ack, cseq);
     s_add_u64(ack, seq);
     zlist_append(self->out, ack);
+    zhashx_insert(self->acks, self->peer, ack);
 }
 
 /* SET [cid][cseq][key][ttl_ms][value] / DEL [cid][cseq][key] */
@@ -155,6 +169,7 @@ static void s_on_write(xgc_clone_t *self, zframe_t *identity, zmsg_t *msg,
                 s_add_u64(err, cseq);
                 zmsg_addstr(err, reason);
                 zlist_append(self->out, err);
+                zhashx_delete(self->acks, self->peer);  /* later ACKs after it */
             }
             else
                 s_write_done(self, identity, rc, cseq, 0);
@@ -307,17 +322,15 @@ static void s_on_status(xgc_clone_t *self, zframe_t *identity, zmsg_t *msg)
     free(data);
 }
 
-static void s_note_client(xgc_clone_t *self, zframe_t *identity)
+static void s_note_client(xgc_clone_t *self)
 {
-    char *hex = zframe_strhex(identity);
-    int64_t *last = zhashx_lookup(self->clients, hex);
+    int64_t *last = zhashx_lookup(self->clients, self->peer);
     if (!last) {
         last = malloc(sizeof *last);
         assert(last);
-        zhashx_insert(self->clients, hex, last);
+        zhashx_insert(self->clients, self->peer, last);
     }
     *last = zclock_mono();
-    free(hex);
 }
 
 static void s_on_request(xgc_clone_t *self, zmsg_t *msg)
@@ -328,7 +341,8 @@ static void s_on_request(xgc_clone_t *self, zmsg_t *msg)
     if (!identity || !command)
         s_drop(self, "no command frame");
     else {
-        s_note_client(self, identity);
+        self->peer = zframe_strhex(identity);
+        s_note_client(self);
         if (streq(command, "SET") || streq(command, "DEL"))
             s_on_write(self, identity, msg, streq(command, "SET"));
         else
@@ -341,6 +355,7 @@ static void s_on_request(xgc_clone_t *self, zmsg_t *msg)
         if (!streq(command, "PING"))
             s_drop(self, "unknown command");
     }
+    zstr_free(&self->peer);
     zstr_free(&command);
     zframe_destroy(&identity);
     zmsg_destroy(&msg);
@@ -390,6 +405,7 @@ static int s_commit(xgc_clone_t *self)
     }
     s_send_all(self->updates, self->pub);
     s_send_all(self->out, self->router);
+    zhashx_purge(self->acks);
     if (xgc_store_journal_bytes(self->store) > self->compact_bytes) {
         if (xgc_store_compact(self->store, zclock_time(), FORGET_MS) < 0) {
             xgc_log_error("state: compaction failed: %s", strerror(errno));
@@ -474,6 +490,7 @@ xgc_clone_t *xgc_clone_new(const xgc_config_t *cfg, xgc_proxy_t *proxy,
     self->updates = zlist_new();
     self->clients = zhashx_new();
     zhashx_set_destructor(self->clients, s_free_item);
+    self->acks = zhashx_new();
     self->started_ms = zclock_mono();
     self->next_hugz_ms = self->started_ms;
     /* random, non-zero, and exact in a JSON number (< 2^53) */
@@ -517,6 +534,7 @@ void xgc_clone_destroy(xgc_clone_t **self_p)
     s_destroy_msgs(&self->out);
     s_destroy_msgs(&self->updates);
     zhashx_destroy(&self->clients);
+    zhashx_destroy(&self->acks);
     zsock_destroy(&self->router);
     zsock_destroy(&self->pub);
     xgc_store_destroy(&self->store);

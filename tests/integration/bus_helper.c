@@ -331,6 +331,9 @@ static double s_pump_events(zsock_t *pub, zsock_t *sub, long n)
 
 static int s_bench_events(const xgc_config_t *cfg, long n)
 {
+    /* two I/O threads here, as the broker case has this process's thread
+     * plus the broker's: the direct case must not be starved of one */
+    zsys_set_io_threads(2);
     char in[XGC_PATH_MAX + 16], out[XGC_PATH_MAX + 16];
     xgc_config_endpoint(cfg, XGC_PORT_EV_IN, in, sizeof in);
     xgc_config_endpoint(cfg, XGC_PORT_EV_OUT, out, sizeof out);
