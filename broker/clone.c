@@ -377,9 +377,12 @@ static void s_on_request(xgc_clone_t *self, s_req_t *req)
         s_drop(self, "no command frame");
         return;
     }
+    static const char hex[] = "0123456789ABCDEF";
     const uint8_t *id = s_data(req, 0);
-    for (size_t i = 0; i < s_size(req, 0); i++)
-        sprintf(self->peer + 2 * i, "%02X", id[i]);
+    for (size_t i = 0; i < s_size(req, 0); i++) {
+        self->peer[2 * i] = hex[id[i] >> 4];
+        self->peer[2 * i + 1] = hex[id[i] & 15];
+    }
     self->peer[2 * s_size(req, 0)] = 0;
     s_note_client(self);
     if (streq(command, "SET") || streq(command, "DEL"))
