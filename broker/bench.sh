@@ -20,7 +20,7 @@ BROKER=$!
 trap 'kill $BROKER 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"' EXIT
 sleep 0.5
 echo "== bus benchmark ($(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ))"
-"$BIN/xgc-bustest" $C bench-events 1000000
+"$BIN/xgc-bustest" $C bench-events 500000 5
 for w in 1 4 8; do
     printf "writes, %d writer(s): " $w
     "$BIN/xgc-bustest" $C writes 200000 $w

@@ -302,7 +302,7 @@ static void s_resync(xgc_bus_t *self, const char *why)
 
 int xgc_bus_watch(xgc_bus_t *self, const char *prefix)
 {
-    if (strlen(prefix) > XGC_BUS_MAX_KEY)
+    if (strlen(prefix) > XGC_BUS_MAX_KEY || zlist_size(self->prefixes) >= XGC_BUS_MAX_WATCH)
         return -1;
     if (zlist_size(self->prefixes) == 0)
         zsock_set_subscribe(self->updates, "");
