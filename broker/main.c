@@ -48,9 +48,8 @@ int main(int argc, char **argv)
     }
     xgc_log_init("broker", NULL);
     /* two I/O threads: events in (XSUB) and out (XPUB) are read and written
-     * in parallel; a deep actor pipe so that state changes reach the tap */
+     * in parallel */
     zsys_set_io_threads(2);
-    zsys_set_pipehwm(100000);
     int lock = s_lock(cfg);
     char err[512] = "";
     xgc_proxy_t *proxy = lock >= 0 ? xgc_proxy_new(cfg, err, sizeof err) : NULL;
