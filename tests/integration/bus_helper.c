@@ -212,7 +212,7 @@ static int s_publish(const xgc_config_t *cfg, const char *topic, long n, long ra
                      size_t pad)
 {
     xgc_bus_t *bus = xgc_bus_new(cfg, "bustest-pub");
-    zclock_sleep(300);                          /* let the connection settle */
+    zclock_sleep(1000);                         /* the broker's subscription arrives */
     int64_t start = zclock_mono();
     long failed = 0;
     for (long i = 0; i < n && !zsys_interrupted; i++) {

@@ -200,13 +200,14 @@ XGC_TEST(writes_resent_until_acked)
     CHECK(xgc_bus_pending(bus) == 2);
     zmsg_t *set = s_fake_recv(bus), *del = s_fake_recv(bus);
     CHECK(set && del);
-    CHECK(zmsg_size(set) == 6 && zmsg_size(del) == 4);
+    CHECK(zmsg_size(set) == 7 && zmsg_size(del) == 5);
     CHECK(zframe_streq(zmsg_first(set), "SET") && zframe_streq(zmsg_first(del), "DEL"));
     char *cid = zframe_strdup(zmsg_next(set));
     CHECK(!strncmp(cid, "unit-", 5));
     free(cid);
-    zframe_t *cseq = zmsg_next(set);
+    zframe_t *cseq = zmsg_next(set), *acked = zmsg_next(set);
     CHECK(zframe_size(cseq) == 8 && xgc_bus_get_u64(zframe_data(cseq)) == 1);
+    CHECK(zframe_size(acked) == 8 && xgc_bus_get_u64(zframe_data(acked)) == 0);
     zmsg_destroy(&set);
     zmsg_destroy(&del);
     /* no ACK: after the retry time, both are sent again, in order */
