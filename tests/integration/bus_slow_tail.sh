@@ -8,7 +8,7 @@
 # (+0.5 s) the time.
 # When the tail resumes, it reports the messages it lost as a gap.
 . "$(dirname "$0")/bus_lib.sh"
-bus_setup 17720
+bus_setup
 N=100000; RATE=40000
 start_broker || { ko "broker starts"; finish; exit 1; }
 
