@@ -1,7 +1,8 @@
-/* clone — see clone.h. One loop, one thread: requests are read in batches,
- * writes go to the store, and everything that must wait for durability (the
- * updates, acks, error replies, snapshots and status replies of the batch)
- * is queued as ready-to-send messages in `out`, sent after the sync.
+/* clone — see clone.h. One loop, one thread: requests are read in batches
+ * (frames kept in zmq_msg_t, no copies), writes go to the store, and
+ * everything that must wait for durability is queued until the sync: the
+ * updates of the batch in one byte buffer (`updates`), the replies (acks,
+ * errors, snapshots, status) as ready-to-send messages in `out`.
  */
 #include "broker/clone.h"
 
