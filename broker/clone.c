@@ -15,6 +15,7 @@
 #include "xgc_msg.h"
 
 #define BATCH           8192    /* requests per group commit at most */
+#define BATCH_BYTES     (64 << 20)  /* and journal bytes */
 #define HUGZ_MS         1000    /* heartbeat on the updates PUB */
 #define CLIENT_IDLE_MS  30000   /* a client not heard from since is gone */
 #define FORGET_MS       (24 * 3600 * 1000LL)    /* writer dedup memory */
@@ -561,7 +562,8 @@ int xgc_clone_run(xgc_clone_t *self)
             break;
         s_req_t req;
         int got;
-        for (int n = 0; n < BATCH && (got = s_recv(self, &req)) != 0; n++)
+        for (int n = 0; n < BATCH && xgc_store_pending_bytes(self->store) < BATCH_BYTES
+                        && (got = s_recv(self, &req)) != 0; n++)
             if (got > 0) {
                 s_on_request(self, &req);
                 s_req_close(&req);
