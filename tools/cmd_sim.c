@@ -24,6 +24,7 @@ static void s_usage(FILE *out)
             "  --steps A:B       replay samples A..B-1 only\n"
             "  --shuffle-types SEED   deal the VM types at random\n"
             "  --shift SEED      rotate each VM's trace by a random offset\n"
+            "  --vms K/N         only the VMs whose index modulo N is K (types kept)\n"
             "  --json            print one JSON object\n"
             "  --out DIR         per-interval CSV, placement log, migrations, plots\n"
             "  --strict          a PlanetLab file with a bad line is an error (exit 2)\n",
@@ -31,7 +32,7 @@ static void s_usage(FILE *out)
 }
 
 typedef struct {
-    const char *planetlab, *trace, *out, *steps;
+    const char *planetlab, *trace, *out, *steps, *part;
     int json, strict, shuffle, shift;
     unsigned shuffle_seed, shift_seed;
     double interval;
@@ -49,6 +50,7 @@ static int s_parse(int argc, char **argv, s_opts_t *o, xgc_sim_config_t *cfg)
         else if (!strcmp(a, "--policy") && val) cfg->policy = val;
         else if (!strcmp(a, "--out") && val) o->out = val;
         else if (!strcmp(a, "--steps") && val) o->steps = val;
+        else if (!strcmp(a, "--vms") && val) o->part = val;
         else if (!strcmp(a, "--pms") && val) cfg->n_pms = atoi(val);
         else if (!strcmp(a, "--interval") && val) o->interval = atof(val);
         else if (!strcmp(a, "--shuffle-types") && val)
@@ -91,7 +93,7 @@ static int s_parse(int argc, char **argv, s_opts_t *o, xgc_sim_config_t *cfg)
     return 0;
 }
 
-/* Applies --steps, --shuffle-types, --shift; replaces *t. 0 or 2. */
+/* Applies --steps, --vms, --shuffle-types, --shift; replaces *t. 0 or 2. */
 static int s_transform(const s_opts_t *o, xgc_trace_t **t)
 {
     xgc_trace_t *next = NULL;
@@ -100,6 +102,16 @@ static int s_transform(const s_opts_t *o, xgc_trace_t **t)
         if (sscanf(o->steps, "%d:%d", &a, &b) != 2 || !(next = xgc_trace_slice(*t, a, b))) {
             fprintf(stderr, "xgc sim: --steps %s: need A:B with 0 <= A < B <= %d\n", o->steps,
                     (*t)->n_steps);
+            return 2;
+        }
+        xgc_trace_destroy(t);
+        *t = next;
+    }
+    if (o->part) {
+        int k = -1, n = -1;
+        if (sscanf(o->part, "%d/%d", &k, &n) != 2 || !(next = xgc_trace_part(*t, k, n))) {
+            fprintf(stderr, "xgc sim: --vms %s: need K/N with 0 <= K < N and K < %d VMs\n",
+                    o->part, (*t)->n_vms);
             return 2;
         }
         xgc_trace_destroy(t);

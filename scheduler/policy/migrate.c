@@ -15,7 +15,7 @@ void xgc_plan_params_default(xgc_plan_params_t *p)
     p->cooldown = 12;
     p->no_return = 72;
     p->min_gain_w = 5;
-    p->z = 1.25;
+    p->z = 1.0;
     p->catch_up = 8;
 }
 
@@ -86,6 +86,10 @@ static int s_fits(const s_plan_t *s, int i, int v, double limit)
 {
     const xgc_plan_pm_t *pm = &s->pms[i];
     if (pm->ram > 0 && s->ram[i] + s->vms[v].ram > pm->ram)
+        return 0;
+    /* the receiver must not go over on what its VMs use *now*: the sized
+     * load lags a rising VM, and an overloaded receiver undoes the move */
+    if (s->seen[i] + s->vms[v].demand > limit * pm->capacity)
         return 0;
     return s->vms[v].estimate <= pm->core && s_size(s, i, v, 1) <= limit * pm->capacity;
 }
@@ -174,15 +178,17 @@ static int s_overloaded(const s_plan_t *s, int i)
     return 0;
 }
 
-/* The VM to shed from PM i: one too big for the core, else the cheapest
- * whose departure alone brings the PM under target, else the one whose
- * departure lowers it most; cooling-down VMs only when nothing else is. */
+/* The VM to shed from PM i: one too big for the core, else, among those
+ * whose departure alone brings the PM under target, the one with the least
+ * RAM (the shortest copy: the overload lasts until a copy ends, and the CPU
+ * lost while copying grows with it), less demand on a tie; else the one
+ * whose departure lowers the PM most; cooling-down VMs only when nothing
+ * else is. */
 static int s_pick_shed(const s_plan_t *s, int i, int allow_cooling)
 {
     const xgc_plan_pm_t *pm = &s->pms[i];
     double limit = s->p->target * pm->capacity, largest_size = INFINITY;
     int cover = -1, largest = -1;
-    double cover_cost = INFINITY;
     for (int v = 0; v < s->n_vms; v++) {
         const xgc_plan_vm_t *vm = &s->vms[v];
         if (s->where[v] != i || vm->pm != i)
@@ -192,12 +198,12 @@ static int s_pick_shed(const s_plan_t *s, int i, int allow_cooling)
             continue;
         if (vm->estimate > pm->core)
             return v;
-        double cost = (vm->demand + 1e-9) * vm->move_cost;
         double after = s_size(s, i, v, -1);
-        if (after <= limit && cost < cover_cost) {
-            cover_cost = cost;
+        const xgc_plan_vm_t *c = cover >= 0 ? &s->vms[cover] : NULL;
+        if (after <= limit
+            && (!c || vm->move_cost < c->move_cost
+                || (vm->move_cost == c->move_cost && vm->demand < c->demand)))
             cover = v;
-        }
         if (after < largest_size) {
             largest_size = after;
             largest = v;

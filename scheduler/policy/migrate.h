@@ -14,10 +14,11 @@
  *  1. Relief (mandatory): a PM whose sized load exceeds `overload` of
  *     its capacity, whose observed load exceeds its capacity, or that hosts
  *     a VM larger than its core, sheds VMs until its estimate is back under
- *     `target`: first the VM that alone covers the excess at least cost
- *     (demand x move cost, i.e. the CPU lost while migrating), else the
- *     largest. Destinations: best fit among awake PMs that stay under
- *     `target`; else the most power-efficient sleeping PM is woken.
+ *     `target`: first, of the VMs that alone cover the excess, the one
+ *     with the least move cost (the shortest copy: the overload lasts until
+ *     it ends), else the largest. Destinations: best fit among awake PMs
+ *     that stay under `target` on their sized load and on the load observed
+ *     now; else the most power-efficient sleeping PM is woken.
  *  2. Consolidation (optional, gated): from the least loaded awake PM up,
  *     a PM under `underload` is drained if *all* its VMs fit on other awake
  *     PMs under `target` now, none of them is cooling down, and the power
@@ -68,7 +69,7 @@ typedef struct {
     int    cooldown;         /* rounds before a VM moves again (12) */
     int    no_return;        /* rounds a VM may not go back (72) */
     double min_gain_w;       /* watts saved per migration to consolidate (5) */
-    double z;                /* spreads of headroom on a PM's joint load (1.25) */
+    double z;                /* spreads of headroom on a PM's joint load (1.0) */
     int    catch_up;         /* budget multiplier while more than twice the
                                 PMs needed are awake (8; 1 = off) */
 } xgc_plan_params_t;

@@ -58,5 +58,7 @@ cmp "types shuffled (seed 2)" --shuffle-types 2
 cmp "traces shifted (seed 1)" --shift 1
 cmp "traces shifted (seed 2)" --shift 2
 cmp "shifted + shuffled (seed 3)" --shift 3 --shuffle-types 3
+cmp "even-indexed VMs on 400 PMs" --vms 0/2 --pms 400
+cmp "odd-indexed VMs on 400 PMs" --vms 1/2 --pms 400
 echo
 echo "command: make bench (scheduler/sim/bench.sh $XGC $DAY)"

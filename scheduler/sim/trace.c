@@ -450,19 +450,22 @@ xgc_trace_t *xgc_trace_load_csv(const char *path, double interval_s, char *err,
 
 /* ---- workload variants --------------------------------------------------- */
 
+/* Appends t's VM v, samples from `from` on, to c (allocated large enough). */
+static void s_append_vm(xgc_trace_t *c, const xgc_trace_t *t, int v, int from)
+{
+    int u = c->n_vms++;
+    c->vms[u] = t->vms[v];
+    c->vms[u].name = strdup(t->vms[v].name);
+    memcpy(c->cpu + (size_t)u * (size_t)c->n_steps,
+           t->cpu + (size_t)v * (size_t)t->n_steps + (size_t)from,
+           (size_t)c->n_steps * sizeof *c->cpu);
+}
+
 static xgc_trace_t *s_copy(const xgc_trace_t *t, int from, int to)
 {
     xgc_trace_t *c = s_alloc(t->n_vms, to - from, t->interval_s);
-    if (!c)
-        return NULL;
-    c->n_vms = t->n_vms;
-    for (int v = 0; v < t->n_vms; v++) {
-        c->vms[v] = t->vms[v];
-        c->vms[v].name = strdup(t->vms[v].name);
-        memcpy(c->cpu + (size_t)v * (size_t)c->n_steps,
-               t->cpu + (size_t)v * (size_t)t->n_steps + (size_t)from,
-               (size_t)c->n_steps * sizeof *c->cpu);
-    }
+    for (int v = 0; c && v < t->n_vms; v++)
+        s_append_vm(c, t, v, from);
     return c;
 }
 
@@ -507,5 +510,17 @@ xgc_trace_t *xgc_trace_shift(const xgc_trace_t *t, unsigned seed)
         for (int k = 0; k < n; k++)
             dst[k] = src[(k + off) % n];
     }
+    return c;
+}
+
+xgc_trace_t *xgc_trace_part(const xgc_trace_t *t, int k, int n)
+{
+    if (n < 1 || k < 0 || k >= n || k >= t->n_vms)
+        return NULL;
+    xgc_trace_t *c = s_alloc((t->n_vms - k + n - 1) / n, t->n_steps, t->interval_s);
+    if (!c)
+        return NULL;
+    for (int v = k; v < t->n_vms; v += n)
+        s_append_vm(c, t, v, 0);
     return c;
 }

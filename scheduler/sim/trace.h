@@ -73,5 +73,8 @@ xgc_trace_t *xgc_trace_shuffle_types(const xgc_trace_t *t, unsigned seed);
 /* Each VM's samples rotated by its own seeded random offset: the VMs no
  * longer peak together as they did on the recorded day. */
 xgc_trace_t *xgc_trace_shift(const xgc_trace_t *t, unsigned seed);
+/* Part k of n (0 <= k < n): the VMs whose index modulo n is k, each with
+ * the type it had in the whole trace — n disjoint workloads from one day. */
+xgc_trace_t *xgc_trace_part(const xgc_trace_t *t, int k, int n);
 
 #endif

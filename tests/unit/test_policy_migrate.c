@@ -1,6 +1,6 @@
 /* test_policy_migrate.c — the planner and its gate: relief of an
- * overloaded PM (cheapest covering VM, best-fit destination, waking the
- * most efficient PM), consolidation only when everything fits and it pays,
+ * overloaded PM (covering VM with the shortest copy, best-fit destination
+ * that is not over on its observed load, waking the most efficient PM), consolidation only when everything fits and it pays,
  * the per-round and per-PM budgets, cooldown and no-return. */
 #include "scheduler/policy/migrate.h"
 #include "xgc_test.h"
@@ -27,12 +27,20 @@ static xgc_plan_params_t s_params(void)
     return p;
 }
 
+/* One round 10 with s_params(), at most 8 moves. */
+static int s_plan(const xgc_plan_pm_t *pms, int n_pms, const xgc_plan_vm_t *vms, int n_vms,
+                  xgc_plan_move_t *m)
+{
+    xgc_plan_params_t p = s_params();
+    return xgc_plan_round(&p, pms, n_pms, vms, n_vms, 10, m, 8);
+}
+
 XGC_TEST(relief_moves_the_cheapest_covering_vm)
 {
     xgc_plan_params_t p = s_params();
     xgc_plan_pm_t pms[] = {s_pm(100, 0), s_pm(100, 0), s_pm(200, 1), s_pm(100, 1)};
     /* PM0 at 110: VM0 (40, cost 10) or VM1 (30, cost 1) or VM2 (40, cost 5)
-     * each bring it under 90; VM1 is cheapest (30 * 1). PM1 at 75 cannot
+     * each bring it under 90; VM1 has the shortest copy (cost 1). PM1 at 75 cannot
      * take 30 under 90; the sleeping 200 PM (cheaper per watt) is woken. */
     xgc_plan_vm_t vms[] = {s_vm(0, 40, 10), s_vm(0, 30, 1), s_vm(0, 40, 5), s_vm(1, 75, 1)};
     xgc_plan_move_t m[8];
@@ -48,10 +56,37 @@ XGC_TEST(relief_prefers_best_fit_awake)
     xgc_plan_vm_t vms[] = {s_vm(0, 60, 1), s_vm(0, 50, 2), s_vm(1, 50, 1), s_vm(2, 20, 1)};
     xgc_plan_move_t m[8];
     int n = xgc_plan_round(&p, pms, 4, vms, 4, 10, m, 8);
-    /* PM0 at 110: either VM brings it under 90; VM0 costs 60 * 1 < 50 * 2.
+    /* PM0 at 110: either VM brings it under 90; VM0's copy is shorter (1 < 2).
      * It does not fit PM1 (50 + 60 > 90) but fits PM2 (20 + 60). */
     CHECK(n >= 1);
     CHECK(m[0].vm == 0 && m[0].to == 2);
+}
+
+XGC_TEST(relief_sheds_the_shortest_copy_not_the_least_cpu)
+{
+    xgc_plan_pm_t pms[] = {s_pm(100, 0), s_pm(200, 1)};
+    /* PM0 at 110: VM0 (25, cost 3) and VM1 (50, cost 2) both cover the
+     * excess of 20; VM1's copy is shorter although it uses more CPU. */
+    xgc_plan_vm_t vms[] = {s_vm(0, 25, 3), s_vm(0, 50, 2), s_vm(0, 35, 4)};
+    xgc_plan_move_t m[8];
+    CHECK(s_plan(pms, 2, vms, 3, m) == 1);
+    CHECK(m[0].vm == 1 && m[0].to == 1);
+}
+
+XGC_TEST(receiver_not_over_on_observed_load)
+{
+    xgc_plan_pm_t pms[] = {s_pm(100, 0), s_pm(100, 0), s_pm(200, 1)};
+    /* PM0 at 110 sheds VM0 (30). PM1's sized load is 50 (room for it) but
+     * its VM uses 70 now: 70 + 30 > 90, so the sleeping PM is woken. */
+    xgc_plan_vm_t vms[] = {s_vm(0, 30, 1), s_vm(0, 80, 2), s_vm(1, 50, 1)};
+    vms[0].demand = 30;
+    vms[2].demand = 70;
+    xgc_plan_move_t m[8];
+    CHECK(s_plan(pms, 3, vms, 3, m) == 1);
+    CHECK(m[0].vm == 0 && m[0].to == 2);
+    vms[2].demand = 50;   /* observed = sized: PM1 takes it */
+    CHECK(s_plan(pms, 3, vms, 3, m) == 1);
+    CHECK(m[0].vm == 0 && m[0].to == 1);
 }
 
 XGC_TEST(consolidation_empties_the_least_loaded)
@@ -175,6 +210,8 @@ int main(void)
 {
     XGC_TEST_RUN(relief_moves_the_cheapest_covering_vm);
     XGC_TEST_RUN(relief_prefers_best_fit_awake);
+    XGC_TEST_RUN(relief_sheds_the_shortest_copy_not_the_least_cpu);
+    XGC_TEST_RUN(receiver_not_over_on_observed_load);
     XGC_TEST_RUN(consolidation_empties_the_least_loaded);
     XGC_TEST_RUN(consolidation_all_or_nothing);
     XGC_TEST_RUN(gate_cooldown_and_no_return);
