@@ -1,0 +1,20 @@
+# vmd/guest/ — the qemu guest image: `make guest` builds, under build/guest/,
+#   vmlinux    the Debian cloud kernel (uncompressed PVH ELF when possible)
+#   initrd.gz  busybox + virtio modules + /init + the static xgc-vmd
+# from Debian packages (apt-get download) and this tree. Cached: the kernel is
+# fetched once; the initramfs is rebuilt only when /init, the scripts or the
+# static vmd change. Not part of `make all` (it downloads); the qemu tests and
+# `xgc up config/qemu-demo.yaml` run it. See docs/qemu.md.
+GUEST_DIR := build/guest
+# the static agent, from the pmd/vmd module when it provides one
+GUEST_VMD := $(if $(filter xgc-vmd-static,$(BINS)),build/bin/xgc-vmd-static)
+
+.PHONY: guest
+guest: $(GUEST_DIR)/initrd.gz
+
+$(GUEST_DIR)/version: vmd/guest/fetch-kernel.sh
+	@vmd/guest/fetch-kernel.sh $(GUEST_DIR)
+
+$(GUEST_DIR)/initrd.gz: $(GUEST_DIR)/version vmd/guest/init vmd/guest/mkinitrd.sh $(GUEST_VMD)
+	@vmd/guest/mkinitrd.sh $(GUEST_DIR) $@ $(GUEST_VMD)
+	@echo "guest: $(GUEST_DIR)/vmlinux $@$(if $(GUEST_VMD),, (no static xgc-vmd yet: the guest only ticks))"
