@@ -10,8 +10,8 @@
 XGC_TEST(conversions)
 {
     CHECK(xgc_cgroup_v1_quota(0) == -1);
-    CHECK(xgc_cgroup_v1_quota(25) == 25000);
-    CHECK(xgc_cgroup_v1_quota(150) == 150000);
+    CHECK(xgc_cgroup_v1_quota(25) == 5000);
+    CHECK(xgc_cgroup_v1_quota(150) == 30000);
     CHECK(xgc_cgroup_cap_from_quota(-1, 100000) == 0);
     CHECK(xgc_cgroup_cap_from_quota(25000, 100000) == 25);
     CHECK(xgc_cgroup_cap_from_quota(25001, 100000) == 26);   /* rounded up */
@@ -26,9 +26,9 @@ XGC_TEST(conversions)
     CHECK(xgc_cgroup_weight_from_v2(100) == 256);
     char buf[64];
     xgc_cgroup_v2_max(0, buf, sizeof buf);
-    CHECK_STR(buf, "max 100000");
+    CHECK_STR(buf, "max 20000");
     xgc_cgroup_v2_max(25, buf, sizeof buf);
-    CHECK_STR(buf, "25000 100000");
+    CHECK_STR(buf, "5000 20000");
     CHECK(xgc_cgroup_cap_from_v2_max("max 100000\n") == 0);
     CHECK(xgc_cgroup_cap_from_v2_max("50000 100000\n") == 50);
     CHECK(xgc_cgroup_cap_from_v2_max("junk") == -1);
