@@ -12,7 +12,7 @@
 
 #include "pmd/driver.h"
 
-#pragma weak xgc_driver_sim
+
 #pragma weak xgc_driver_xl
 #pragma weak xgc_driver_qemu
 

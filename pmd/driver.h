@@ -95,6 +95,8 @@ typedef struct {
     double free_mem_mb;      /* free for new domains */
     char migrate_addr[128];  /* where to send VMs to this host, e.g.
                                 "tcp://10.0.0.2:7411"; "" = no migration */
+    int powered_off;         /* 1 while the host is off or still waking up
+                                (sim); creates are refused meanwhile */
 } xgc_host_info_t;
 
 typedef enum {
