@@ -257,6 +257,33 @@ int xgc_cgroup_remove(xgc_cgroup_t **self_p, int timeout_ms, char *err, size_t e
     return rc;
 }
 
+/* rmdir base/rel, then each of its parents up to base, until one fails. */
+static void s_prune_under(const char *base, const char *rel)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", base, rel);
+    size_t keep = strlen(base);
+    while (strlen(path) > keep && rmdir(path) == 0) {
+        char *slash = strrchr(path, '/');
+        if (!slash)
+            break;
+        *slash = '\0';
+    }
+}
+
+void xgc_cgroup_prune(const char *root, const char *parent)
+{
+    char cpu[1024], acct[1024];
+    xgc_cgroup_version_t version = xgc_cgroup_detect(root);
+    if (version == XGC_CGROUP_V1 && s_v1_mounts(root, cpu, acct, sizeof cpu) == 0) {
+        s_prune_under(cpu, parent);
+        if (acct[0] && strcmp(acct, cpu) != 0)
+            s_prune_under(acct, parent);
+    }
+    else if (version == XGC_CGROUP_V2)
+        s_prune_under(root, parent);
+}
+
 xgc_cgroup_version_t xgc_cgroup_version(const xgc_cgroup_t *self)
 {
     return self->version;

@@ -40,6 +40,10 @@ void xgc_cgroup_destroy(xgc_cgroup_t **self_p);
  * to timeout_ms while the kernel finishes the exit; then free the handle. */
 int xgc_cgroup_remove(xgc_cgroup_t **self_p, int timeout_ms, char *err, size_t errlen);
 
+/* Remove the parent groups under root (deepest first) that are empty; a
+ * busy one stays. For a driver that shuts down with no VMs left. */
+void xgc_cgroup_prune(const char *root, const char *parent);
+
 xgc_cgroup_version_t xgc_cgroup_version(const xgc_cgroup_t *self);
 
 /* Move a process (all its threads) into the group. */

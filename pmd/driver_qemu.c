@@ -959,6 +959,7 @@ static void s_destroy_instance(void *inst)
         free(self->vms[i]);
     }
     free(self->vms);
+    xgc_cgroup_prune(self->opts.cgroup_root, self->opts.cgroup_parent);
     if (self->timer >= 0)
         close(self->timer);
     free(self);

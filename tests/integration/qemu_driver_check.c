@@ -260,6 +260,8 @@ int main(int argc, char **argv)
 
     xgc_driver_destroy(&drv[0]);
     xgc_driver_destroy(&drv[1]);
+    snprintf(path, sizeof path, "/sys/fs/cgroup/cpu/xgc-test-%d", (int)getpid());
+    EXPECT(access(path, F_OK) != 0, "drivers gone: their empty host cgroups removed too");
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

@@ -97,6 +97,12 @@ XGC_TEST(fake_v1)
     CHECK(xgc_cgroup_remove(&cg, 50, err, sizeof err) == 0);
     CHECK(cg == NULL);
     CHECK(xgc_cgroup_open(root, "xgc/pm1", "vm1") == NULL);
+    /* the empty parents go; a parent with a file (busy) would stay */
+    xgc_cgroup_prune(root, "xgc/pm1");
+    snprintf(dir, sizeof dir, "%s/xgc", cpu);
+    CHECK(access(dir, F_OK) != 0);
+    snprintf(dir, sizeof dir, "%s/xgc", acct);
+    CHECK(access(dir, F_OK) != 0);
     s_rm(root);
 }
 
