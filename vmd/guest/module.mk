@@ -18,3 +18,10 @@ $(GUEST_DIR)/version: vmd/guest/fetch-kernel.sh
 $(GUEST_DIR)/initrd.gz: $(GUEST_DIR)/version vmd/guest/init vmd/guest/mkinitrd.sh $(GUEST_VMD)
 	@vmd/guest/mkinitrd.sh $(GUEST_DIR) $@ $(GUEST_VMD)
 	@echo "guest: $(GUEST_DIR)/vmlinux $@$(if $(GUEST_VMD),, (no static xgc-vmd yet: the guest only ticks))"
+
+# make bench: the qemu driver's figures (boot, cap accuracy, live migration)
+# from the real-QEMU driver test; see docs/benchmarks/qemu.md.
+BENCH_TARGETS += bench-qemu
+.PHONY: bench-qemu
+bench-qemu: all
+	@XGC_ROOT=$(CURDIR) tests/integration/qemu_driver.sh | grep -E '^(figure|SKIP)|passed'
