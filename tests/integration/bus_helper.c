@@ -9,7 +9,8 @@
  *   follow N SECS       watch w/ from before the writes and across broker
  *                       restarts until the replica holds all N (exit 0),
  *                       printing how many times it (re)synced and epochs seen
- *   publish TOPIC N RATE  N events, RATE per second (0 = flat out)
+ *   publish TOPIC N RATE [PAD]  N events, RATE per second (0 = flat out),
+ *                       each padded with PAD bytes
  *   subscribe PREFIX N SECS  count events for up to SECS or until N; prints
  *                       "received K in S s"
  *   junk                send malformed frames to every broker socket
@@ -27,17 +28,30 @@
 #include "xgc_log.h"
 #include "xgc_msg.h"
 
-static void *s_value_i(long i, size_t *len)
+/* {v: 1, i: i} and, if pad, a "pad" string of that many bytes. */
+static void *s_value_padded(long i, size_t pad, size_t *len)
 {
     xgc_msg_enc_t enc;
     xgc_msg_enc_init(&enc);
     xgc_msg_enc_map_begin(&enc);
     xgc_msg_enc_kv_int(&enc, "v", 1);
     xgc_msg_enc_kv_int(&enc, "i", i);
+    if (pad) {
+        char *text = malloc(pad + 1);
+        memset(text, 'x', pad);
+        text[pad] = 0;
+        xgc_msg_enc_kv_str(&enc, "pad", text);
+        free(text);
+    }
     xgc_msg_enc_map_end(&enc);
     void *data = NULL;
     xgc_msg_enc_finish(&enc, &data, len);
     return data;
+}
+
+static void *s_value_i(long i, size_t *len)
+{
+    return s_value_padded(i, 0, len);
 }
 
 static bool s_value_is_i(const uint8_t *data, size_t len, long i)
@@ -191,7 +205,8 @@ static int s_ttl(const xgc_config_t *cfg, const char *key, long ms)
 
 /* ---- events -------------------------------------------------------------- */
 
-static int s_publish(const xgc_config_t *cfg, const char *topic, long n, long rate)
+static int s_publish(const xgc_config_t *cfg, const char *topic, long n, long rate,
+                     size_t pad)
 {
     xgc_bus_t *bus = xgc_bus_new(cfg, "bustest-pub");
     zclock_sleep(300);                          /* let the connection settle */
@@ -199,7 +214,7 @@ static int s_publish(const xgc_config_t *cfg, const char *topic, long n, long ra
     long failed = 0;
     for (long i = 0; i < n && !zsys_interrupted; i++) {
         size_t len;
-        void *value = s_value_i(i, &len);
+        void *value = s_value_padded(i, pad, &len);
         if (xgc_bus_publish(bus, topic, value, len) < 0)
             failed++;
         free(value);
@@ -389,8 +404,9 @@ int main(int argc, char **argv)
         rc = s_verify(cfg, a);
     else if (!strcmp(cmd, "follow") && a > 0 && b > 0)
         rc = s_follow(cfg, a, b);
-    else if (!strcmp(cmd, "publish") && argc == 5)
-        rc = s_publish(cfg, argv[2], atol(argv[3]), atol(argv[4]));
+    else if (!strcmp(cmd, "publish") && (argc == 5 || argc == 6))
+        rc = s_publish(cfg, argv[2], atol(argv[3]), atol(argv[4]),
+                       argc == 6 ? (size_t)atol(argv[5]) : 0);
     else if (!strcmp(cmd, "subscribe") && argc == 5)
         rc = s_subscribe(cfg, argv[2], atol(argv[3]), atol(argv[4]));
     else if (!strcmp(cmd, "junk"))
