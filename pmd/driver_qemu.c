@@ -50,6 +50,8 @@
                                     throttles qemu (≤ 20 ms, see cgroup.h) */
 #define S_STOP_TIMEOUT_MS 5000   /* quit, then SIGKILL */
 #define S_EVENTS_MAX 64
+#define S_MIGRATE_RETRY_MS 200   /* the destination's qemu may not listen yet */
+#define S_MIGRATE_RETRY_FOR_MS 20000
 
 /* --- settings -------------------------------------------------------------- */
 
@@ -194,7 +196,9 @@ int xgc_qemu_argv(const xgc_qemu_opts_t *opts, const char *vm, double mem_mb,
     s_arg(&a, "-kernel"), s_arg(&a, "%s", opts->kernel);
     s_arg(&a, "-initrd"), s_arg(&a, "%s", opts->initrd);
     s_arg(&a, "-append");
-    s_arg(&a, "console=ttyS0 panic=-1 quiet xgc.vm=%s xgc.mode=%s%s%s", vm, opts->guest_mode,
+    /* no_timer_check: on a loaded host TCG is too slow for the kernel's
+     * IO-APIC timer check, which then panics */
+    s_arg(&a, "console=ttyS0 panic=-1 quiet no_timer_check xgc.vm=%s xgc.mode=%s%s%s", vm, opts->guest_mode,
           opts->guest_broker[0] ? " xgc.broker=" : "", opts->guest_broker);
     s_arg(&a, "-chardev"), s_arg(&a, "file,id=serial0,path=%s,append=on", serial_path);
     s_arg(&a, "-serial"), s_arg(&a, "chardev:serial0");
@@ -234,6 +238,8 @@ typedef struct {
     long op_start_ms, deadline_ms;
     int killed;                  /* SIGKILL sent */
     char note[96];               /* migration figures for the done event */
+    char uri[128];               /* where a leaving VM goes */
+    long retry_ms;               /* when to send `migrate` again, 0 = not */
 } s_vm_t;
 
 typedef struct {
@@ -286,13 +292,19 @@ static s_vm_t *s_add(s_qemu_t *self, const char *name)
     return vm;
 }
 
+static void s_remove_cgroup(s_vm_t *vm)
+{
+    char err[256];
+    if (vm->cg && xgc_cgroup_remove(&vm->cg, 1000, err, sizeof err) != 0)
+        fprintf(stderr, "qemu: vm %s: %s\n", vm->name, err);
+}
+
 /* Forget a VM whose process is gone: its cgroup and files go too. */
 static void s_forget(s_qemu_t *self, s_vm_t *vm)
 {
-    char path[PATH_MAX], err[256];
+    char path[PATH_MAX];
     xgc_qmp_destroy(&vm->qmp);
-    if (vm->cg && xgc_cgroup_remove(&vm->cg, 1000, err, sizeof err) != 0)
-        fprintf(stderr, "qemu: vm %s: %s\n", vm->name, err);
+    s_remove_cgroup(vm);
     s_path(self, vm->name, "pid", path, sizeof path);
     unlink(path);
     s_path(self, vm->name, "qmp", path, sizeof path);
@@ -381,6 +393,22 @@ static void s_last_words(const s_qemu_t *self, const s_vm_t *vm, char *out, size
     line[strcspn(line, "\n")] = '\0';
     if (line[0])
         snprintf(out, len, "qemu exited: %.150s", line);
+}
+
+/* Did the guest's kernel panic? (its console says so, near the end) */
+static int s_panicked(const s_qemu_t *self, const s_vm_t *vm)
+{
+    char path[PATH_MAX], buf[8192];
+    s_path(self, vm->name, "serial", path, sizeof path);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    if (fseek(f, -(long)(sizeof buf - 1), SEEK_END) != 0)
+        rewind(f);
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return strstr(buf, "Kernel panic") != NULL;
 }
 
 /* --- process start --------------------------------------------------------- */
@@ -522,6 +550,26 @@ static void s_stop(s_qemu_t *self, s_vm_t *vm)
     xgc_qmp_destroy(&vm->qmp);
 }
 
+/* Send QMP `migrate` to vm->uri (with the bandwidth first). */
+static int s_send_migrate(s_qemu_t *self, s_vm_t *vm, char *err, size_t errlen)
+{
+    char qerr[256];
+    if (!s_qmp(self, vm)) {
+        snprintf(err, errlen, "vm %s: no QMP connection to its qemu", vm->name);
+        return -1;
+    }
+    if (self->opts.migrate_mbps > 0) {
+        json_t *params = json_pack("{s:I}", "max-bandwidth", (json_int_t)self->opts.migrate_mbps << 20);
+        if (s_call_run(vm, "migrate-set-parameters", params, qerr, sizeof qerr) != 0)
+            fprintf(stderr, "qemu: vm %s: %s (keeping qemu's bandwidth)\n", vm->name, qerr);
+    }
+    if (!s_qmp(self, vm) || s_call_run(vm, "migrate", json_pack("{s:s}", "uri", vm->uri), qerr, sizeof qerr) != 0) {
+        snprintf(err, errlen, "vm %s: migrate to %s: %s", vm->name, vm->uri, qerr);
+        return -1;
+    }
+    return 0;
+}
+
 /* --- the operations' progress (poll) --------------------------------------- */
 
 static void s_step_boot(s_qemu_t *self, s_vm_t *vm, int alive, long now)
@@ -549,7 +597,14 @@ static void s_step_boot(s_qemu_t *self, s_vm_t *vm, int alive, long now)
     }
 }
 
-static void s_step_migrate_out(s_qemu_t *self, s_vm_t *vm, int alive)
+/* The destination refused the connection: its incoming qemu may still be
+ * starting (the pmds only know it was asked to). Worth another try? */
+static int s_retry_refused(s_vm_t *vm, const xgc_migration_t *m, long now)
+{
+    return strstr(m->error, "Connection refused") && now - vm->op_start_ms < S_MIGRATE_RETRY_FOR_MS;
+}
+
+static void s_step_migrate_out(s_qemu_t *self, s_vm_t *vm, int alive, long now)
 {
     char err[256];
     if (!alive) {                /* quit after completion, or died */
@@ -559,6 +614,11 @@ static void s_step_migrate_out(s_qemu_t *self, s_vm_t *vm, int alive)
     }
     if (vm->note[0] || !s_qmp(self, vm))
         return;                  /* completed: waiting for the quit */
+    if (vm->retry_ms) {
+        if (now >= vm->retry_ms && s_send_migrate(self, vm, err, sizeof err) == 0)
+            vm->retry_ms = 0;
+        return;
+    }
     json_t *ret = s_call(vm, "query-migrate", NULL, err, sizeof err);
     if (!ret)
         return;
@@ -570,6 +630,8 @@ static void s_step_migrate_out(s_qemu_t *self, s_vm_t *vm, int alive)
                  m.total_time_ms, m.downtime_ms, m.transferred_bytes >> 20);
         s_stop(self, vm);
     }
+    else if (m.state == XGC_MIGRATION_FAILED && s_retry_refused(vm, &m, now))
+        vm->retry_ms = now + S_MIGRATE_RETRY_MS;
     else if (m.state == XGC_MIGRATION_FAILED) {
         vm->state = XGC_DOM_RUNNING;   /* still running here */
         snprintf(err, sizeof err, "migration failed: %.200s", m.error);
@@ -602,7 +664,7 @@ static void s_step(s_qemu_t *self, s_vm_t *vm, long now)
             s_forget(self, vm);
         break;
     case XGC_DOM_MIGRATING_OUT:
-        s_step_migrate_out(self, vm, alive);
+        s_step_migrate_out(self, vm, alive, now);
         break;
     case XGC_DOM_STOPPING:
         s_step_stop(self, vm, alive, now);
@@ -614,6 +676,11 @@ static void s_step(s_qemu_t *self, s_vm_t *vm, long now)
             int clean = vm->exit_status >= 0 && WIFEXITED(vm->exit_status) && WEXITSTATUS(vm->exit_status) == 0;
             char why[200];
             s_last_words(self, vm, why, sizeof why);
+            if (s_panicked(self, vm)) {
+                clean = 0;       /* panic=-1 reboots, -no-reboot exits 0 */
+                snprintf(why, sizeof why, "guest kernel panic (see %s.serial)", vm->name);
+            }
+            s_remove_cgroup(vm);     /* nothing left in it */
             vm->state = XGC_DOM_DEAD;
             s_event(self, vm, clean ? XGC_EV_GUEST_SHUTDOWN : XGC_EV_GUEST_CRASH, 0, 1, why);
         }
@@ -711,30 +778,18 @@ static int s_migrate_out(void *inst, const char *name, const char *dest, uint64_
 {
     s_qemu_t *self = inst;
     s_vm_t *vm = s_find(self, name);
-    char uri[192];
     if (!vm || vm->state != XGC_DOM_RUNNING) {
         snprintf(err, errlen, "vm %s: %s", name, vm ? "not running, cannot migrate" : "not here");
         return -1;
     }
-    if (xgc_qemu_migrate_uri(dest, uri, sizeof uri) != 0) {
+    if (xgc_qemu_migrate_uri(dest, vm->uri, sizeof vm->uri) != 0) {
         snprintf(err, errlen, "vm %s: bad migration address '%s' (want tcp://IP:PORT)", name, dest);
         return -1;
     }
-    if (!s_qmp(self, vm)) {
-        snprintf(err, errlen, "vm %s: no QMP connection to its qemu", name);
+    if (s_send_migrate(self, vm, err, errlen) != 0)
         return -1;
-    }
-    if (self->opts.migrate_mbps > 0) {
-        json_t *params = json_pack("{s:I}", "max-bandwidth", (json_int_t)self->opts.migrate_mbps << 20);
-        if (s_call_run(vm, "migrate-set-parameters", params, err, errlen) != 0)
-            fprintf(stderr, "qemu: vm %s: %s (keeping qemu's bandwidth)\n", name, err);
-    }
-    char qerr[256];
-    if (!s_qmp(self, vm) || s_call_run(vm, "migrate", json_pack("{s:s}", "uri", uri), qerr, sizeof qerr) != 0) {
-        snprintf(err, errlen, "vm %s: migrate to %s: %s", name, uri, qerr);
-        return -1;
-    }
     vm->note[0] = '\0';
+    vm->retry_ms = 0;
     s_begin(self, vm, XGC_OP_MIGRATE_OUT, op_id, XGC_DOM_MIGRATING_OUT, self->opts.migrate_timeout_s * 1000);
     return 0;
 }

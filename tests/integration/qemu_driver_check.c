@@ -215,7 +215,7 @@ int main(int argc, char **argv)
     t0 = s_now();
     rc = xgc_driver_migrate_in(drv[1], &spec, 3, addr, sizeof addr, err, sizeof err);
     EXPECT(rc == 0 && strstr(addr, argv[4]), "migrate_in on B listens at %s", rc ? err : addr);
-    usleep(300000);              /* the incoming qemu must be listening */
+    /* sent at once: the source retries while the incoming qemu starts */
     rc = xgc_driver_migrate_out(drv[0], "qvm1", addr, 4, err, sizeof err);
     EXPECT(rc == 0, "migrate_out started%s%s", rc ? ": " : "", rc ? err : "");
     xgc_drv_event_t in = { 0 }, out = { 0 };
@@ -242,9 +242,13 @@ int main(int argc, char **argv)
     capped = s_cpu_pct(1, "qvm1", 4);
     s_expect_cap(capped, uncapped, "B");
 
-    /* a migration to nowhere fails and leaves the VM running */
-    rc = xgc_driver_migrate_out(drv[1], "qvm1", "tcp://127.0.0.1:1", 5, err, sizeof err);
-    rc = rc == 0 ? s_wait(1, XGC_OP_MIGRATE_OUT, "qvm1", 10, &out) : -1;
+    /* a migration to nowhere (an address of the hosts' net that nobody
+     * has: no route) fails and leaves the VM running */
+    char nowhere[128];
+    snprintf(nowhere, sizeof nowhere, "tcp://%s", argv[4]);
+    snprintf(strrchr(nowhere, '.'), 16, ".3:7411");
+    rc = xgc_driver_migrate_out(drv[1], "qvm1", nowhere, 5, err, sizeof err);
+    rc = rc == 0 ? s_wait(1, XGC_OP_MIGRATE_OUT, "qvm1", 30, &out) : -1;
     EXPECT(rc == 0 && !out.ok && s_find(1, "qvm1", &dom) && dom.state == XGC_DOM_RUNNING,
            "failed migration leaves it running: %s", out.reason);
 

@@ -78,7 +78,7 @@ XGC_TEST(command_line)
     CHECK(argc > 10 && argv[argc] == NULL);
     CHECK(s_has(argv, "-m", "80"));                /* raised to the minimum */
     CHECK(s_has(argv, "-qmp", "unix:/s/vm1.qmp,server=on,wait=off"));
-    CHECK(s_has(argv, "-append", "console=ttyS0 panic=-1 quiet xgc.vm=vm1 xgc.mode=busy"
+    CHECK(s_has(argv, "-append", "console=ttyS0 panic=-1 quiet no_timer_check xgc.vm=vm1 xgc.mode=busy"
                                  " xgc.broker=tcp://10.77.0.254:7700"));
     for (int i = 0; i < argc; i++)
         CHECK(strcmp(argv[i], "-incoming") != 0);

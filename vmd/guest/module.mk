@@ -6,8 +6,9 @@
 # static vmd change. Not part of `make all` (it downloads); the qemu tests and
 # `xgc up config/qemu-demo.yaml` run it. See docs/qemu.md.
 GUEST_DIR := build/guest
-# the static agent, from the pmd/vmd module when it provides one
-GUEST_VMD := $(if $(filter xgc-vmd-static,$(BINS)),build/bin/xgc-vmd-static)
+# the static agent (vmd/module.mk builds xgc-vmd-static; that file is read
+# after this one, so test for its source rather than for BINS)
+GUEST_VMD := $(if $(wildcard vmd/main.c),build/bin/xgc-vmd-static)
 
 .PHONY: guest
 guest: $(GUEST_DIR)/initrd.gz
