@@ -2,6 +2,7 @@
  * See plandiff.h. Both lists are sorted by (vm, host) and walked together,
  * one VM at a time. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,16 +19,16 @@ typedef struct {
 
 static int s_by_vm_host(const void *a, const void *b)
 {
-    const xgc_plandiff_entry_t *x = *(xgc_plandiff_entry_t *const *)a;
-    const xgc_plandiff_entry_t *y = *(xgc_plandiff_entry_t *const *)b;
+    const xgc_plan_entry_t *x = *(xgc_plan_entry_t *const *)a;
+    const xgc_plan_entry_t *y = *(xgc_plan_entry_t *const *)b;
     int c = strcmp(x->vm, y->vm);
     return c ? c : strcmp(x->host, y->host);
 }
 
 static int s_by_host(const void *a, const void *b)
 {
-    const xgc_plandiff_power_t *x = *(xgc_plandiff_power_t *const *)a;
-    const xgc_plandiff_power_t *y = *(xgc_plandiff_power_t *const *)b;
+    const xgc_power_state_t *x = *(xgc_power_state_t *const *)a;
+    const xgc_power_state_t *y = *(xgc_power_state_t *const *)b;
     return strcmp(x->host, y->host);
 }
 
@@ -59,7 +60,7 @@ static xgc_plandiff_op_t *s_push(s_oplist_t *l)
     return op;
 }
 
-static int s_same(const xgc_plandiff_entry_t *a, const xgc_plandiff_entry_t *b)
+static int s_same(const xgc_plan_entry_t *a, const xgc_plan_entry_t *b)
 {
     return a->state == b->state && !strcmp(a->from, b->from)
         && fabs(a->cap_mhz - b->cap_mhz) < XGC_PLANDIFF_EPS
@@ -68,8 +69,8 @@ static int s_same(const xgc_plandiff_entry_t *a, const xgc_plandiff_entry_t *b)
 
 /* The command a write of `want` announces, given the entry it replaces at
  * the same key (or NULL). */
-static xgc_plandiff_cmd_t s_write_cmd(const xgc_plandiff_entry_t *want,
-                                      const xgc_plandiff_entry_t *old)
+static xgc_plandiff_cmd_t s_write_cmd(const xgc_plan_entry_t *want,
+                                      const xgc_plan_entry_t *old)
 {
     if (want->state == XGC_PLAN_STOP)
         return old && old->state == XGC_PLAN_RUN ? XGC_CMD_DESTROY : XGC_CMD_NONE;
@@ -83,11 +84,11 @@ static xgc_plandiff_cmd_t s_write_cmd(const xgc_plandiff_entry_t *want,
 
 /* One VM: its desired entry (or NULL) against its current entries. Writes
  * go to `writes`, deletes to `deletes`. */
-static int s_diff_vm(const xgc_plandiff_entry_t *want,
-                     const xgc_plandiff_entry_t *const *cur, size_t n_cur,
+static int s_diff_vm(const xgc_plan_entry_t *want,
+                     const xgc_plan_entry_t *const *cur, size_t n_cur,
                      s_oplist_t *writes, s_oplist_t *deletes)
 {
-    const xgc_plandiff_entry_t *same_key = NULL;
+    const xgc_plan_entry_t *same_key = NULL;
     for (size_t i = 0; i < n_cur; i++) {
         if (want && !strcmp(cur[i]->host, want->host)) {
             same_key = cur[i];
@@ -117,8 +118,8 @@ static int s_diff_vm(const xgc_plandiff_entry_t *want,
     return 0;
 }
 
-static int s_diff_entries(const xgc_plandiff_entry_t *const *d, size_t nd,
-                          const xgc_plandiff_entry_t *const *c, size_t nc,
+static int s_diff_entries(const xgc_plan_entry_t *const *d, size_t nd,
+                          const xgc_plan_entry_t *const *c, size_t nc,
                           s_oplist_t *writes, s_oplist_t *deletes,
                           char *err, size_t errlen)
 {
@@ -138,7 +139,7 @@ static int s_diff_entries(const xgc_plandiff_entry_t *const *d, size_t nd,
     while (i < nd || j < nc) {
         const char *vm = i < nd && (j >= nc || strcmp(d[i]->vm, c[j]->vm) <= 0)
                              ? d[i]->vm : c[j]->vm;
-        const xgc_plandiff_entry_t *want = i < nd && !strcmp(d[i]->vm, vm) ? d[i++] : NULL;
+        const xgc_plan_entry_t *want = i < nd && !strcmp(d[i]->vm, vm) ? d[i++] : NULL;
         size_t first = j;
         while (j < nc && !strcmp(c[j]->vm, vm))
             j++;
@@ -152,24 +153,25 @@ static int s_diff_entries(const xgc_plandiff_entry_t *const *d, size_t nd,
 
 /* Power changes: ons go to `ons`, offs to `offs`. A PM without a power key
  * is on; writing "on" for it is bookkeeping, not a command. */
-static int s_diff_power(const xgc_plandiff_power_t *const *w, size_t nw,
-                        const xgc_plandiff_power_t *const *c, size_t nc,
+static int s_diff_power(const xgc_power_state_t *const *w, size_t nw,
+                        const xgc_power_state_t *const *c, size_t nc,
                         s_oplist_t *ons, s_oplist_t *offs)
 {
     size_t j = 0;
     for (size_t i = 0; i < nw; i++) {
         while (j < nc && strcmp(c[j]->host, w[i]->host) < 0)
             j++;
-        const xgc_plandiff_power_t *cur = j < nc && !strcmp(c[j]->host, w[i]->host) ? c[j] : NULL;
-        if (cur && cur->on == w[i]->on)
+        const xgc_power_state_t *cur = j < nc && !strcmp(c[j]->host, w[i]->host) ? c[j] : NULL;
+        if (cur && cur->state == w[i]->state)
             continue;
-        xgc_plandiff_op_t *op = s_push(w[i]->on ? ons : offs);
+        bool on = w[i]->state == XGC_POWER_ON;
+        xgc_plandiff_op_t *op = s_push(on ? ons : offs);
         if (!op)
             return -1;
         op->kind = XGC_PLANDIFF_POWER;
         op->power = *w[i];
-        if (cur || !w[i]->on) {
-            op->cmd = w[i]->on ? XGC_CMD_POWER_ON : XGC_CMD_POWER_OFF;
+        if (cur || !on) {
+            op->cmd = on ? XGC_CMD_POWER_ON : XGC_CMD_POWER_OFF;
             snprintf(op->cmd_host, sizeof op->cmd_host, "%s", w[i]->host);
         }
     }
@@ -191,10 +193,10 @@ static int s_append(s_oplist_t *dst, s_oplist_t *src)
     return 0;
 }
 
-int xgc_plandiff_compute(const xgc_plandiff_entry_t *desired, size_t n_desired,
-                         const xgc_plandiff_entry_t *current, size_t n_current,
-                         const xgc_plandiff_power_t *want_power, size_t n_want,
-                         const xgc_plandiff_power_t *cur_power, size_t n_cur,
+int xgc_plandiff_compute(const xgc_plan_entry_t *desired, size_t n_desired,
+                         const xgc_plan_entry_t *current, size_t n_current,
+                         const xgc_power_state_t *want_power, size_t n_want,
+                         const xgc_power_state_t *cur_power, size_t n_cur,
                          xgc_plandiff_op_t **ops, size_t *n_ops,
                          char *err, size_t errlen)
 {
@@ -209,13 +211,13 @@ int xgc_plandiff_compute(const xgc_plandiff_entry_t *desired, size_t n_desired,
     snprintf(err, errlen, "out of memory");
     if (!d || !c || !pw || !pc)
         goto done;
-    if (s_diff_entries((const xgc_plandiff_entry_t *const *)d, n_desired,
-                       (const xgc_plandiff_entry_t *const *)c, n_current,
+    if (s_diff_entries((const xgc_plan_entry_t *const *)d, n_desired,
+                       (const xgc_plan_entry_t *const *)c, n_current,
                        &writes, &deletes, err, errlen) < 0)
         goto done;
     snprintf(err, errlen, "out of memory");
-    if (s_diff_power((const xgc_plandiff_power_t *const *)pw, n_want,
-                     (const xgc_plandiff_power_t *const *)pc, n_cur, &ons, &offs) < 0)
+    if (s_diff_power((const xgc_power_state_t *const *)pw, n_want,
+                     (const xgc_power_state_t *const *)pc, n_cur, &ons, &offs) < 0)
         goto done;
     /* Power on first (a PM must be up to receive), power off last. */
     if (s_append(&out, &ons) || s_append(&out, &writes)

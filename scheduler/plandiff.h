@@ -20,31 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "xgc_model.h"
-
-#define XGC_REASON_MAX 96
-
-typedef enum { XGC_PLAN_RUN = 0, XGC_PLAN_STOP = 1 } xgc_plandiff_state_t;
-
-/* One plan entry as the diff sees it: its key (host, vm) and the fields that
- * matter to the pmd. `round` and `reason` are informative and never by
- * themselves cause a write. */
-typedef struct {
-    char vm[XGC_NAME_MAX];
-    char host[XGC_NAME_MAX];
-    xgc_plandiff_state_t state;
-    double cap_mhz;              /* 0 = no cap */
-    double weight;
-    char from[XGC_NAME_MAX];     /* source host of a live migration, or "" */
-    char reason[XGC_REASON_MAX];
-} xgc_plandiff_entry_t;
-
-/* Desired or current power state of one PM (key pm/<host>/power). */
-typedef struct {
-    char host[XGC_NAME_MAX];
-    int on;
-    char reason[XGC_REASON_MAX];
-} xgc_plandiff_power_t;
+#include "xgc_state.h"
 
 typedef enum {
     XGC_PLANDIFF_WRITE,          /* set plan/<host>/<vm> to entry */
@@ -62,24 +38,25 @@ typedef enum {
  * VM), so the topic is cmd.<cmd_host>.<verb>. */
 typedef struct {
     xgc_plandiff_kind_t kind;
-    xgc_plandiff_entry_t entry;  /* WRITE: the new value; DELETE: the old one */
-    xgc_plandiff_power_t power;  /* POWER */
+    xgc_plan_entry_t entry;      /* WRITE: the new value; DELETE: the old one */
+    xgc_power_state_t power;     /* POWER */
     xgc_plandiff_cmd_t cmd;      /* event to publish, or XGC_CMD_NONE */
     char cmd_host[XGC_NAME_MAX];
 } xgc_plandiff_op_t;
 
-/* Diff desired vs current. Each list may come in any order; each (host, vm)
- * key must appear at most once per list and each VM at most once in
+/* Diff desired vs current plan entries (xgc_state.h; `round` and `reason`
+ * are informative and never by themselves cause a write). Each list may
+ * come in any order; each (host, vm) key must appear at most once per list and each VM at most once in
  * `desired`. Power lists: desired power states (only PMs listed are
  * considered) vs current ones. Fills *ops (allocated, caller frees with
  * free()) and *n_ops; operations come sorted: deletes of moved/departed VMs
  * after the writes that replace them, so that a VM is never without an
  * entry in the middle of a move. Returns 0, or -1 on allocation failure or
  * a duplicate (reason in err). */
-int xgc_plandiff_compute(const xgc_plandiff_entry_t *desired, size_t n_desired,
-                         const xgc_plandiff_entry_t *current, size_t n_current,
-                         const xgc_plandiff_power_t *want_power, size_t n_want,
-                         const xgc_plandiff_power_t *cur_power, size_t n_cur,
+int xgc_plandiff_compute(const xgc_plan_entry_t *desired, size_t n_desired,
+                         const xgc_plan_entry_t *current, size_t n_current,
+                         const xgc_power_state_t *want_power, size_t n_want,
+                         const xgc_power_state_t *cur_power, size_t n_cur,
                          xgc_plandiff_op_t **ops, size_t *n_ops,
                          char *err, size_t errlen);
 
