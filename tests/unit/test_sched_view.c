@@ -2,8 +2,7 @@
 #include <stdlib.h>
 
 #include "xgc_msg.h"
-#include "scheduler/plandiff.h"
-#include "scheduler/view.h"
+#include "scheduler/planner.h"
 #include "tests/unit/xgc_test.h"
 
 static xgc_view_t *view;
@@ -47,50 +46,28 @@ static void s_pm(const char *name)
     CHECK(APPLY(key, xgc_msg_heartbeat_encode, &hb) == XGC_VIEW_PM_JOIN);
 }
 
-/* One round through replan and plandiff; ops applied back as the broker
- * would echo them. Returns the number of ops. */
+/* One round through the planner; ops applied back as the broker would echo
+ * them. Returns the number of ops. */
 static size_t s_round(bool optimise, xgc_plandiff_op_t **ops_out)
 {
-    xgc_view_round_t r;
-    xgc_replan_result_t res;
-    xgc_plan_entry_t *want, *cur;
-    xgc_power_state_t *wp, *cp;
-    size_t nw, nc, nwp, ncp, nops = 0;
-    xgc_plandiff_op_t *ops = NULL;
-    cfg.replan.optimise = optimise;
-    if (xgc_view_round(view, &cfg, now, &r) < 0
-        || xgc_replan_run(r.pms, r.n_pms, r.vms, r.n_vms, &cfg.replan, now, &res, err,
-                          sizeof err) < 0)
+    xgc_planner_round_t r;
+    if (xgc_planner_run(view, &cfg, now, 1, optimise, &r, err, sizeof err) < 0)
         return (size_t)-1;
-    xgc_view_desired(view, &r, &res, 1, &want, &nw, &wp, &nwp);
-    xgc_view_current(view, &cur, &nc, &cp, &ncp);
-    xgc_plandiff_compute(want, nw, cur, nc, wp, nwp, cp, ncp, &ops, &nops, err, sizeof err);
-    for (size_t i = 0; i < nops; i++) {
+    for (size_t i = 0; i < r.n_ops; i++) {
         char key[256];
         void *d = NULL;
         size_t n = 0;
-        if (ops[i].kind == XGC_PLANDIFF_POWER) {
-            snprintf(key, sizeof key, "pm/%s/power", ops[i].power.host);
-            xgc_msg_power_state_encode(&ops[i].power, &d, &n);
-        } else {
-            snprintf(key, sizeof key, "plan/%s/%s", ops[i].entry.host, ops[i].entry.vm);
-            if (ops[i].kind == XGC_PLANDIFF_WRITE)
-                xgc_msg_plan_entry_encode(&ops[i].entry, &d, &n);
-        }
+        xgc_planner_op_key(&r.ops[i], key, sizeof key);
+        xgc_planner_op_value(&r.ops[i], &d, &n);
         xgc_view_apply(view, key, d, n, now, err, sizeof err);
         free(d);
     }
-    xgc_view_keep_power_times(view, &r, &res);
-    free(want);
-    free(cur);
-    free(wp);
-    free(cp);
-    xgc_replan_result_free(&res);
-    xgc_view_round_free(&r);
-    if (ops_out)
-        *ops_out = ops;
-    else
-        free(ops);
+    size_t nops = r.n_ops;
+    if (ops_out) {
+        *ops_out = r.ops;
+        r.ops = NULL;
+    }
+    xgc_planner_round_free(&r);
     return nops;
 }
 
