@@ -1,3 +1,7 @@
-# scheduler/ — the re-planner (pure: replan, plandiff) and the daemon.
+# scheduler/ — the re-planner (pure: replan, plandiff, view, planner), its
+# configuration and metrics, and the daemon xgc-scheduler (main.c).
 # placement/ and policy/ have their own module.mk.
-LIB_SRCS += scheduler/replan.c scheduler/plandiff.c scheduler/sched_config.c scheduler/view.c scheduler/planner.c
+LIB_SRCS += scheduler/replan.c scheduler/plandiff.c scheduler/sched_config.c \
+            scheduler/view.c scheduler/planner.c scheduler/sched_metrics.c
+BINS += xgc-scheduler
+xgc-scheduler_SRCS := scheduler/main.c

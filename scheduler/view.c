@@ -314,6 +314,12 @@ size_t xgc_view_pm_count(const xgc_view_t *self)
     return n;
 }
 
+const xgc_vm_spec_t *xgc_view_spec(const xgc_view_t *self, const char *vm)
+{
+    const s_vm_t *v = s_vm(self, vm, false);
+    return v && v->has_spec ? &v->spec : NULL;
+}
+
 const xgc_vm_actual_t *xgc_view_actual(const xgc_view_t *self, const char *host,
                                        const char *vm)
 {

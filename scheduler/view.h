@@ -100,6 +100,9 @@ int xgc_view_current(const xgc_view_t *self, xgc_plan_entry_t **entries, size_t 
 void xgc_view_keep_power_times(xgc_view_t *self, const xgc_view_round_t *round,
                                const xgc_replan_result_t *result);
 
+/* A VM's spec (as written, not the effective demand), or NULL. */
+const xgc_vm_spec_t *xgc_view_spec(const xgc_view_t *self, const char *vm);
+
 /* Read access for tools: the actual state of vm on host, or NULL. */
 const xgc_vm_actual_t *xgc_view_actual(const xgc_view_t *self, const char *host,
                                        const char *vm);
