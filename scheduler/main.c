@@ -218,6 +218,39 @@ static void s_fence_lost(s_sched_t *s, const xgc_planner_round_t *r)
             s_spawn(s, s->sc.fence_command, lost[i], true);
 }
 
+/* sched/stats: the totals of the last round, for `xgc status` and `make
+ * run` (a state key: readable at any time, unlike the plan.round event). */
+static void s_write_stats(s_sched_t *s)
+{
+    const xgc_sched_metrics_t *m = &s->metrics;
+    xgc_msg_enc_t enc;
+    void *data;
+    size_t len;
+    xgc_msg_enc_init(&enc);
+    xgc_msg_enc_map_begin(&enc);
+    xgc_msg_enc_kv_int(&enc, "v", XGC_MSG_VERSION);
+    xgc_msg_enc_kv_int(&enc, "round", s->round_no);
+    xgc_msg_enc_kv_str(&enc, "owner", s->owner);
+    xgc_msg_enc_kv_double(&enc, "utility", m->utility);
+    xgc_msg_enc_kv_double(&enc, "power_cost", m->power_cost);
+    xgc_msg_enc_kv_double(&enc, "net", m->net);
+    xgc_msg_enc_kv_double(&enc, "power_w", xgc_sched_metrics_power_w(m));
+    xgc_msg_enc_kv_int(&enc, "pms_on", m->pms_on);
+    xgc_msg_enc_kv_int(&enc, "pms", m->pms);
+    xgc_msg_enc_kv_int(&enc, "vms", m->vms);
+    xgc_msg_enc_kv_int(&enc, "unplaced", m->vms_unplaced);
+    xgc_msg_enc_kv_int(&enc, "migrations", (int64_t)m->migrations_total);
+    xgc_msg_enc_kv_double(&enc, "time_ms", m->plan_time_ms_last);
+    xgc_msg_enc_map_end(&enc);
+    if (xgc_msg_enc_finish(&enc, &data, &len) < 0)
+        return;
+    size_t old_len;
+    const uint8_t *old = xgc_bus_get(s->bus, XGC_SCHED_STATS_KEY, &old_len, NULL);
+    if (!old || old_len != len || memcmp(old, data, len))
+        xgc_bus_set(s->bus, XGC_SCHED_STATS_KEY, data, len, 0);
+    free(data);
+}
+
 static void s_update_metrics(s_sched_t *s, const xgc_planner_round_t *r, double ms)
 {
     xgc_sched_metrics_t *m = &s->metrics;
@@ -258,6 +291,7 @@ static void s_round(s_sched_t *s)
     double ms = (double)(zclock_usecs() - t0) / 1000.0;
     s_publish_round(s, &r, reason, ms);
     s_update_metrics(s, &r, ms);
+    s_write_stats(s);
     s_fence_lost(s, &r);
     xgc_log_info("round=%" PRId64 " reason=\"%s\" writes=%zu vms=%zu placed=%d unplaced=%d "
                  "migrations=%d pms_on=%d net=%.1f ms=%.2f%s",
@@ -463,6 +497,8 @@ static int s_on_housekeeping(zloop_t *loop, int timer_id, void *arg)
         s_want(s, R_PM_LOST, false);
     s->metrics.leader = s->leader;
     s->metrics.pending_writes = (int64_t)xgc_bus_pending(s->bus);
+    if (s->leader && s->metrics.rounds_total)
+        s_write_stats(s);        /* power reports change between rounds */
     return 0;
 }
 

@@ -635,3 +635,9 @@ const char *xgc_replan_why_name(xgc_replan_why_t why)
                                   "consolidated", "rebalanced", "unplaced", "stranded"};
     return why >= 0 && why <= XGC_REPLAN_STRANDED ? names[why] : "?";
 }
+
+const char *xgc_replan_pm_state_name(xgc_replan_pm_state_t state)
+{
+    static const char *names[] = {"up", "draining", "failed", "fenced", "off"};
+    return state >= 0 && state <= XGC_REPLAN_PM_OFF ? names[state] : "?";
+}

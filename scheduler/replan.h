@@ -120,6 +120,9 @@ int xgc_replan_run(const xgc_replan_pm_t *pms, size_t n_pms,
 
 void xgc_replan_result_free(xgc_replan_result_t *r);
 
+/* "up", "draining", "failed", "fenced", "off". */
+const char *xgc_replan_pm_state_name(xgc_replan_pm_state_t state);
+
 /* "kept", "placed", "failover", ... */
 const char *xgc_replan_why_name(xgc_replan_why_t why);
 

@@ -13,6 +13,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The state key where the leading scheduler keeps its last totals: a map
+ * {v, round, owner, utility, power_cost, net, power_w, pms_on, pms, vms,
+ * unplaced, migrations, time_ms}. */
+#define XGC_SCHED_STATS_KEY "sched/stats"
+
 typedef struct {
     double utility, power_cost, net;
     int64_t pms_on, pms, vms, vms_unplaced;
