@@ -16,6 +16,7 @@ void xgc_sched_config_default(xgc_sched_config_t *c)
     c->demand_enabled = true;
     xgc_demand_params_default(&c->demand);
     c->demand_threshold = 0.1;
+    c->instances = 1;
 }
 
 /* A number key: absent leaves *out; present must be in [lo, hi]. */
@@ -99,7 +100,7 @@ static int s_scheduler(xgc_sched_config_t *c, const xgc_yaml_node_t *s, char *er
         "algorithm", "debounce_ms", "optimise_interval_ms", "retry_ms", "max_migrations",
         "max_per_pm", "cooldown_ms", "gain_margin", "power_off_hold_ms", "boot_grace_ms",
         "lease_ms", "fence_command", "fence_grace_ms", "power_on_command",
-        "power_off_command", "demand", NULL};
+        "power_off_command", "instances", "pmd_args", "demand", NULL};
     const long day = 86400000L;
     xgc_replan_params_t *r = &c->replan;
     if (xgc_yaml_check_keys(s, keys, "scheduler", err, errlen) < 0)
@@ -132,6 +133,8 @@ static int s_scheduler(xgc_sched_config_t *c, const xgc_yaml_node_t *s, char *er
                     err, errlen) < 0
         || s_string(s, "power_off_command", c->power_off_command, sizeof c->power_off_command,
                     err, errlen) < 0
+        || s_int(s, "instances", 1, 16, &c->instances, err, errlen) < 0
+        || s_string(s, "pmd_args", c->pmd_args, sizeof c->pmd_args, err, errlen) < 0
         || (d && s_demand(c, d, err, errlen) < 0))
         return -1;
     return 0;

@@ -16,6 +16,8 @@
  *     fence_grace_ms: 0          # extra wait after the pmd's lease ran out
  *     power_on_command: ""       # "" = the power key only (sim)
  *     power_off_command: ""
+ *     instances: 1               # schedulers `xgc up` starts (one leads, the others stand by)
+ *     pmd_args: ""               # extra arguments `xgc up` gives every xgc-pmd
  *     demand:                    # effective demand from metrics (policy/demand.h)
  *       enabled: true
  *       window: 12
@@ -50,6 +52,8 @@ typedef struct {
     char fence_command[XGC_SCHED_CMD_MAX];
     char power_on_command[XGC_SCHED_CMD_MAX];
     char power_off_command[XGC_SCHED_CMD_MAX];
+    int instances;               /* for xgc up */
+    char pmd_args[XGC_SCHED_CMD_MAX];
     bool demand_enabled;
     xgc_demand_params_t demand;
     double demand_threshold;

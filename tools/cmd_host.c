@@ -68,10 +68,9 @@ XGC_COMMAND(host, "list PMs; drain or undrain one for maintenance (host list|dra
 {
     xgc_config_t *cfg = xgc_config_load_arg(&argc, argv, s_usage);
     xgc_sched_config_t sc;
-    char err[512];
     int rc = 2;
-    if (xgc_sched_config_load(&sc, cfg->scheduler, cfg->metrics, err, sizeof err) < 0) {
-        fprintf(stderr, "xgc host: %s\n", err);
+    if (xgc_sched_cli_config(cfg, &sc, "host")) {
+        rc = 2;
     } else if (argc == 2 && !strcmp(argv[1], "list")) {
         xgc_bus_t *bus = xgc_cli_connect(cfg, "host");
         rc = s_list(bus, cfg, &sc);

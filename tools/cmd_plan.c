@@ -55,8 +55,7 @@ XGC_COMMAND(plan, "show what a re-plan would change and why (plan --dry-run)")
     }
     xgc_sched_config_t sc;
     char err[512];
-    if (xgc_sched_config_load(&sc, cfg->scheduler, cfg->metrics, err, sizeof err) < 0) {
-        fprintf(stderr, "xgc plan: %s\n", err);
+    if (xgc_sched_cli_config(cfg, &sc, "plan")) {
         xgc_config_destroy(&cfg);
         return 2;
     }

@@ -229,11 +229,9 @@ XGC_COMMAND(status, "PMs, VMs, operations, utility and power (status [--json|--c
         }
     }
     xgc_sched_config_t sc;
-    char err[512];
     s_status_t st = {0};
     int rc = 1;
-    if (xgc_sched_config_load(&sc, cfg->scheduler, cfg->metrics, err, sizeof err) < 0) {
-        fprintf(stderr, "xgc status: %s\n", err);
+    if (xgc_sched_cli_config(cfg, &sc, "status")) {
         xgc_config_destroy(&cfg);
         return 2;
     }

@@ -104,3 +104,12 @@ int xgc_sched_cli_put_spec(xgc_bus_t *bus, const xgc_config_t *cfg, const xgc_vm
     free(data);
     return rc == 0 ? 0 : xgc_cli_unreachable(cfg, command);
 }
+
+int xgc_sched_cli_config(const xgc_config_t *cfg, xgc_sched_config_t *sc, const char *command)
+{
+    char err[512];
+    if (xgc_sched_config_load(sc, cfg->scheduler, cfg->metrics, err, sizeof err) == 0)
+        return 0;
+    fprintf(stderr, "xgc %s: %s\n", command, err);
+    return 2;
+}

@@ -35,6 +35,10 @@ int xgc_sched_cli_spec_opt(int argc, char **argv, int *i, xgc_vm_spec_t *spec,
 int xgc_sched_cli_put_spec(xgc_bus_t *bus, const xgc_config_t *cfg, const xgc_vm_spec_t *spec,
                            const char *command);
 
+/* The deployment's scheduler: and metrics: sections: 0, or 2 after
+ * printing the error. */
+int xgc_sched_cli_config(const xgc_config_t *cfg, xgc_sched_config_t *sc, const char *command);
+
 /* A number option's value: 0, or -1 after printing "xgc CMD: OPT wants ...". */
 int xgc_sched_cli_number(const char *command, const char *opt, const char *text, double lo,
                          double hi, double *out);
