@@ -124,6 +124,8 @@ static int s_check(xgc_config_t *self, char *err, size_t errlen)
     static const char *const keys[] = {"cluster", "data_dir", "broker", "log", "scheduler",
                                        "pms", "vms", "security", "injectors", "metrics", NULL};
     const xgc_yaml_node_t *root = self->root;
+    if (root->kind != XGC_YAML_MAP)
+        return xgc_yaml_error(err, errlen, root, NULL, "a deployment must be a mapping");
     if (xgc_yaml_check_keys(root, keys, "the deployment", err, errlen) < 0
         || s_cluster(self, root, err, errlen) < 0 || s_broker(self, root, err, errlen) < 0
         || s_log(self, root, err, errlen) < 0)
