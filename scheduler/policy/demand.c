@@ -129,6 +129,25 @@ double xgc_demand_estimate(const xgc_demand_t *self, double prior)
     return e;
 }
 
+double xgc_demand_mean(const xgc_demand_t *self)
+{
+    return self->count ? self->ewma : 0;
+}
+
+double xgc_demand_spread(const xgc_demand_t *self)
+{
+    int n = self->filled;
+    if (n < 2)
+        return 0;
+    double sum = 0, sq = 0;
+    for (int i = 0; i < n; i++)
+        sum += self->ring[i];
+    double mean = sum / n;
+    for (int i = 0; i < n; i++)
+        sq += (self->ring[i] - mean) * (self->ring[i] - mean);
+    return sqrt(sq / (n - 1));
+}
+
 double xgc_demand_last(const xgc_demand_t *self)
 {
     return self->count ? self->last : 0;
