@@ -43,6 +43,27 @@ static void s_collect_actual(void *arg, const xgc_vm_actual_t *a)
     zlistx_add_end(l, (void *)a);
 }
 
+/* Each PM's load as planned: what water filling gives its VMs (a replan
+ * round that may move nothing) over its capacity. */
+static int s_planned_load(s_status_t *st)
+{
+    xgc_replan_params_t p;
+    xgc_replan_result_t res;
+    char err[256];
+    xgc_replan_params_default(&p);
+    p.max_migrations = 0;
+    if (xgc_replan_run(st->r.pms, st->r.n_pms, st->r.vms, st->r.n_vms, &p, 0, &res, err,
+                       sizeof err) < 0)
+        return -1;
+    for (size_t v = 0; v < st->r.n_vms; v++) {
+        int j = st->r.vms[v].host;
+        if (j >= 0 && st->r.pms[j].spec.cpu_mhz > 0)
+            st->load[j] += res.vms[v].alloc_mhz / st->r.pms[j].spec.cpu_mhz;
+    }
+    xgc_replan_result_free(&res);
+    return 0;
+}
+
 /* Match each VM with its actual entry (prefer running) and sum PM loads. */
 static int s_build(s_status_t *st, xgc_view_t *view)
 {
@@ -73,13 +94,8 @@ static int s_build(s_status_t *st, xgc_view_t *view)
         if (r->vms[v].host >= 0)
             st->vms_on[r->vms[v].host]++;
     }
-    for (size_t i = 0; i < n; i++) {
-        for (size_t j = 0; j < r->n_pms; j++)
-            if (!strcmp(r->pms[j].spec.name, arr[i]->host) && arr[i]->state == XGC_VM_RUNNING)
-                st->load[j] += arr[i]->alloc_mhz / (r->pms[j].spec.cpu_mhz > 0 ? r->pms[j].spec.cpu_mhz : 1);
-    }
     free(arr);
-    return 0;
+    return s_planned_load(st);
 }
 
 static const char *s_vm_state(const s_status_t *st, size_t v)
