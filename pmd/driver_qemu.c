@@ -144,8 +144,9 @@ int xgc_qemu_opts_load(const xgc_yaml_node_t *opts, const char *host,
     const xgc_yaml_node_t *mode = xgc_yaml_get(opts, "guest_mode");
     if (strcmp(out->guest_mode, "idle") != 0 && strcmp(out->guest_mode, "busy") != 0)
         return xgc_yaml_error(err, errlen, mode, "guest_mode", "must be idle or busy");
-    if (out->migrate_ports < 1)
-        return xgc_yaml_error(err, errlen, xgc_yaml_get(opts, "migrate_ports"), "migrate_ports", "must be ≥ 1");
+    if (out->migrate_ports < 1 || out->migrate_port + out->migrate_ports > 65536)
+        return xgc_yaml_error(err, errlen, xgc_yaml_get(opts, "migrate_ports"), "migrate_ports",
+                              "must be ≥ 1, with migrate_port + migrate_ports ≤ 65536");
     return 0;
 }
 
@@ -213,13 +214,26 @@ int xgc_qemu_argv(const xgc_qemu_opts_t *opts, const char *vm, double mem_mb,
     return a.argc;
 }
 
-int xgc_qemu_migrate_uri(const char *addr, char *uri, size_t len)
+int xgc_qemu_migrate_offset(const char *vm, int ports)
 {
-    if (strncmp(addr, "tcp://", 6) == 0)
-        return snprintf(uri, len, "tcp:%s", addr + 6) < (int)len ? 0 : -1;
-    if (strncmp(addr, "tcp:", 4) == 0)
-        return snprintf(uri, len, "%s", addr) < (int)len ? 0 : -1;
-    return -1;
+    uint32_t h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)vm; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return ports > 0 ? (int)(h % (uint32_t)ports) : 0;
+}
+
+int xgc_qemu_migrate_uri(const char *base, const char *vm, int ports, char *uri, size_t len)
+{
+    const char *hostport = strncmp(base, "tcp://", 6) == 0 ? base + 6
+                         : strncmp(base, "tcp:", 4) == 0 ? base + 4 : NULL;
+    const char *colon = hostport ? strrchr(hostport, ':') : NULL;
+    char *end;
+    long port = colon ? strtol(colon + 1, &end, 10) : 0;
+    if (!colon || colon == hostport || *end || port <= 0 || port > 65535)
+        return -1;
+    port += xgc_qemu_migrate_offset(vm, ports);
+    int n = snprintf(uri, len, "tcp:%.*s:%ld", (int)(colon - hostport), hostport, port);
+    return n > 0 && (size_t)n < len && port <= 65535 ? 0 : -1;
 }
 
 /* --- the driver ------------------------------------------------------------ */
@@ -782,7 +796,7 @@ static int s_migrate_out(void *inst, const char *name, const char *dest, uint64_
         snprintf(err, errlen, "vm %s: %s", name, vm ? "not running, cannot migrate" : "not here");
         return -1;
     }
-    if (xgc_qemu_migrate_uri(dest, vm->uri, sizeof vm->uri) != 0) {
+    if (xgc_qemu_migrate_uri(dest, name, self->opts.migrate_ports, vm->uri, sizeof vm->uri) != 0) {
         snprintf(err, errlen, "vm %s: bad migration address '%s' (want tcp://IP:PORT)", name, dest);
         return -1;
     }
@@ -794,29 +808,22 @@ static int s_migrate_out(void *inst, const char *name, const char *dest, uint64_
     return 0;
 }
 
-/* A port of the incoming range that no arriving VM holds. */
-static int s_free_port(const s_qemu_t *self)
-{
-    for (int p = self->opts.migrate_port; p < self->opts.migrate_port + self->opts.migrate_ports; p++) {
-        int used = 0;
-        for (size_t i = 0; i < self->nvms && !used; i++)
-            used = self->vms[i]->port == p;
-        if (!used)
-            return p;
-    }
-    return 0;
-}
-
 static int s_migrate_in(void *inst, const xgc_vm_spec_t *spec, uint64_t op_id,
                         char *addr, size_t addrlen, char *err, size_t errlen)
 {
     s_qemu_t *self = inst;
-    int port = s_free_port(self);
-    if (!port) {
-        snprintf(err, errlen, "vm %s: all %d incoming migration ports busy", spec->name,
-                 self->opts.migrate_ports);
+    int port = self->opts.migrate_port + xgc_qemu_migrate_offset(spec->name, self->opts.migrate_ports);
+    s_vm_t *old = s_find(self, spec->name);
+    if (old && old->state != XGC_DOM_DEAD) {
+        snprintf(err, errlen, "vm %s: already here (%s)", spec->name, xgc_dom_state_name(old->state));
         return -1;
     }
+    for (size_t i = 0; i < self->nvms; i++)
+        if (self->vms[i]->port == port) {
+            snprintf(err, errlen, "vm %s: its incoming port %d is busy with vm %s arriving; later",
+                     spec->name, port, self->vms[i]->name);
+            return -1;
+        }
     s_vm_t *vm = s_new_vm(self, spec, err, errlen);
     if (!vm)
         return -1;
@@ -827,7 +834,8 @@ static int s_migrate_in(void *inst, const xgc_vm_spec_t *spec, uint64_t op_id,
         s_forget(self, vm);
         return -1;
     }
-    snprintf(addr, addrlen, "tcp://%s:%d", self->opts.migrate_ip, port);
+    /* the base address: the source adds the VM's offset (xgc_qemu_migrate_uri) */
+    snprintf(addr, addrlen, "tcp://%s:%d", self->opts.migrate_ip, self->opts.migrate_port);
     s_begin(self, vm, XGC_OP_MIGRATE_IN, op_id, XGC_DOM_MIGRATING_IN, self->opts.migrate_timeout_s * 1000);
     return 0;
 }

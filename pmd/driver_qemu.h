@@ -48,8 +48,15 @@ int xgc_qemu_argv(const xgc_qemu_opts_t *opts, const char *vm, double mem_mb,
                   const char *incoming, char *buf, size_t buflen,
                   char *argv[XGC_QEMU_ARGV_MAX]);
 
-/* "tcp://10.0.0.2:7411" (the address form in pm/<host>/info and migrate_in)
- * to qemu's "tcp:10.0.0.2:7411"; a qemu URI passes through. -1 if neither. */
-int xgc_qemu_migrate_uri(const char *addr, char *uri, size_t len);
+/* Where VM `vm` arrives on a host whose migration address is base (its
+ * pm/<host>/info address): every host listens on a range of `ports` ports
+ * from base's port, one per arriving VM, and a VM's port is fixed by its
+ * name (base + a hash of it modulo ports), so that the source, which only
+ * knows the published base address, sends to the right incoming qemu.
+ * base is "tcp://IP:PORT" or qemu's "tcp:IP:PORT"; uri gets qemu's form.
+ * -1 when base is neither or uri is too small. */
+int xgc_qemu_migrate_uri(const char *base, const char *vm, int ports, char *uri, size_t len);
+/* The port offset of vm in a range of `ports` (FNV-1a of its name). */
+int xgc_qemu_migrate_offset(const char *vm, int ports);
 
 #endif

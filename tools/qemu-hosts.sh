@@ -9,7 +9,10 @@
 # namespace (driver_opts netns) and receives migrations on its own address,
 # so a live migration really crosses the veth "wire".
 #   XGC_QEMU_NET=10.77.0   the /24 to use
-# Idempotent: `up` skips what exists; `down` removes what is there.
+# Idempotent: `up` skips what exists; `down` removes what is there, and
+# first ends the processes still running in the namespaces (VMs outlive
+# their pmd by design: `xgc down` leaves them) and removes the CPU cgroups
+# under xgc/ that are left empty.
 set -eu
 cmd=${1:-}; prefix=${2:-xgcq}; n=${3:-2}
 net=${XGC_QEMU_NET:-10.77.0}
@@ -39,16 +42,33 @@ up() {
     done
 }
 
+# the empty groups the qemu driver made under xgc/<host>/ (default parent)
+prune_cgroups() {
+    for h in /sys/fs/cgroup/cpu /sys/fs/cgroup/cpuacct /sys/fs/cgroup/cpu,cpuacct; do
+        [ -d "$h/xgc" ] && find "$h/xgc" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null
+        [ -d "$h/xgc" ] && rmdir "$h/xgc" 2>/dev/null
+    done
+    return 0
+}
+
 down() {
     i=1
     while [ "$i" -le "$n" ]; do
         ns=$prefix$i
-        ip netns list | grep -qw "^$ns" && ip netns del "$ns"
-        ip link show "${ns}h" >/dev/null 2>&1 && ip link del "${ns}h"
+        pids=$(ip netns pids "$ns" 2>/dev/null)
+        if [ -n "$pids" ]; then
+            echo "stopping in $ns:" $pids >&2
+            # shellcheck disable=SC2086
+            kill $pids 2>/dev/null || true; sleep 0.5
+            # shellcheck disable=SC2086
+            kill -9 $(ip netns pids "$ns" 2>/dev/null) 2>/dev/null || true
+        fi
+        if ip netns list | grep -qw "^$ns"; then ip netns del "$ns"; fi
+        if ip link show "${ns}h" >/dev/null 2>&1; then ip link del "${ns}h"; fi
         i=$((i + 1))
     done
-    ip link show "$br" >/dev/null 2>&1 && ip link del "$br"
-    return 0
+    if ip link show "$br" >/dev/null 2>&1; then ip link del "$br"; fi
+    prune_cgroups
 }
 
 case "$cmd" in

@@ -18,7 +18,7 @@ cleanup() {
     qemu_rm_cgroups "xgc-test-*"
     rm -rf "$work"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT INT TERM HUP PIPE
 
 "$root/tools/qemu-hosts.sh" up "$prefix" 2 >/dev/null || qemu_skip "cannot create network namespaces"
 cc -std=gnu11 -O1 -g -I"$root" -I"$root/common" -o "$work/check" \

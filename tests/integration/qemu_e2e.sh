@@ -39,7 +39,7 @@ cleanup() {
     qemu_rm_cgroups "xgc-e2e-$$"
     rm -rf "$work"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT INT TERM HUP PIPE
 "$root/tools/qemu-hosts.sh" up "$prefix" 2 >/dev/null || qemu_skip "cannot create network namespaces"
 
 pm() {  # name index
@@ -115,8 +115,8 @@ t0=$(date +%s.%N)
 x set vm/qe1/spec "$spec" >/dev/null
 [ $sched = 1 ] || x set plan/qa/qe1 "$(plan qa '')" >/dev/null
 host=
-check 'wait_for 90 running_on' "placed: its pmd reports it running (on ${host:-?})"
-echo "figure: spec to running $(since "$t0") s"
+check 'wait_for 90 running_on' "placed: its pmd reports it running"
+echo "figure: spec to running on ${host:-?} $(since "$t0") s"
 [ -n "$host" ] || host=qa
 
 # metrics: the vmd's own (from inside the guest) and the pmd's (CPU from the cgroup)

@@ -90,13 +90,33 @@ XGC_TEST(command_line)
 
 XGC_TEST(migrate_uri)
 {
-    char uri[64];
-    CHECK(xgc_qemu_migrate_uri("tcp://10.0.0.2:7411", uri, sizeof uri) == 0);
+    char uri[64], want[64];
+    int off = xgc_qemu_migrate_offset("web1", 32);
+    CHECK(off >= 0 && off < 32);
+    CHECK(xgc_qemu_migrate_offset("web1", 32) == off);          /* stable */
+    CHECK(xgc_qemu_migrate_offset("web1", 1) == 0);
+    /* different names spread over the range */
+    int seen[32] = {0}, distinct = 0;
+    for (int i = 0; i < 16; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "vm%d", i);
+        int o = xgc_qemu_migrate_offset(name, 32);
+        distinct += !seen[o];
+        seen[o] = 1;
+    }
+    CHECK(distinct >= 8);
+    snprintf(want, sizeof want, "tcp:10.0.0.2:%d", 7411 + off);
+    CHECK(xgc_qemu_migrate_uri("tcp://10.0.0.2:7411", "web1", 32, uri, sizeof uri) == 0);
+    CHECK_STR(uri, want);
+    CHECK(xgc_qemu_migrate_uri("tcp:10.0.0.2:7411", "web1", 32, uri, sizeof uri) == 0);
+    CHECK_STR(uri, want);
+    CHECK(xgc_qemu_migrate_uri("tcp://10.0.0.2:7411", "web1", 1, uri, sizeof uri) == 0);
     CHECK_STR(uri, "tcp:10.0.0.2:7411");
-    CHECK(xgc_qemu_migrate_uri("tcp:10.0.0.2:7411", uri, sizeof uri) == 0);
-    CHECK_STR(uri, "tcp:10.0.0.2:7411");
-    CHECK(xgc_qemu_migrate_uri("udp://x:1", uri, sizeof uri) == -1);
-    CHECK(xgc_qemu_migrate_uri("tcp://10.0.0.2:7411", uri, 8) == -1);
+    CHECK(xgc_qemu_migrate_uri("udp://x:1", "web1", 32, uri, sizeof uri) == -1);
+    CHECK(xgc_qemu_migrate_uri("tcp://10.0.0.2", "web1", 32, uri, sizeof uri) == -1);
+    CHECK(xgc_qemu_migrate_uri("tcp://10.0.0.2:x", "web1", 32, uri, sizeof uri) == -1);
+    CHECK(xgc_qemu_migrate_uri("tcp://:7411", "web1", 32, uri, sizeof uri) == -1);
+    CHECK(xgc_qemu_migrate_uri("tcp://10.0.0.2:7411", "web1", 32, uri, 8) == -1);
 }
 
 XGC_TEST(demo_deployment)
