@@ -209,6 +209,14 @@ int main(int argc, char **argv)
            && dom.state == XGC_DOM_RUNNING, "list: running, cap %.0f MHz, weight %d",
            dom.cap_mhz, dom.weight);
 
+    /* restart = adopt: a new driver instance on the same state directory
+     * (a restarted pmd) finds the running VM with its cap and weight */
+    xgc_driver_destroy(&drv[0]);
+    drv[0] = s_driver("hostA", argv[1], argv[2], dirA);
+    EXPECT(drv[0] && s_find(0, "qvm1", &dom) && dom.state == XGC_DOM_RUNNING && dom.cap_mhz == 500
+           && dom.weight == 512, "a restarted driver adopts it: running, cap %.0f MHz, weight %d",
+           dom.cap_mhz, dom.weight);
+
     /* live migration A -> B */
     char addr[128];
     double up_before = s_uptime(path, 1);
