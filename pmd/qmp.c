@@ -156,10 +156,12 @@ static json_t *s_wait_answer(xgc_qmp_t *self, long deadline, char *err, size_t e
     }
 }
 
+/* send(), not write(): a qemu that went away must give EPIPE, not a
+ * SIGPIPE that would end the pmd. */
 static int s_write_all(int fd, const char *data, size_t len)
 {
     while (len > 0) {
-        ssize_t n = write(fd, data, len);
+        ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)

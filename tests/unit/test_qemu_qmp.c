@@ -106,10 +106,15 @@ XGC_TEST(exchange_with_fake_qemu)
     json_decref(ret);
     CHECK(xgc_qmp_run(qmp, "bogus", json_pack("{s:i}", "x", 1), 2000, err, sizeof err) == -1);
     CHECK_STR(err, "CommandNotFound: nope");
-    xgc_qmp_destroy(&qmp);
-    CHECK(qmp == NULL);
+    /* qemu gone: a command fails with a reason (EPIPE, not SIGPIPE) */
+    kill(pid, SIGKILL);
     int status;
     CHECK(waitpid(pid, &status, 0) == pid);
+    CHECK(xgc_qmp_run(qmp, "query-status", NULL, 500, err, sizeof err) == -1);
+    CHECK(strncmp(err, "qmp:", 4) == 0);
+    CHECK(xgc_qmp_run(qmp, "query-status", NULL, 500, err, sizeof err) == -1);
+    xgc_qmp_destroy(&qmp);
+    CHECK(qmp == NULL);
     unlink(path);
     rmdir(dir);
 }
