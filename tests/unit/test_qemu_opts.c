@@ -1,4 +1,4 @@
-/* Unit tests of the qemu driver's pure parts (pmd/driver_qemu.h): its
+/* Unit tests of the qemu driver's pure part (pmd/qemu_opts.h): its
  * driver_opts, the qemu command line, migration addresses, and that
  * config/qemu-demo.yaml loads with valid qemu settings for every PM. */
 #include <stdlib.h>
@@ -6,7 +6,7 @@
 #include "xgc_test.h"
 #include "xgc_config.h"
 #include "xgc_model.h"
-#include "pmd/driver_qemu.h"
+#include "pmd/qemu_opts.h"
 
 static xgc_yaml_node_t *s_yaml(const char *text)
 {

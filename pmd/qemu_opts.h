@@ -1,11 +1,11 @@
-/* driver_qemu — the pure parts of the qemu driver (pmd/driver_qemu.c),
- * exposed for unit tests: its settings from the PM's `driver_opts`, the
- * qemu command line for a VM, and the migration address forms. The driver
- * itself is the class xgc_driver_qemu (pmd/driver.h); docs/qemu.md lists
- * the settings.
+/* qemu_opts — the pure part of the qemu driver (pmd/driver_qemu.c): its
+ * settings from the PM's `driver_opts`, the qemu command line of a VM, and
+ * where a migrating VM is sent. No I/O, so all of it is unit tested
+ * (tests/unit/test_qemu_opts.c). The driver itself is the class
+ * xgc_driver_qemu (pmd/driver.h); docs/qemu.md lists the settings.
  */
-#ifndef XGC_PMD_DRIVER_QEMU_H
-#define XGC_PMD_DRIVER_QEMU_H
+#ifndef XGC_PMD_QEMU_OPTS_H
+#define XGC_PMD_QEMU_OPTS_H
 
 #include <stddef.h>
 
