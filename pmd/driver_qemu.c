@@ -84,6 +84,7 @@ typedef struct {
     size_t nevents;
     int timer;                   /* timerfd, armed while operations run */
     int timer_armed;
+    int off;                     /* "powered off" (logical, see s_power) */
 } s_qemu_t;
 
 static long s_now_ms(void)
@@ -558,6 +559,10 @@ static int s_cap_pct(const s_qemu_t *self, double cap_mhz)
 /* A new VM record for spec, refused if the name is taken. */
 static s_vm_t *s_new_vm(s_qemu_t *self, const xgc_vm_spec_t *spec, char *err, size_t errlen)
 {
+    if (self->off) {
+        snprintf(err, errlen, "vm %s: host %s is powered off", spec->name, self->host);
+        return NULL;
+    }
     s_vm_t *old = s_find(self, spec->name);
     if (old && old->state == XGC_DOM_DEAD)
         s_forget(self, old);
@@ -751,6 +756,31 @@ static int s_host_info(void *inst, xgc_host_info_t *out, char *err, size_t errle
     out->free_mem_mb = self->mem_mb > used ? self->mem_mb - used : 0;
     snprintf(out->migrate_addr, sizeof out->migrate_addr, "tcp://%s:%d",
              self->opts.migrate_ip, self->opts.migrate_port);
+    out->powered_off = self->off;
+    return 0;
+}
+
+/* Power: a namespace "host" cannot be switched off, so off is logical, as
+ * the scheduler needs it: refused while VMs are here, then creates and
+ * arrivals are refused until on (at once; no boot time). Kept in a file so
+ * that a restarted pmd sees the same. */
+static int s_power(void *inst, int off, char *err, size_t errlen)
+{
+    s_qemu_t *self = inst;
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/powered-off", self->dir);
+    if (off && self->nvms) {
+        snprintf(err, errlen, "power off: %zu VM(s) still on host %s", self->nvms, self->host);
+        return -1;
+    }
+    if (off) {
+        FILE *f = fopen(path, "w");
+        if (f)
+            fclose(f);
+    }
+    else
+        unlink(path);
+    self->off = off;
     return 0;
 }
 
@@ -877,6 +907,9 @@ static void *s_create_instance(const xgc_yaml_node_t *opts, const xgc_driver_env
         fprintf(stderr, "qemu: host %s: no CPU cgroup under %s: VMs run without caps or weights\n",
                 host, self->opts.cgroup_root);
     s_adopt_all(self);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/powered-off", self->dir);
+    self->off = !self->nvms && access(path, F_OK) == 0;
     return self;
 }
 
@@ -893,4 +926,5 @@ const xgc_driver_class_t xgc_driver_qemu = {
     .migrate_in = s_migrate_in,
     .fd = s_fd,
     .poll = s_poll,
+    .power = s_power,
 };

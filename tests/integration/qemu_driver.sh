@@ -21,7 +21,5 @@ cleanup() {
 trap cleanup EXIT INT TERM HUP PIPE
 
 "$root/tools/qemu-hosts.sh" up "$prefix" 2 >/dev/null || qemu_skip "cannot create network namespaces"
-cc -std=gnu11 -O1 -g -I"$root" -I"$root/common" -o "$work/check" \
-   "$root/tests/integration/qemu_driver_check.c" "$root/build/libxgc.a" \
-   -ljansson -lyaml -lm || { echo "0 passed, 1 failed"; exit 1; }
-cd "$root" && "$work/check" "${prefix}1" "$XGC_QEMU_NET.1" "${prefix}2" "$XGC_QEMU_NET.2" "$work"
+make -s -C "$root" build/qemu_driver_check || { echo "0 passed, 1 failed"; exit 1; }
+cd "$root" && build/qemu_driver_check "${prefix}1" "$XGC_QEMU_NET.1" "${prefix}2" "$XGC_QEMU_NET.2" "$work"

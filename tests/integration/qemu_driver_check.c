@@ -174,6 +174,17 @@ int main(int argc, char **argv)
            && info.mem_mb > 0, "host info: %d cores x %.0f MHz, %.0f MB, migrate at %s",
            info.cores, info.core_mhz, info.mem_mb, info.migrate_addr);
 
+    /* power is logical: off refuses creates, on takes them again */
+    EXPECT(xgc_driver_power(drv[0], 1, err, sizeof err) == 0
+           && xgc_driver_host_info(drv[0], &info, err, sizeof err) == 0 && info.powered_off,
+           "host A powered off (logically)");
+    xgc_vm_spec_t off_spec = { .name = "qvm0", .max_mhz = 100, .shares = 256, .mem_mb = 80 };
+    EXPECT(xgc_driver_create(drv[0], &off_spec, 0, 256, 99, err, sizeof err) != 0
+           && strstr(err, "powered off"), "create refused while off: %s", err);
+    EXPECT(xgc_driver_power(drv[0], 0, err, sizeof err) == 0
+           && xgc_driver_host_info(drv[0], &info, err, sizeof err) == 0 && !info.powered_off,
+           "host A powered on");
+
     /* create */
     xgc_vm_spec_t spec = { .name = "qvm1", .min_mhz = 100, .max_mhz = 2000, .shares = 256,
                            .mem_mb = 96 };
@@ -208,6 +219,8 @@ int main(int argc, char **argv)
     EXPECT(s_find(0, "qvm1", &dom) && dom.cap_mhz == 500 && dom.weight == 512
            && dom.state == XGC_DOM_RUNNING, "list: running, cap %.0f MHz, weight %d",
            dom.cap_mhz, dom.weight);
+
+    EXPECT(xgc_driver_power(drv[0], 1, err, sizeof err) != 0, "power off refused with a VM: %s", err);
 
     /* restart = adopt: a new driver instance on the same state directory
      * (a restarted pmd) finds the running VM with its cap and weight */

@@ -26,3 +26,8 @@ BENCH_TARGETS += bench-qemu
 .PHONY: bench-qemu
 bench-qemu: all
 	@XGC_ROOT=$(CURDIR) tests/integration/qemu_driver.sh | grep -E '^(figure|SKIP)|passed'
+
+# The qemu driver's integration check (tests/integration/qemu_driver.sh runs
+# it), linked like every binary.
+build/qemu_driver_check: tests/integration/qemu_driver_check.c build/libxgc.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< build/libxgc.a $(LIBS)
