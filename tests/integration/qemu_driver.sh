@@ -11,15 +11,16 @@ root=${XGC_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 qemu_require_or_skip "qemu driver"
 work=$(mktemp -d /tmp/xgc-qd-XXXXXX)
 prefix=xqd$$
-export XGC_QEMU_NET=10.79.$(( $$ % 250 ))
+export XGC_QEMU_NET=$(qemu_free_net 79)
 cleanup() {
     qemu_kill_vms "$work"
     "$root/tools/qemu-hosts.sh" down "$prefix" 2 >/dev/null 2>&1
-    qemu_rm_cgroups "xgc-test-*"
+    qemu_rm_cgroups "xgc-test-$$"
     rm -rf "$work"
 }
 trap cleanup EXIT INT TERM HUP PIPE
 
 "$root/tools/qemu-hosts.sh" up "$prefix" 2 >/dev/null || qemu_skip "cannot create network namespaces"
+export XGC_QEMU_CGROUP=xgc-test-$$    # the check's cgroup parent: ours only
 make -s -C "$root" build/qemu_driver_check || { echo "0 passed, 1 failed"; exit 1; }
 cd "$root" && build/qemu_driver_check "${prefix}1" "$XGC_QEMU_NET.1" "${prefix}2" "$XGC_QEMU_NET.2" "$work"

@@ -134,12 +134,21 @@ static void s_expect_cap(double capped, double uncapped, const char *host)
            host, capped, uncapped);
 }
 
+/* The cgroup parent of this run's VMs ($XGC_QEMU_CGROUP, set by the script). */
+static const char *s_cgroup(void)
+{
+    static char name[64];
+    const char *env = getenv("XGC_QEMU_CGROUP");
+    snprintf(name, sizeof name, "%s", env && *env ? env : "xgc-test");
+    return name;
+}
+
 static xgc_driver_t *s_driver(const char *host, const char *ns, const char *ip, const char *state)
 {
     char yaml[1024], err[512];
     snprintf(yaml, sizeof yaml,
              "netns: %s\nmigrate_ip: %s\nmigrate_port: 7411\nguest_mode: busy\n"
-             "cgroup_parent: xgc-test-%d/%s\ncore_mhz: 2000\n", ns, ip, (int)getpid(), host);
+             "cgroup_parent: %s/%s\ncore_mhz: 2000\n", ns, ip, s_cgroup(), host);
     xgc_yaml_node_t *opts = xgc_yaml_load_string(yaml, strlen(yaml), "opts", err, sizeof err);
     xgc_pm_spec_t pm = { 0 };
     snprintf(pm.name, sizeof pm.name, "%s", host);
@@ -258,7 +267,7 @@ int main(int argc, char **argv)
     double up_after = s_uptime(path, 0);
     EXPECT(up_after > up_before && up_after < up_before + 10,
            "guest kept running: uptime %.1f s on A, then %.1f s on B", up_before, up_after);
-    snprintf(path, sizeof path, "/sys/fs/cgroup/cpu/xgc-test-%d/hostA/qvm1", (int)getpid());
+    snprintf(path, sizeof path, "/sys/fs/cgroup/cpu/%s/hostA/qvm1", s_cgroup());
     EXPECT(access(path, F_OK) != 0, "source cgroup removed");
 
     /* a cap on the destination */
@@ -283,13 +292,13 @@ int main(int argc, char **argv)
     rc = rc == 0 ? s_wait(1, XGC_OP_DESTROY, "qvm1", 10, &ev) : -1;
     EXPECT(rc == 0 && ev.ok, "destroy done in %.2f s", s_now() - t0);
     EXPECT(!s_find(1, "qvm1", &dom), "destination no longer lists it");
-    snprintf(path, sizeof path, "/sys/fs/cgroup/cpu/xgc-test-%d/hostB/qvm1", (int)getpid());
+    snprintf(path, sizeof path, "/sys/fs/cgroup/cpu/%s/hostB/qvm1", s_cgroup());
     EXPECT(access(path, F_OK) != 0, "destination cgroup removed");
     EXPECT(xgc_driver_destroy_vm(drv[1], "qvm1", 7, err, sizeof err) != 0, "destroy of a gone VM refused: %s", err);
 
     xgc_driver_destroy(&drv[0]);
     xgc_driver_destroy(&drv[1]);
-    snprintf(path, sizeof path, "/sys/fs/cgroup/cpu/xgc-test-%d", (int)getpid());
+    snprintf(path, sizeof path, "/sys/fs/cgroup/cpu/%s", s_cgroup());
     EXPECT(access(path, F_OK) != 0, "drivers gone: their empty host cgroups removed too");
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

@@ -26,7 +26,7 @@ check() { if eval "$1"; then ok "$2"; else bad "$2"; return 1; fi; }
 
 work=$(mktemp -d /tmp/xgc-qe-XXXXXX)
 prefix=xqe$$
-export XGC_QEMU_NET=10.78.$(( $$ % 250 ))
+export XGC_QEMU_NET=$(qemu_free_net 78)
 net=$XGC_QEMU_NET
 port=$(( 21000 + ($$ % 2000) * 5 ))
 pids=""
@@ -172,8 +172,9 @@ check 'grep -q "\"host\": *\"$dst\"" "$work/m-after.json"' "metrics continue fro
 [ $sched = 1 ] || x del "plan/$dst/qe1" >/dev/null
 x del vm/qe1/spec >/dev/null
 check 'wait_for 30 gone $dst qe1' "removed: $dst no longer reports it"
-check 'wait_for 20 sh -c "! pgrep -f \"[q]emu-system.*-name qe1 \""' "no qemu process left" ||
-    pgrep -af "[q]emu-system.*-name qe1 " | cut -c1-200
+# (this run's qemus: their QMP sockets are under $work)
+check 'wait_for 20 sh -c "! pgrep -f \"[q]emu-system.*-name qe1 .*$work/\""' "no qemu process left" ||
+    pgrep -af "[q]emu-system.*-name qe1 .*$work/" | cut -c1-200
 check '! ls -d /sys/fs/cgroup/cpu/xgc-e2e-$$/*/qe1 2>/dev/null' "no cgroup left"
 
 [ "$fail" = 0 ] || { echo "--- logs"; tail -n 8 "$work"/*.log "$work"/pmd-*/qemu/*.serial "$work"/pmd-*/qemu/*.log; }

@@ -42,3 +42,14 @@ qemu_rm_cgroups() {
     done
     return 0
 }
+
+# A /24 "10.B.x" that no interface here uses, starting from x = $$ % 250
+# (a concurrent run, or a bridge left by a killed one, must not share it).
+qemu_free_net() {
+    x=$(( $$ % 250 ))
+    for _ in $(seq 250); do
+        ip -o addr | grep -q " 10\.$1\.$x\." || { echo "10.$1.$x"; return 0; }
+        x=$(( (x + 1) % 250 ))
+    done
+    echo "10.$1.$(( $$ % 250 ))"
+}
