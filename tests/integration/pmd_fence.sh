@@ -26,7 +26,13 @@ start_pmd() {
 }
 state() { X get "pm/$2/vm/$1" 2>/dev/null | sed -n 's/.*"state":"\([a-z_]*\)".*/\1/p'; }
 present() { grep -l "^dom $1 " "$T"/data/pmd-*/sim-*.state 2>/dev/null | wc -l; }
-wait_for() { for _ in $(seq "$1"); do eval "$2" && return 0; sleep 0.1; done; return 1; }
+# wait_for N CMD: up to N tenths of a second, times XGC_TEST_SLACK (default 3)
+# so that a loaded machine (CI, parallel builds) does not turn into failures;
+# a passing check returns as soon as it holds.
+wait_for() {
+    for _ in $(seq $(( $1 * ${XGC_TEST_SLACK:-3} ))); do eval "$2" && return 0; sleep 0.1; done
+    return 1
+}
 
 start_b
 start_pmd pm1; start_pmd pm2
@@ -62,8 +68,12 @@ wait_for 80 '[ "$(state vm1 pm1)" = running ] && [ "$(present vm1)" = 1 ]' \
 # --- power -------------------------------------------------------------------
 X set pm/pm2/power '{v: 1, host: pm2, state: "off"}' >/dev/null
 wait_for 30 'grep -q "op power_off" "$T/pm2.log"' && ok "empty pm2 powers off" || bad "pm2 power off"
-m=$(timeout 5 "$BIN/xgc" tail metric.pm.pm2 -c "$T/x.yaml" --json -n 1 2>/dev/null)
-echo "$m" | grep -q '"power_w":0' && ok "pm2 draws 0 W while off" || bad "power while off: $m"
+m=""
+pm2_metric_zero() {
+    m=$(timeout 5 "$BIN/xgc" tail metric.pm.pm2 -c "$T/x.yaml" --json -n 1 2>/dev/null)
+    echo "$m" | grep -q '"power_w":0'
+}
+wait_for 1 pm2_metric_zero && ok "pm2 draws 0 W while off" || bad "power while off: $m"
 X set vm/vm2/spec '{v: 1, name: vm2, min_mhz: 200, max_mhz: 1000, mem_mb: 512}' >/dev/null
 X set plan/pm2/vm2 '{v: 1, vm: vm2, host: pm2, state: run, cap_mhz: 0, weight: 256, round: 2}' >/dev/null
 wait_for 20 'X get pm/pm2/vm/vm2 2>/dev/null | grep -q "takes no new VMs"' \
