@@ -99,7 +99,8 @@ static int s_register_pms(s_bench_t *b)
 
 static int s_write_spec(s_bench_t *b, long i)
 {
-    xgc_vm_spec_t vm = {.min_mhz = 100 + (double)(i % 7) * 50, .shares = 256, .mem_mb = 128,
+    /* Small VMs (50..125 MHz): 100 000 of them fit on 1 000 PMs. */
+    xgc_vm_spec_t vm = {.min_mhz = 50 + (double)(i % 4) * 25, .shares = 256, .mem_mb = 128,
                         .utility_min = 10, .utility_max = 20};
     char key[128];
     void *data = NULL;
@@ -209,7 +210,7 @@ static int s_metrics(s_bench_t *b)
             size_t len;
             s_vm_name(i, m.vm, sizeof m.vm);
             /* Demand wanders slowly: a few cross the re-plan threshold each period. */
-            m.cpu_mhz = 100 + 100 * (0.5 + 0.5 * sin((double)tick * 0.7 + (double)i));
+            m.cpu_mhz = 50 + 150 * (0.5 + 0.5 * sin((double)tick * 0.7 + (double)i));
             snprintf(topic, sizeof topic, XGC_TOPIC_METRIC_VM, m.vm);
             if (xgc_msg_metric_vm_encode(&m, &data, &len) == 0) {
                 sent += xgc_bus_publish(b->bus, topic, data, len) == 0;

@@ -5,7 +5,8 @@
 #  2. the scheduler's CPU use while V VMs report metrics every 5 s.
 # A private broker + scheduler on loopback; fake PMs (registered keys) stand
 # in for pmd processes. Sizes: XGC_BENCH_PMS (1000), XGC_BENCH_VMS (10000),
-# XGC_BENCH_RATE (500), XGC_BENCH_METRIC_VMS (100000), XGC_BENCH_SECONDS (30).
+# XGC_BENCH_RATE (500, then XGC_BENCH_RATE2: 100), XGC_BENCH_METRIC_VMS (100000),
+# XGC_BENCH_SECONDS (30).
 set -u
 bin=${1:-build/bin}
 P=${XGC_BENCH_PMS:-1000}; V=${XGC_BENCH_VMS:-10000}; R=${XGC_BENCH_RATE:-500}
@@ -24,8 +25,6 @@ cluster: bench
 data_dir: $TMP/data
 broker:
   endpoint: tcp://127.0.0.1:$BASE
-log:
-  level: warn
 scheduler:
   debounce_ms: 5
   optimise_interval_ms: 60000
@@ -36,12 +35,21 @@ YAML
     sleep 0.5
 }
 
-echo "== scheduler latency: $P PMs, $V VMs at $R/s (xgc-schedbench latency)"
-start
-"$bin/xgc-schedbench" -c "$TMP/bench.yaml" latency --pms "$P" --vms "$V" --rate "$R"
+rounds() {  # the scheduler's own round times (its log)
+    grep -o ' ms=[0-9.]*' "$TMP/scheduler.log" | cut -d= -f2 | sort -n | awk '
+        { v[NR] = $1 } END { if (NR) printf "    %d rounds: median %.2f ms, p99 %.2f ms, max %.2f ms\n",
+                             NR, v[int(NR / 2) + 1], v[int(NR * 0.99) + 1], v[NR] }'
+}
+
+for rate in $R ${XGC_BENCH_RATE2:-100}; do
+    echo "== scheduler latency: $P PMs, $V VMs at $rate/s (xgc-schedbench latency)"
+    start
+    "$bin/xgc-schedbench" -c "$TMP/bench.yaml" latency --pms "$P" --vms "$V" --rate "$rate"
+    rounds
+done
 echo "== scheduler CPU: $MV VMs reporting every 5 s for $D s (xgc-schedbench metrics)"
 start
 "$bin/xgc-schedbench" -c "$TMP/bench.yaml" metrics --pid "$SCHED" --pms "$P" --vms "$MV" \
     --period-s 5 --duration-s "$D"
-grep -c "round=" "$TMP/scheduler.log" >/dev/null 2>&1
+rounds
 exit 0
