@@ -55,7 +55,7 @@ DEAD=$(for h in pm1 pm2 pm3 pm4; do echo "$(running_on $h) $h"; done | sort -n |
 N=$(running_on "$DEAD")
 echo "    killing the pmd of $DEAD ($N VMs)"
 kill -9 "$(cat "$TMP/data/run/pmd-$DEAD.pid")"
-check "fence command run for $DEAD" wait_for 15 grep -qx "$DEAD" "$TMP/fenced.log"
+check "fence command run for $DEAD" wait_for 15 grep -qxs "$DEAD" "$TMP/fenced.log"
 moved() { [ "$(live_running "$DEAD")" -ge 8 ]; }
 check "all 8 VMs running on the other PMs" wait_for 30 moved
 noplan() { ! "$X" ls -c "$CFG" "plan/$DEAD/" | grep -q .; }
@@ -64,6 +64,7 @@ nomigrate() { ! "$X" ls -c "$CFG" plan/ | grep -q "\"from\":\"$DEAD\""; }
 check "re-created (no migration from the dead PM)" nomigrate
 check "status shows $DEAD failed or fenced" sh -c "'$X' host list -c '$CFG' | grep '^$DEAD ' | grep -q 'failed\|fenced'"
 "$X" down -c "$CFG" >/dev/null
-check "xgc down leaves no process behind" sh -c "! pgrep -f '$CFG' >/dev/null"
+none_left() { ! pgrep -f "$CFG" >/dev/null; }
+check "xgc down leaves no process behind" none_left
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
