@@ -1,20 +1,10 @@
 #!/bin/sh
 # PM failure: a pmd SIGKILLed stops heartbeating; the scheduler leaves its
 # VMs where they are until the configured fence command has succeeded, then
-# re-creates them on the other PMs (creates, not migrations); `xgc plan
-# --dry-run` and `xgc status` agree with what was done.
-set -u
-XGC_BIN=${XGC_BIN:-$(cd "$(dirname "$0")/../.." && pwd)/build/bin}
-X="$XGC_BIN/xgc"
-pass=0; fail=0
-TMP=$(mktemp -d /tmp/xgc-sched-fo.XXXXXX)
-CFG=$TMP/deploy.yaml
+# re-creates them on the other PMs (creates, not migrations); `xgc host
+# list` shows the PM failed/fenced.
+. "$(dirname "$0")/sched_lib.sh"
 BASE=$((31000 + ($$ % 300) * 5))
-cleanup() { "$X" down -c "$CFG" --timeout 3 >/dev/null 2>&1; wait 2>/dev/null; rm -rf "$TMP"; }
-trap cleanup EXIT
-ok()   { pass=$((pass + 1)); echo "ok   $1"; }
-ko()   { fail=$((fail + 1)); echo "FAIL $1"; }
-check() { name=$1; shift; if "$@"; then ok "$name"; else ko "$name"; fi; }
 
 cat > "$CFG" <<YAML
 cluster: schedfo
@@ -40,12 +30,6 @@ live_running() {  # VMs running on PMs other than $1, each counted once
     "$X" ls -c "$CFG" pm/ 2>/dev/null | grep '"state":"running"' | awk '{print $1}' \
         | awk -F/ -v dead="$1" '$3 == "vm" && $2 != dead {print $4}' | sort -u | wc -l
 }
-wait_for() {  # SECONDS COMMAND...: until the command succeeds
-    s=$1; shift
-    for _ in $(seq $((s * 5))); do "$@" && return 0; sleep 0.2; done
-    return 1
-}
-
 check "xgc up: broker, scheduler, 4 sim pmds" "$X" up -c "$CFG" --timeout 30
 "$X" inject arrivals -c "$CFG" --quiet --count 8 --batch 8 --prefix fo --min 800 --max 1200 \
     --mem 256 --utility-min 50 --utility-max 60 >/dev/null
@@ -64,7 +48,6 @@ nomigrate() { ! "$X" ls -c "$CFG" plan/ | grep -q "\"from\":\"$DEAD\""; }
 check "re-created (no migration from the dead PM)" nomigrate
 check "status shows $DEAD failed or fenced" sh -c "'$X' host list -c '$CFG' | grep '^$DEAD ' | grep -q 'failed\|fenced'"
 "$X" down -c "$CFG" >/dev/null
-none_left() { ! pgrep -f "$CFG" >/dev/null; }
 check "xgc down leaves no process behind" none_left
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
