@@ -281,9 +281,11 @@ static int s_eval_instance(const s_args_t *a)
         s_table_head();
     }
     double bs_net = NAN;
+    s_progress_t bar = {"eval", s_now(), 0, false};
     for (int k = 0; k < n; k++) {
         if (s_run(a, p, algs[k], pm_of, alloc, &rows[k]) < 0)
             goto done;
+        s_progress(&bar, (size_t)k + 1, (size_t)n);
         if (algs[k] == XGC_PLACE_BS)
             bs_net = rows[k].score.net;
         if (a->json)

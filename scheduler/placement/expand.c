@@ -5,19 +5,24 @@
  * in Net — a VM to another PM, which is also how it expands — is taken again
  * and again until no move gains. The gains are exact (water-filling on the
  * two PMs concerned); the candidates of a VM are the `candidates` used PMs
- * with most headroom plus one empty PM per class of identical PMs. A max-heap
- * holds each VM's best move; a popped move whose gain has changed is
- * re-evaluated and pushed back (lazy greedy), and when the heap runs dry a
- * full pass re-evaluates every VM, so the result is a true local optimum.
+ * with most headroom, the `candidates` where a MHz is cheapest, and one empty
+ * PM per class of identical PMs. A max-heap holds each VM's best move; a
+ * popped move whose gain has changed is re-evaluated and pushed back (lazy
+ * greedy); the next round offers only the VMs of the PMs that changed, and a
+ * last full round confirms that no move gains: a true local optimum.
  *
  * PEMM: the same with the power cost in the gain (−P_j for a PM that opens,
- * +P_j for one that empties), then a pass that tries to close each used PM by
- * re-placing its VMs on the other used PMs, kept when Net rises; moves and
- * closing alternate until neither gains. Variants: FORWARD (EMM on the first
- * k PMs, k growing while Net rises) and GREEDY (one pass, power-aware gain).
+ * +P_j for one that empties), a pass that opens PMs (pulling VMs from the
+ * most squeezed PMs while it pays, since one VM alone rarely pays for a PM)
+ * and a pass that tries to close each used PM by re-placing its VMs on the
+ * other used PMs, kept when Net rises; until none of them gains. It runs from
+ * two starts — the admission (consolidated) and EMM's result (spread) — and
+ * keeps the better. Variants: FORWARD (EMM on the first k PMs, k growing
+ * while Net rises) and GREEDY (one pass, power-aware gain).
  *
- * Ours (xgc): PEMM, then the same moves over more candidates, pairwise swaps
- * and closing, until a round gains nothing.
+ * Ours (xgc): PEMM, then moves over more candidates, pairwise swaps, opening,
+ * closing and (on ≤ 64 PMs) optimal re-partitions of pairs of PMs, until a
+ * round gains nothing; on ≤ 5 000 VMs also from GMM's and GM's plans.
  */
 #define _GNU_SOURCE /* qsort_r */
 #include <math.h>

@@ -89,8 +89,9 @@ int xgc_place_state_order(xgc_place_state_t *s, const int *by_rank, int limit);
 int xgc_place_first_empty(const xgc_place_state_t *s, int cls);
 /* The n used PMs where a MHz is worth most (the most squeezed), into out. */
 size_t xgc_place_dearest(const xgc_place_state_t *s, size_t n, long *out);
-/* Best destination for vm: `k` used PMs by headroom (0 = all), plus the
- * first empty PM of each class when allow_empty; never `exclude`. Returns
+/* Best destination for vm: the k used PMs with most headroom and the k
+ * where a MHz is cheapest (k = 0: every used PM), plus the first empty PM of
+ * each class when allow_empty; never `exclude`. Returns
  * the PM, or XGC_PLACE_UNPLACED; *gain is its ΔNet (−HUGE_VAL if none fits). */
 int xgc_place_best(xgc_place_state_t *s, size_t vm, bool with_power, int k,
                    bool allow_empty, int exclude, double *gain);
