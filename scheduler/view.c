@@ -15,6 +15,7 @@ typedef struct {
     bool has_spec;
     char plan_host[XGC_NAME_MAX];    /* host of its run entry, or "" */
     int plan_keys;                   /* plan entries of this VM (1 but mid-move) */
+    xgc_plan_entry_t *plan;          /* its entry at plan_host (in the plan table), or NULL */
     uint64_t unchanged;              /* == view's mark: its entry needs no write */
     double demand_mhz;               /* 0 = unknown */
 } s_vm_t;
@@ -31,6 +32,8 @@ typedef struct {
 
 struct _xgc_view_t {
     zhashx_t *vms, *pms, *plan, *actual;
+    s_vm_t **order;              /* VMs with a spec, by name: no sort per round */
+    size_t n_order, cap_order;
     uint64_t mark;               /* of the last xgc_view_desired */
 };
 
@@ -92,6 +95,7 @@ void xgc_view_destroy(xgc_view_t **self_p)
     zhashx_destroy(&self->pms);
     zhashx_destroy(&self->plan);
     zhashx_destroy(&self->actual);
+    free(self->order);
     free(self);
     *self_p = NULL;
 }
@@ -143,6 +147,57 @@ static int s_split(const char *key, char *buf, size_t size, char **part, int max
 
 /* --- applying changes ------------------------------------------------------ */
 
+/* Position of name in the ordered VMs (where it is or would go). */
+static size_t s_order_find(const xgc_view_t *self, const char *name, bool *found)
+{
+    size_t lo = 0, hi = self->n_order;
+    *found = false;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(self->order[mid]->spec.name, name);
+        if (!c) {
+            *found = true;
+            return mid;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static int s_order_add(xgc_view_t *self, s_vm_t *vm)
+{
+    bool found;
+    size_t at = s_order_find(self, vm->spec.name, &found);
+    if (found)
+        return 0;
+    if (self->n_order == self->cap_order) {
+        size_t cap = self->cap_order ? 2 * self->cap_order : 64;
+        s_vm_t **o = realloc(self->order, cap * sizeof *o);
+        if (!o)
+            return -1;
+        self->order = o;
+        self->cap_order = cap;
+    }
+    memmove(self->order + at + 1, self->order + at, (self->n_order - at) * sizeof *self->order);
+    self->order[at] = vm;
+    self->n_order++;
+    return 0;
+}
+
+static void s_order_remove(xgc_view_t *self, const char *name)
+{
+    bool found;
+    size_t at = s_order_find(self, name, &found);
+    if (!found)
+        return;
+    memmove(self->order + at, self->order + at + 1,
+            (self->n_order - at - 1) * sizeof *self->order);
+    self->n_order--;
+}
+
 static xgc_view_change_t s_apply_spec(xgc_view_t *self, const char *name, const uint8_t *value,
                                       size_t len, char *err, size_t errlen)
 {
@@ -150,6 +205,7 @@ static xgc_view_change_t s_apply_spec(xgc_view_t *self, const char *name, const 
     if (!value) {
         if (!vm || !vm->has_spec)
             return XGC_VIEW_NONE;
+        s_order_remove(self, name);
         vm->has_spec = false;
         if (!vm->plan_keys)
             zhashx_delete(self->vms, name);
@@ -170,6 +226,11 @@ static xgc_view_change_t s_apply_spec(xgc_view_t *self, const char *name, const 
         return XGC_VIEW_NONE;
     vm->spec = spec;
     vm->has_spec = true;
+    if (!had && s_order_add(self, vm) < 0) {
+        vm->has_spec = false;
+        snprintf(err, errlen, "out of memory");
+        return XGC_VIEW_INVALID;
+    }
     return had ? XGC_VIEW_RESIZE : XGC_VIEW_ARRIVAL;
 }
 
@@ -239,11 +300,13 @@ static xgc_view_change_t s_apply_entry(xgc_view_t *self, bool plan, const char *
     zhashx_t *t = plan ? self->plan : self->actual;
     s_vm_t *vm = s_vm(self, vmname, plan && value);
     if (!value) {
-        bool had = zhashx_lookup(t, hk) != NULL;
+        void *old = zhashx_lookup(t, hk);
+        if (plan && vm && old && vm->plan == old)
+            vm->plan = NULL;
         zhashx_delete(t, hk);
         if (!plan || !vm)
             return plan ? XGC_VIEW_PLAN : XGC_VIEW_ACTUAL;
-        vm->plan_keys -= had;
+        vm->plan_keys -= old != NULL;
         if (!strcmp(vm->plan_host, host))
             vm->plan_host[0] = 0;
         if (!vm->has_spec && !vm->plan_keys)
@@ -263,10 +326,13 @@ static xgc_view_change_t s_apply_entry(xgc_view_t *self, bool plan, const char *
         *slot = e;
         snprintf(slot->host, sizeof slot->host, "%s", host);
         snprintf(slot->vm, sizeof slot->vm, "%s", vmname);
-        if (e.state == XGC_PLAN_RUN)
-            snprintf(vm->plan_host, sizeof vm->plan_host, "%s", host);
-        else if (!strcmp(vm->plan_host, host))
+        if (e.state == XGC_PLAN_RUN) {
+            s_copy(vm->plan_host, host, sizeof vm->plan_host);
+            vm->plan = slot;
+        } else if (!strcmp(vm->plan_host, host)) {
             vm->plan_host[0] = 0;
+            vm->plan = NULL;
+        }
         return XGC_VIEW_PLAN;
     }
     xgc_vm_actual_t a;
@@ -394,11 +460,6 @@ static bool s_pm_listed(const void *item)
     return ((const s_pm_t *)item)->has_info;
 }
 
-static bool s_vm_listed(const void *item)
-{
-    return ((const s_vm_t *)item)->has_spec;
-}
-
 static xgc_replan_pm_state_t s_pm_state(const s_pm_t *pm, const xgc_sched_config_t *cfg,
                                         int64_t now)
 {
@@ -451,6 +512,8 @@ static void s_vm_input(const xgc_view_t *self, const s_vm_t *vm, const xgc_view_
 {
     out->spec = s_effective(vm);
     out->host = vm->plan_host[0] ? s_pm_index(r, vm->plan_host) : -1;
+    out->in_flight = false;
+    out->last_move_ms = 0;
     if (out->host < 0)
         return;
     const xgc_vm_actual_t *a = xgc_view_actual(self, vm->plan_host, vm->spec.name);
@@ -464,13 +527,14 @@ int xgc_view_round(xgc_view_t *self, const xgc_sched_config_t *cfg, int64_t now_
 {
     size_t np, nv;
     const char **pm_names = s_names(self->pms, s_pm_listed, &np);
-    const char **vm_names = s_names(self->vms, s_vm_listed, &nv);
+    nv = self->n_order;
     memset(r, 0, sizeof *r);
     r->pms = calloc(np + 1, sizeof *r->pms);
-    r->vms = calloc(nv + 1, sizeof *r->vms);
+    r->vms = malloc((nv + 1) * sizeof *r->vms);      /* every field set by s_vm_input */
     r->cap_mhz = calloc(nv + 1, sizeof *r->cap_mhz);
     int rc = -1;
-    if (!pm_names || !vm_names || !r->pms || !r->vms || !r->cap_mhz)
+    r->refs = malloc((nv + 1) * sizeof *r->refs);
+    if (!pm_names || !r->pms || !r->vms || !r->cap_mhz || !r->refs)
         goto done;
     r->n_pms = np;
     r->n_vms = nv;
@@ -487,14 +551,14 @@ int xgc_view_round(xgc_view_t *self, const xgc_sched_config_t *cfg, int64_t now_
             r->pms[j].ops_in_flight++;
     }
     for (size_t v = 0; v < nv; v++) {
-        const s_vm_t *vm = zhashx_lookup(self->vms, vm_names[v]);
+        const s_vm_t *vm = self->order[v];
+        r->refs[v] = vm;
         s_vm_input(self, vm, r, &r->vms[v]);
         r->cap_mhz[v] = vm->spec.max_mhz;
     }
     rc = 0;
 done:
     free(pm_names);
-    free(vm_names);
     if (rc < 0)
         xgc_view_round_free(r);
     return rc;
@@ -505,6 +569,7 @@ void xgc_view_round_free(xgc_view_round_t *r)
     free(r->pms);
     free(r->vms);
     free(r->cap_mhz);
+    free(r->refs);
     memset(r, 0, sizeof *r);
 }
 
@@ -551,15 +616,11 @@ static void s_keep_from(const xgc_view_t *self, const xgc_view_round_t *r, const
 
 /* The VM's only plan entry already says e: mark it (its entries stay out of
  * the diff) and say so. Keeps a round's diff to the VMs that change. */
-static bool s_unchanged(const xgc_view_t *self, const xgc_plan_entry_t *e)
+static bool s_unchanged(const xgc_view_t *self, const void *ref, const xgc_plan_entry_t *e)
 {
-    char hk[2 * XGC_NAME_MAX + 2];
-    s_vm_t *vm = s_vm(self, e->vm, false);
-    if (!vm || vm->plan_keys != 1)
-        return false;
-    s_hostvm(hk, sizeof hk, e->host, e->vm);
-    const xgc_plan_entry_t *cur = zhashx_lookup(self->plan, hk);
-    if (!cur || !xgc_plandiff_same(cur, e))
+    s_vm_t *vm = (s_vm_t *)ref;
+    if (vm->plan_keys != 1 || !vm->plan || strcmp(vm->plan_host, e->host)
+        || !xgc_plandiff_same(vm->plan, e))
         return false;
     vm->unchanged = self->mark;
     return true;
@@ -599,7 +660,7 @@ int xgc_view_desired(xgc_view_t *self, const xgc_view_round_t *r,
             s_copy(e->from, r->pms[vr->from].spec.name, sizeof e->from);
         else
             s_keep_from(self, r, host, e->vm, e->from, sizeof e->from);
-        if (s_unchanged(self, e))
+        if (s_unchanged(self, r->refs[v], e))
             (*n_entries)--;
     }
     for (size_t j = 0; j < r->n_pms; j++) {

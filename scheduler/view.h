@@ -76,6 +76,7 @@ typedef struct {
     xgc_replan_vm_t *vms;
     size_t n_pms, n_vms;
     double *cap_mhz;             /* per VM: the spec's max (the cap to apply) */
+    const void **refs;           /* per VM: the view's record (private) */
 } xgc_view_round_t;
 
 /* Build the replan input at now_ms (PM states as described above).
