@@ -5,6 +5,10 @@
  *            writes V VM specs at R per second, and times each one from the
  *            write of its spec to the cmd.<host>.create event that reaches
  *            the PMs' side: median, p90, p99, max.
+ *   round    no bus: fills a scheduler view in-process with P PMs and V planned
+ *            VMs, then times N single-arrival rounds of the planner (what a
+ *            round costs the scheduler, without transport); run it under
+ *            `valgrind --tool=callgrind` for instruction counts.
  *   metrics  registers P PMs and V VMs, waits until all are planned, then
  *            publishes metric.vm.<name> for every VM every S seconds for D
  *            seconds and reports the CPU the scheduler process (--pid) used.
@@ -16,9 +20,11 @@
 #include "xgc_config.h"
 #include "xgc_log.h"
 #include "xgc_msg.h"
+#include "scheduler/planner.h"
 
 static const char *s_usage =
     "usage: xgc-schedbench -c FILE latency [--pms P] [--vms V] [--rate R]\n"
+    "       xgc-schedbench round [--pms P] [--vms V] [--rounds N]\n"
     "       xgc-schedbench -c FILE metrics --pid PID [--pms P] [--vms V] [--period-s S]\n"
     "                                      [--duration-s D]\n";
 
@@ -29,7 +35,7 @@ typedef struct {
     int pid;
     int64_t *sent_us;            /* per VM: when its spec was written */
     double *lat_ms;              /* per VM: latency, < 0 = not yet */
-    long received, planned;
+    long received, planned, rounds;
 } s_bench_t;
 
 static void s_vm_name(long i, char *out, size_t size)
@@ -63,6 +69,25 @@ static void s_on_change(void *arg, const char *key, const uint8_t *value, size_t
         b->planned++;
 }
 
+/* Small VMs (50..125 MHz): 100 000 of them fit on 1 000 PMs. */
+static xgc_vm_spec_t s_vm_spec(long i)
+{
+    xgc_vm_spec_t vm = {.min_mhz = 50 + (double)(i % 4) * 25, .shares = 256, .mem_mb = 128,
+                        .utility_min = 10, .utility_max = 20};
+    vm.max_mhz = vm.min_mhz * 2;
+    s_vm_name(i, vm.name, sizeof vm.name);
+    return vm;
+}
+
+static xgc_pm_spec_t s_pm_spec(long j)
+{
+    xgc_pm_spec_t pm = {.cpu_mhz = 16000, .mem_mb = 65536, .cores = 8, .power_cost = 50,
+                        .power = {.idle_w = 100, .peak_w = 250}};
+    snprintf(pm.name, sizeof pm.name, "h%04ld", j);
+    snprintf(pm.driver, sizeof pm.driver, "sim");
+    return pm;
+}
+
 static int s_put(s_bench_t *b, const char *key, void *data, size_t len, uint64_t ttl)
 {
     int rc = data ? xgc_bus_set(b->bus, key, data, len, ttl) : -1;
@@ -73,14 +98,11 @@ static int s_put(s_bench_t *b, const char *key, void *data, size_t len, uint64_t
 static int s_register_pms(s_bench_t *b)
 {
     for (long j = 0; j < b->pms; j++) {
-        xgc_pm_spec_t pm = {.cpu_mhz = 16000, .mem_mb = 65536, .cores = 8, .power_cost = 50,
-                            .power = {.idle_w = 100, .peak_w = 250}};
+        xgc_pm_spec_t pm = s_pm_spec(j);
         xgc_heartbeat_t hb = {.ts_ms = xgc_log_now_ms(), .pid = getpid(), .lease_ms = 3600000};
         char key[128];
         void *data = NULL;
         size_t len;
-        snprintf(pm.name, sizeof pm.name, "h%04ld", j);
-        snprintf(pm.driver, sizeof pm.driver, "sim");
         snprintf(hb.host, sizeof hb.host, "%s", pm.name);
         snprintf(key, sizeof key, XGC_KEY_PM_INFO, pm.name);
         xgc_msg_pm_spec_encode(&pm, &data, &len);
@@ -99,14 +121,10 @@ static int s_register_pms(s_bench_t *b)
 
 static int s_write_spec(s_bench_t *b, long i)
 {
-    /* Small VMs (50..125 MHz): 100 000 of them fit on 1 000 PMs. */
-    xgc_vm_spec_t vm = {.min_mhz = 50 + (double)(i % 4) * 25, .shares = 256, .mem_mb = 128,
-                        .utility_min = 10, .utility_max = 20};
+    xgc_vm_spec_t vm = s_vm_spec(i);
     char key[128];
     void *data = NULL;
     size_t len;
-    vm.max_mhz = vm.min_mhz * 2;
-    s_vm_name(i, vm.name, sizeof vm.name);
     snprintf(key, sizeof key, XGC_KEY_VM_SPEC, vm.name);
     xgc_msg_vm_spec_encode(&vm, &data, &len);
     b->sent_us[i] = zclock_usecs();
@@ -160,6 +178,85 @@ static int s_latency(s_bench_t *b)
                l[(long)(n * 0.99)], l[n - 1]);
     free(l);
     return n == b->vms ? 0 : 1;
+}
+
+/* Apply an encoded value to the view, as a bus change would. */
+static void s_view_set(xgc_view_t *view, const char *key, void *data, size_t len, int64_t now)
+{
+    char err[256];
+    xgc_view_apply(view, key, data, len, now, err, sizeof err);
+    free(data);
+}
+
+/* One planner round, its writes applied back; returns its time in ms. */
+static double s_view_round(xgc_view_t *view, const xgc_sched_config_t *cfg, int64_t now)
+{
+    xgc_planner_round_t r;
+    char err[256], key[256];
+    int64_t t0 = zclock_usecs();
+    if (xgc_planner_run(view, cfg, now, 1, false, &r, err, sizeof err) < 0)
+        return -1;
+    double ms = (double)(zclock_usecs() - t0) / 1000.0;
+    for (size_t k = 0; k < r.n_ops; k++) {
+        void *d;
+        size_t n;
+        xgc_planner_op_key(&r.ops[k], key, sizeof key);
+        if (xgc_planner_op_value(&r.ops[k], &d, &n) == 0)
+            s_view_set(view, key, d, n, now);
+    }
+    xgc_planner_round_free(&r);
+    return ms;
+}
+
+/* The timed rounds, apart so that `valgrind --tool=callgrind
+ * --toggle-collect=s_arrival_round` counts their instructions only. */
+static __attribute__((noinline)) double s_arrival_round(xgc_view_t *view,
+                                                        const xgc_sched_config_t *cfg,
+                                                        int64_t now)
+{
+    return s_view_round(view, cfg, now);
+}
+
+static int s_rounds(s_bench_t *b)
+{
+    xgc_view_t *view = xgc_view_new();
+    xgc_sched_config_t cfg;
+    int64_t now = xgc_log_now_ms();
+    char key[128];
+    void *d;
+    size_t n;
+    xgc_sched_config_default(&cfg);
+    for (long j = 0; j < b->pms; j++) {
+        xgc_pm_spec_t pm = s_pm_spec(j);
+        xgc_heartbeat_t hb = {.ts_ms = now, .lease_ms = 3600000};
+        snprintf(hb.host, sizeof hb.host, "%s", pm.name);
+        snprintf(key, sizeof key, XGC_KEY_PM_INFO, pm.name);
+        if (xgc_msg_pm_spec_encode(&pm, &d, &n) == 0)
+            s_view_set(view, key, d, n, now);
+        snprintf(key, sizeof key, XGC_KEY_PM_ALIVE, pm.name);
+        if (xgc_msg_heartbeat_encode(&hb, &d, &n) == 0)
+            s_view_set(view, key, d, n, now);
+    }
+    double *ms = malloc((size_t)b->rounds * sizeof *ms);
+    for (long i = 0; ms && i < b->vms + b->rounds; i++) {
+        xgc_vm_spec_t vm = s_vm_spec(i);
+        snprintf(key, sizeof key, XGC_KEY_VM_SPEC, vm.name);
+        if (xgc_msg_vm_spec_encode(&vm, &d, &n) == 0)
+            s_view_set(view, key, d, n, now);
+        if (i == b->vms - 1)
+            s_view_round(view, &cfg, now);        /* place the first V at once */
+        else if (i >= b->vms)
+            ms[i - b->vms] = s_arrival_round(view, &cfg, now);
+    }
+    if (ms) {
+        qsort(ms, (size_t)b->rounds, sizeof *ms, s_cmp);
+        printf("arrival round (planner, in-process): %ld PMs, %ld VMs, %ld rounds: median %.2f ms, "
+               "p99 %.2f ms, max %.2f ms\n", b->pms, b->vms, b->rounds, ms[b->rounds / 2],
+               ms[(long)((double)b->rounds * 0.99)], ms[b->rounds - 1]);
+    }
+    free(ms);
+    xgc_view_destroy(&view);
+    return ms ? 0 : 1;
 }
 
 static double s_cpu_s(int pid)
@@ -228,7 +325,8 @@ static int s_metrics(s_bench_t *b)
 int main(int argc, char **argv)
 {
     xgc_config_t *cfg = xgc_config_load_arg(&argc, argv, s_usage);
-    s_bench_t b = {.pms = 1000, .vms = 10000, .rate = 500, .period_s = 5, .duration_s = 30};
+    s_bench_t b = {.pms = 1000, .vms = 10000, .rate = 500, .period_s = 5, .duration_s = 30,
+                   .rounds = 50};
     const char *mode = argc > 1 ? argv[1] : "";
     for (int i = 2; i + 1 < argc; i += 2) {
         const char *o = argv[i], *v = argv[i + 1];
@@ -238,12 +336,20 @@ int main(int argc, char **argv)
         else if (!strcmp(o, "--pid")) b.pid = atoi(v);
         else if (!strcmp(o, "--period-s")) b.period_s = atof(v);
         else if (!strcmp(o, "--duration-s")) b.duration_s = atof(v);
+        else if (!strcmp(o, "--rounds")) b.rounds = atol(v);
         else mode = "";
     }
-    if ((strcmp(mode, "latency") && strcmp(mode, "metrics")) || b.pms < 1 || b.vms < 1
-        || b.rate <= 0 || (!strcmp(mode, "metrics") && b.pid <= 0)) {
+    if ((strcmp(mode, "latency") && strcmp(mode, "metrics") && strcmp(mode, "round"))
+        || b.pms < 1 || b.vms < 1 || b.rate <= 0 || b.rounds < 1
+        || (!strcmp(mode, "metrics") && b.pid <= 0)) {
         fprintf(stderr, "%s", s_usage);
         return 2;
+    }
+    if (!strcmp(mode, "round")) {
+        xgc_log_set_level(XGC_LOG_WARN);
+        int rc = s_rounds(&b);
+        xgc_config_destroy(&cfg);
+        return rc;
     }
     xgc_log_set_level(XGC_LOG_WARN);
     xgc_bus_handlers_t h = {.event = s_on_event, .change = s_on_change};

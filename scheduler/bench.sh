@@ -47,6 +47,8 @@ for rate in $R ${XGC_BENCH_RATE2:-100}; do
     "$bin/xgc-schedbench" -c "$TMP/bench.yaml" latency --pms "$P" --vms "$V" --rate "$rate"
     rounds
 done
+echo "== arrival round in-process (xgc-schedbench round): $P PMs, $V VMs"
+"$bin/xgc-schedbench" round --pms "$P" --vms "$V" --rounds 50
 echo "== scheduler CPU: $MV VMs reporting every 5 s for $D s (xgc-schedbench metrics)"
 start
 "$bin/xgc-schedbench" -c "$TMP/bench.yaml" metrics --pid "$SCHED" --pms "$P" --vms "$MV" \
