@@ -341,7 +341,7 @@ static int s_figure(const char *dir, const char *name, const char *title, const 
         fprintf(gp, "set terminal %s\nset output '%s/%s.%s'\n", terms[t][0], dir, name,
                 terms[t][1]);
         fprintf(gp, "set title \"%s\"\nset xlabel \"%s\"\nset ylabel \"%s\"\n"
-                    "set key left top\nset grid\n", title, xlabel, ylabel);
+                    "set key outside right top\nset grid\n", title, xlabel, ylabel);
         fprintf(gp, "plot ");
         for (int k = 0; k < nseries; k++)
             fprintf(gp, "%s'%s/%s.dat' index %d with linespoints pointsize 0.5 title '%s'",

@@ -380,7 +380,11 @@ done:
 /* ---- swaps (ours) --------------------------------------------------------------- */
 
 /* For each VM, the best swap with a VM of one of the k used PMs with most
- * headroom (all used PMs when k = 0); taken at once when it gains. */
+ * headroom (all used PMs when k = 0); taken at once when it gains. On a PM
+ * with many VMs, S_SWAP_PARTNERS of them spread over its list (sorted by cap
+ * level) stand for all, so that a pass stays O(M·k·S) on dense PMs. */
+#define S_SWAP_PARTNERS 16
+
 static long s_swap_pass(s_search_t *x)
 {
     const xgc_place_problem_t *p = x->p;
@@ -402,7 +406,8 @@ static long s_swap_pass(s_search_t *x)
         double best_gain = XGC_PLACE_GAIN_EPS;
         for (size_t r = 0; r < n; r++) {
             const xgc_place_pmstate_t *pm = &s->pm[found[r]];
-            for (int t = 0; found[r] != ja && t < pm->len; t++) {
+            int stride = pm->len > S_SWAP_PARTNERS ? pm->len / S_SWAP_PARTNERS : 1;
+            for (int t = 0; found[r] != ja && t < pm->len; t += stride) {
                 int b = pm->vms[t];
                 double gain = x->movable[b]
                                   ? xgc_place_state_swap_gain(s, (size_t)a, (size_t)b)

@@ -28,6 +28,17 @@ static int s_place(xgc_place_problem_t *p, xgc_place_algorithm_t alg, int *pm_of
     return xgc_place_run(p, &o, NULL, NULL, pm_of);
 }
 
+/* The packers' case (described below). */
+static xgc_place_problem_t *s_packers_case(void)
+{
+    xgc_pm_spec_t pms[] = {s_pm("p1", 1000, 1000, 0), s_pm("p2", 3000, 1000, 0)};
+    xgc_vm_spec_t vms[] = {
+        s_vm("a", 400, 800, 1, 100, 4, 8), s_vm("b", 300, 600, 1, 100, 3, 6),
+        s_vm("c", 100, 300, 1, 100, 1, 3), s_vm("d", 2000, 2500, 1, 100, 20, 25),
+        s_vm("e", 100, 100, 1, 5000, 1, 1)};
+    return xgc_place_problem_new(pms, 2, vms, 5);
+}
+
 /* The packers' case. PMs in file order: p1 (1000 MHz), p2 (3000 MHz), both
  * 1000 MB. VMs in arrival order (min/max): a 400/800, b 300/600, c 100/300,
  * d 2000/2500, e 100/100 with 5000 MB (too big for every PM's memory).
@@ -43,12 +54,7 @@ static int s_place(xgc_place_problem_t *p, xgc_place_algorithm_t alg, int *pm_of
  *   100 on p2 (100 left). */
 XGC_TEST(packers_follow_their_rules)
 {
-    xgc_pm_spec_t pms[] = {s_pm("p1", 1000, 1000, 0), s_pm("p2", 3000, 1000, 0)};
-    xgc_vm_spec_t vms[] = {
-        s_vm("a", 400, 800, 1, 100, 4, 8), s_vm("b", 300, 600, 1, 100, 3, 6),
-        s_vm("c", 100, 300, 1, 100, 1, 3), s_vm("d", 2000, 2500, 1, 100, 20, 25),
-        s_vm("e", 100, 100, 1, 5000, 1, 1)};
-    xgc_place_problem_t *p = xgc_place_problem_new(pms, 2, vms, 5);
+    xgc_place_problem_t *p = s_packers_case();
     CHECK(p);
     int pm_of[5];
     CHECK(s_place(p, XGC_PLACE_BS, pm_of) == 0);
@@ -71,6 +77,58 @@ XGC_TEST(packers_follow_their_rules)
     CHECK_NEAR(sc.net, 8 + 5 + 3 + 22, 1e-9);
     CHECK(sc.unplaced == 1 && sc.at_max == 2 && sc.pms_on == 2);
     xgc_place_problem_destroy(&p);
+}
+
+/* The variants on the packers' case above.
+ * GMM node-major (PMs by capacity: p2 then p1; VMs by max: d, a, b, c, e):
+ *   p2 (3000): d at max (500 left), a at min 400 (100 left), b no, c at
+ *   min 100 (0 left); p1 (1000): b at max. e: memory, unplaced.
+ * BS-min (first-fit decreasing by min: d 2000, a 400, b 300, c 100, e;
+ *   PMs in file order p1 1000, p2 3000): d → p2 (1000 left), a → p1 (600),
+ *   b → p1 (300), c → p1 (200), e unplaced. */
+XGC_TEST(packer_variants)
+{
+    xgc_place_problem_t *p = s_packers_case();
+    int pm_of[5];
+    xgc_place_options_t o = xgc_place_options_default(XGC_PLACE_GMM);
+    o.gmm_node_major = true;
+    CHECK(p && xgc_place_run(p, &o, NULL, NULL, pm_of) == 0);
+    CHECK(pm_of[3] == 1 && pm_of[0] == 1 && pm_of[2] == 1 && pm_of[1] == 0 && pm_of[4] == -1);
+    o = xgc_place_options_default(XGC_PLACE_BS);
+    o.bs_min = true;
+    CHECK(xgc_place_run(p, &o, NULL, NULL, pm_of) == 0);
+    CHECK(pm_of[3] == 1 && pm_of[0] == 0 && pm_of[1] == 0 && pm_of[2] == 0 && pm_of[4] == -1);
+    xgc_place_problem_destroy(&p);
+}
+
+/* PEMM's variants on the x/y case of emm_expands_pemm_weighs_power.
+ * GREEDY (one pass, x then y; the two PMs are one class, p1 its first
+ * empty): x → p1 (20 − P). y: join p1 = 30 − 20 = +10, open p2 = 20 − P.
+ *   P = 15: +10 > 5 → p1, Net 15. P = 5: 15 > 10 → p2, Net 30.
+ * FORWARD: first-fit at min packs both on p1, so k starts at 1: Net 30 − P;
+ *   k = 2: EMM spreads, 40 − 2P. P = 15 keeps k = 1 (15), P = 5 takes k = 2
+ *   (30). Both equal the default PEMM here. */
+XGC_TEST(pemm_variants)
+{
+    xgc_vm_spec_t vms[] = {s_vm("x", 500, 1500, 1, 1, 10, 20), s_vm("y", 500, 1500, 1, 1, 10, 20)};
+    double costs[] = {15, 5}, net[] = {15, 30};
+    xgc_place_pemm_t variants[] = {XGC_PLACE_PEMM_GREEDY, XGC_PLACE_PEMM_FORWARD};
+    for (int c = 0; c < 2; c++) {
+        xgc_pm_spec_t pms[] = {s_pm("p1", 2000, 1000, costs[c]), s_pm("p2", 2000, 1000, costs[c])};
+        xgc_place_problem_t *p = xgc_place_problem_new(pms, 2, vms, 2);
+        CHECK(p);
+        for (int v = 0; v < 2; v++) {
+            xgc_place_options_t o = xgc_place_options_default(XGC_PLACE_PEMM);
+            o.pemm = variants[v];
+            int pm_of[2];
+            xgc_place_score_t sc;
+            char err[128];
+            CHECK(xgc_place_run(p, &o, NULL, NULL, pm_of) == 0);
+            CHECK(xgc_place_score(p, pm_of, NULL, &sc, err, sizeof err) == 0);
+            CHECK_NEAR(sc.net, net[c], 1e-9);
+        }
+        xgc_place_problem_destroy(&p);
+    }
 }
 
 /* GM's ties: equal max → higher Umax/max first, then name. p1 has room for
@@ -214,6 +272,8 @@ XGC_TEST(deterministic)
 int main(void)
 {
     XGC_TEST_RUN(packers_follow_their_rules);
+    XGC_TEST_RUN(packer_variants);
+    XGC_TEST_RUN(pemm_variants);
     XGC_TEST_RUN(gm_ties_by_profitability_then_name);
     XGC_TEST_RUN(emm_expands_pemm_weighs_power);
     XGC_TEST_RUN(memory_is_hard_everywhere);
