@@ -6,5 +6,15 @@ LIB_SRCS += scheduler/replan.c scheduler/plandiff.c scheduler/sched_config.c \
 BINS += xgc-scheduler
 xgc-scheduler_SRCS := scheduler/main.c
 # The top-level Makefile reads the dependency files of libxgc and the tests
-# only: without this line a changed header would not rebuild main.o.
--include $(xgc-scheduler_SRCS:%.c=$(BUILD)/obj/%.d)
+# only: without these a changed header would not rebuild the binaries' own
+# objects (main.o, bench.o, the xgc sub-commands), which then disagree with
+# the library about struct layouts. (To move into the Makefile.)
+-include $(wildcard $(BUILD)/obj/scheduler/*.d $(BUILD)/obj/tools/*.d)
+
+# xgc-schedbench: the load generator of `make bench` (scheduler/bench.sh).
+BINS += xgc-schedbench
+xgc-schedbench_SRCS := scheduler/bench.c
+BENCH_TARGETS += bench-scheduler
+.PHONY: bench-scheduler
+bench-scheduler: all
+	@scheduler/bench.sh $(BUILD)/bin

@@ -41,6 +41,7 @@ typedef struct {
     int *moves;                  /* per PM: migrations this round + in flight */
     double *sum_min, *sum_mem;   /* per PM, of the working placement */
     int migrations;
+    int leavers;                 /* VMs picked to leave draining/overfull PMs */
     /* the placement problem of the round */
     xgc_place_problem_t *problem;
     xgc_place_state_t *state;
@@ -113,8 +114,12 @@ static void s_load(s_ctx_t *c)
         c->moves[j] = c->pms[j].ops_in_flight;
     for (size_t v = 0; v < c->nv; v++) {
         int j = c->vms[v].host;
+        xgc_replan_vm_result_t *r = &c->out->vms[v];
         c->host[v] = c->orig[v] = -1;
-        c->out->vms[v].host = c->out->vms[v].from = -1;
+        r->host = r->from = -1;
+        r->why = XGC_REPLAN_KEPT;
+        r->alloc_mhz = 0;
+        r->reason[0] = 0;
         if (j < 0)
             continue;
         xgc_replan_pm_state_t st = c->pms[j].state;
@@ -178,6 +183,7 @@ static int s_pick_leavers(s_ctx_t *c)
             s_put(c, v, -1);     /* leaves: the placement step re-places it */
             c->moved[v] = true;
             picked++;
+            c->leavers++;
         }
         /* An overfull PM sits this round out: a leaver that finds no room
          * must be able to stay without breaking the problem's constraints. */
@@ -188,6 +194,112 @@ static int s_pick_leavers(s_ctx_t *c)
 }
 
 /* --- 2. the placement problem of the round ------------------------------- */
+
+/* EMM, PEMM and ours place a newcomer where it gains most. */
+static bool s_by_gain(xgc_place_algorithm_t a)
+{
+    return a == XGC_PLACE_EMM || a == XGC_PLACE_PEMM || a == XGC_PLACE_XGC;
+}
+
+/* How much room PM j has left, the scarcer of CPU and memory, as a share. */
+static double s_room(const s_ctx_t *c, int j)
+{
+    const xgc_pm_spec_t *pm = &c->pms[j].spec;
+    double cpu = (pm->cpu_mhz - c->sum_min[j]) / (pm->cpu_mhz > 0 ? pm->cpu_mhz : 1);
+    double mem = (pm->mem_mb - c->sum_mem[j]) / (pm->mem_mb > 0 ? pm->mem_mb : 1);
+    return cpu < mem ? cpu : mem;
+}
+
+typedef struct {
+    double room;
+    int pm;
+} s_room_t;
+
+static int s_by_room(const void *a, const void *b)
+{
+    const s_room_t *x = a, *y = b;
+    return x->room > y->room ? -1 : x->room < y->room ? 1 : x->pm - y->pm;
+}
+
+/* A round that only places newcomers by gain needs only the PMs they can
+ * go to: the used PMs with the most room (the core's candidates, and more
+ * for more newcomers) and the empty ones. The others and their VMs stay out
+ * of the problem (they are only scored), which makes an arrival round's
+ * placement cost independent of the cluster's size. */
+static int s_narrow(s_ctx_t *c, size_t newcomers)
+{
+    s_room_t *used = malloc((c->np + 1) * sizeof *used);
+    size_t n = 0, keep = XGC_REPLAN_CANDIDATES + 2 * newcomers;
+    if (!used)
+        return -1;
+    for (size_t j = 0; j < c->np; j++)
+        if (c->in_problem_pm[j] && (c->sum_min[j] > 0 || c->sum_mem[j] > 0))
+            used[n++] = (s_room_t){s_room(c, (int)j), (int)j};
+    if (n > keep) {
+        qsort(used, n, sizeof *used, s_by_room);
+        for (size_t k = keep; k < n; k++)
+            c->in_problem_pm[used[k].pm] = false;
+    }
+    free(used);
+    return 0;
+}
+
+/* Best destination for pv other than `avoid`, gaining or not: closing
+ * needs moves that only pay off together (a migration: used PMs within the
+ * per-PM budget), and PEMM places every newcomer even at a loss (a create:
+ * any PM). -1 if nothing fits. O(PMs). */
+static int s_best_anywhere(const s_ctx_t *c, size_t pv, int avoid, bool newcomer,
+                           double *gain)
+{
+    int best = -1;
+    *gain = -HUGE_VAL;
+    for (size_t pj = 0; pj < c->npp; pj++) {
+        int j = c->pm_of_problem[pj];
+        if ((int)pj == avoid || !xgc_place_state_fits(c->state, pv, pj)
+            || (!newcomer && (xgc_place_state_pm_count(c->state, pj) == 0
+                              || !s_pm_budget(c, j, 1))))
+            continue;
+        double g = xgc_place_state_move_gain(c->state, pv, (int)pj, c->with_power);
+        if (g > *gain) {
+            *gain = g;
+            best = (int)pj;
+        }
+    }
+    return best;
+}
+
+/* Place the VMs unplaced in pm_of, everything else pinned. EMM, PEMM and
+ * ours place a newcomer where it gains most (power counted for PEMM/ours),
+ * which is their own expansion rule: done directly on the incremental state
+ * it costs O(candidates × k) per newcomer instead of a pass of the
+ * algorithm's search over the whole cluster (O(PMs) when nothing gains and
+ * the least loss is wanted). BS/GM/GMM place by xgc_place_run. */
+static int s_place_newcomers(s_ctx_t *c, int *pm_of)
+{
+    xgc_place_algorithm_t a = c->p->algo;
+    if (s_by_gain(a) && (c->state = xgc_place_state_new(c->problem, pm_of))) {
+        for (size_t pv = 0; pv < c->nvp; pv++) {
+            double gain;
+            if (pm_of[pv] != XGC_PLACE_UNPLACED)
+                continue;
+            int to = xgc_place_state_best_move(c->state, pv, c->with_power,
+                                               XGC_REPLAN_CANDIDATES, &gain);
+            if (to == XGC_PLACE_UNPLACED)   /* nothing gains: the least loss */
+                to = s_best_anywhere(c, pv, -1, true, &gain);
+            if (to >= 0)
+                xgc_place_state_move(c->state, pv, to);
+        }
+        return 0;                /* what is left has no room anywhere */
+    }
+    xgc_place_options_t opt = xgc_place_options_default(a);
+    int *placed = malloc((c->nvp ? c->nvp : 1) * sizeof *placed);
+    if (!placed)
+        return -1;
+    if (xgc_place_run(c->problem, &opt, pm_of, NULL, placed) == 0)
+        c->state = xgc_place_state_new(c->problem, placed);
+    free(placed);
+    return c->state ? 0 : -1;
+}
 
 static int s_build_problem(s_ctx_t *c)
 {
@@ -217,17 +329,8 @@ static int s_build_problem(s_ctx_t *c)
         vms[c->nvp++] = c->vms[v].spec;
     }
     c->problem = xgc_place_problem_new(pms, c->npp, vms, c->nvp);
-    if (!c->problem)
-        goto done;
-    xgc_place_options_t opt = xgc_place_options_default(c->p->algo);
-    int *placed = malloc((c->nvp ? c->nvp : 1) * sizeof *placed);
-    if (!placed)
-        goto done;
-    /* Everything already placed is pinned: only newcomers are placed. */
-    if (xgc_place_run(c->problem, &opt, pm_of, NULL, placed) == 0)
-        c->state = xgc_place_state_new(c->problem, placed);
-    free(placed);
-    rc = c->state ? 0 : -1;
+    if (c->problem)
+        rc = s_place_newcomers(c, pm_of);
 done:
     free(pms);
     free(vms);
@@ -299,26 +402,6 @@ static void s_migrate(s_ctx_t *c, size_t pv, int pj)
     c->moved[v] = true;
 }
 
-/* Best destination for pv other than `avoid`, gaining or not (closing
- * needs moves that only pay off together). -1 if nothing fits. */
-static int s_best_anywhere(const s_ctx_t *c, size_t pv, int avoid, double *gain)
-{
-    int best = -1;
-    *gain = -HUGE_VAL;
-    for (size_t pj = 0; pj < c->npp; pj++) {
-        int j = c->pm_of_problem[pj];
-        if ((int)pj == avoid || xgc_place_state_pm_count(c->state, pj) == 0
-            || !s_pm_budget(c, j, 1) || !xgc_place_state_fits(c->state, pv, pj))
-            continue;
-        double g = xgc_place_state_move_gain(c->state, pv, (int)pj, c->with_power);
-        if (g > *gain) {
-            *gain = g;
-            best = (int)pj;
-        }
-    }
-    return best;
-}
-
 /* Try to empty problem PM pj into the other used PMs: keep it if Net gains
  * more than the margin per migration, else undo. Returns migrations made. */
 static int s_try_close(s_ctx_t *c, size_t pj)
@@ -340,7 +423,7 @@ static int s_try_close(s_ctx_t *c, size_t pj)
     size_t done = 0;
     for (; done < n; done++) {
         double g;
-        int to = s_best_anywhere(c, list[done], (int)pj, &g);
+        int to = s_best_anywhere(c, list[done], (int)pj, false, &g);
         if (to < 0)
             break;
         xgc_place_state_move(c->state, list[done], to);
@@ -500,8 +583,6 @@ static int s_totals(s_ctx_t *c)
             o->placed += r->host >= 0;
         if (r->from >= 0)
             o->migrations++;
-        if (!r->reason[0] && r->host >= 0)
-            snprintf(r->reason, sizeof r->reason, "stays on %s", s_name(c, r->host));
     }
     for (size_t j = 0; j < c->np; j++)       /* counting sort of VMs by PM */
         start[j + 1] = start[j] + count[j];
@@ -574,7 +655,7 @@ static int s_ctx_init(s_ctx_t *c)
     c->sum_mem = calloc(np, sizeof *c->sum_mem);
     c->pm_of_problem = malloc(np * sizeof *c->pm_of_problem);
     c->pm_to_problem = malloc(np * sizeof *c->pm_to_problem);
-    c->out->vms = calloc(nv, sizeof *c->out->vms);
+    c->out->vms = malloc(nv * sizeof *c->out->vms);   /* set in s_load */
     c->out->pms = calloc(np, sizeof *c->out->pms);
     return c->host && c->orig && c->moved && c->vm_of_problem && c->vm_to_problem
         && c->in_problem_pm && c->moves && c->sum_min && c->sum_mem
@@ -604,6 +685,12 @@ int xgc_replan_run(const xgc_replan_pm_t *pms, size_t n_pms,
     if (rc == 0) {
         s_load(&c);
         rc = s_pick_leavers(&c);
+    }
+    if (rc == 0 && !params->optimise && !c.leavers && s_by_gain(params->algo)) {
+        size_t newcomers = 0;
+        for (size_t v = 0; v < n_vms; v++)
+            newcomers += c.host[v] < 0;
+        rc = s_narrow(&c, newcomers);
     }
     if (rc == 0 && (rc = s_build_problem(&c)) < 0)
         snprintf(err, errlen, "placement failed (allocation or an invalid VM/PM spec)");

@@ -7,12 +7,16 @@
 #include <string.h>
 
 #include "xgc_msg.h"
+#include "scheduler/plandiff.h"
 #include "scheduler/view.h"
 
 typedef struct {
     xgc_vm_spec_t spec;
     bool has_spec;
     char plan_host[XGC_NAME_MAX];    /* host of its run entry, or "" */
+    int plan_keys;                   /* plan entries of this VM (1 but mid-move) */
+    xgc_plan_entry_t *plan;          /* its entry at plan_host (in the plan table), or NULL */
+    uint64_t unchanged;              /* == view's mark: its entry needs no write */
     double demand_mhz;               /* 0 = unknown */
 } s_vm_t;
 
@@ -28,7 +32,31 @@ typedef struct {
 
 struct _xgc_view_t {
     zhashx_t *vms, *pms, *plan, *actual;
+    s_vm_t **order;              /* VMs with a spec, by name: no sort per round */
+    size_t n_order, cap_order;
+    uint64_t mark;               /* of the last xgc_view_desired */
 };
+
+/* strcpy bounded by size (snprintf("%s") is slow on the per-VM paths). */
+static void s_copy(char *dst, const char *src, size_t size)
+{
+    size_t n = 0;
+    while (n + 1 < size && src[n])
+        n++;
+    memcpy(dst, src, n);
+    dst[n] = 0;
+}
+
+/* "host/vm", the key of the plan and actual tables. */
+static void s_hostvm(char *key, size_t size, const char *host, const char *vm)
+{
+    size_t h = 0;
+    while (h + 1 < size / 2 && host[h])
+        h++;
+    memcpy(key, host, h);
+    key[h] = '/';
+    s_copy(key + h + 1, vm, size - h - 1);
+}
 
 static void s_free_item(void **item)
 {
@@ -67,6 +95,7 @@ void xgc_view_destroy(xgc_view_t **self_p)
     zhashx_destroy(&self->pms);
     zhashx_destroy(&self->plan);
     zhashx_destroy(&self->actual);
+    free(self->order);
     free(self);
     *self_p = NULL;
 }
@@ -118,6 +147,57 @@ static int s_split(const char *key, char *buf, size_t size, char **part, int max
 
 /* --- applying changes ------------------------------------------------------ */
 
+/* Position of name in the ordered VMs (where it is or would go). */
+static size_t s_order_find(const xgc_view_t *self, const char *name, bool *found)
+{
+    size_t lo = 0, hi = self->n_order;
+    *found = false;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(self->order[mid]->spec.name, name);
+        if (!c) {
+            *found = true;
+            return mid;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static int s_order_add(xgc_view_t *self, s_vm_t *vm)
+{
+    bool found;
+    size_t at = s_order_find(self, vm->spec.name, &found);
+    if (found)
+        return 0;
+    if (self->n_order == self->cap_order) {
+        size_t cap = self->cap_order ? 2 * self->cap_order : 64;
+        s_vm_t **o = realloc(self->order, cap * sizeof *o);
+        if (!o)
+            return -1;
+        self->order = o;
+        self->cap_order = cap;
+    }
+    memmove(self->order + at + 1, self->order + at, (self->n_order - at) * sizeof *self->order);
+    self->order[at] = vm;
+    self->n_order++;
+    return 0;
+}
+
+static void s_order_remove(xgc_view_t *self, const char *name)
+{
+    bool found;
+    size_t at = s_order_find(self, name, &found);
+    if (!found)
+        return;
+    memmove(self->order + at, self->order + at + 1,
+            (self->n_order - at - 1) * sizeof *self->order);
+    self->n_order--;
+}
+
 static xgc_view_change_t s_apply_spec(xgc_view_t *self, const char *name, const uint8_t *value,
                                       size_t len, char *err, size_t errlen)
 {
@@ -125,8 +205,9 @@ static xgc_view_change_t s_apply_spec(xgc_view_t *self, const char *name, const 
     if (!value) {
         if (!vm || !vm->has_spec)
             return XGC_VIEW_NONE;
+        s_order_remove(self, name);
         vm->has_spec = false;
-        if (!vm->plan_host[0])
+        if (!vm->plan_keys)
             zhashx_delete(self->vms, name);
         return XGC_VIEW_DEPARTURE;
     }
@@ -145,6 +226,11 @@ static xgc_view_change_t s_apply_spec(xgc_view_t *self, const char *name, const 
         return XGC_VIEW_NONE;
     vm->spec = spec;
     vm->has_spec = true;
+    if (!had && s_order_add(self, vm) < 0) {
+        vm->has_spec = false;
+        snprintf(err, errlen, "out of memory");
+        return XGC_VIEW_INVALID;
+    }
     return had ? XGC_VIEW_RESIZE : XGC_VIEW_ARRIVAL;
 }
 
@@ -210,31 +296,43 @@ static xgc_view_change_t s_apply_entry(xgc_view_t *self, bool plan, const char *
                                        char *err, size_t errlen)
 {
     char hk[2 * XGC_NAME_MAX + 2];
-    snprintf(hk, sizeof hk, "%s/%s", host, vmname);
+    s_hostvm(hk, sizeof hk, host, vmname);
     zhashx_t *t = plan ? self->plan : self->actual;
     s_vm_t *vm = s_vm(self, vmname, plan && value);
     if (!value) {
+        void *old = zhashx_lookup(t, hk);
+        if (plan && vm && old && vm->plan == old)
+            vm->plan = NULL;
         zhashx_delete(t, hk);
-        if (plan && vm && !strcmp(vm->plan_host, host))
+        if (!plan || !vm)
+            return plan ? XGC_VIEW_PLAN : XGC_VIEW_ACTUAL;
+        vm->plan_keys -= old != NULL;
+        if (!strcmp(vm->plan_host, host))
             vm->plan_host[0] = 0;
-        if (plan && vm && !vm->has_spec && !vm->plan_host[0])
+        if (!vm->has_spec && !vm->plan_keys)
             zhashx_delete(self->vms, vmname);
-        return plan ? XGC_VIEW_PLAN : XGC_VIEW_ACTUAL;
+        return XGC_VIEW_PLAN;
     }
     if (plan) {
         xgc_plan_entry_t e;
         if (xgc_msg_plan_entry_decode(value, len, &e, err, errlen) < 0)
             return XGC_VIEW_INVALID;
+        if (!vm)
+            return XGC_VIEW_INVALID;
+        vm->plan_keys += zhashx_lookup(t, hk) == NULL;
         xgc_plan_entry_t *slot = s_get(t, hk, sizeof e, true);
-        if (!slot || !vm)
+        if (!slot)
             return XGC_VIEW_INVALID;
         *slot = e;
         snprintf(slot->host, sizeof slot->host, "%s", host);
         snprintf(slot->vm, sizeof slot->vm, "%s", vmname);
-        if (e.state == XGC_PLAN_RUN)
-            snprintf(vm->plan_host, sizeof vm->plan_host, "%s", host);
-        else if (!strcmp(vm->plan_host, host))
+        if (e.state == XGC_PLAN_RUN) {
+            s_copy(vm->plan_host, host, sizeof vm->plan_host);
+            vm->plan = slot;
+        } else if (!strcmp(vm->plan_host, host)) {
             vm->plan_host[0] = 0;
+            vm->plan = NULL;
+        }
         return XGC_VIEW_PLAN;
     }
     xgc_vm_actual_t a;
@@ -324,7 +422,7 @@ const xgc_vm_actual_t *xgc_view_actual(const xgc_view_t *self, const char *host,
                                        const char *vm)
 {
     char hk[2 * XGC_NAME_MAX + 2];
-    snprintf(hk, sizeof hk, "%s/%s", host, vm);
+    s_hostvm(hk, sizeof hk, host, vm);
     return zhashx_lookup(self->actual, hk);
 }
 
@@ -360,11 +458,6 @@ static const char **s_names(zhashx_t *t, bool (*keep)(const void *item), size_t 
 static bool s_pm_listed(const void *item)
 {
     return ((const s_pm_t *)item)->has_info;
-}
-
-static bool s_vm_listed(const void *item)
-{
-    return ((const s_vm_t *)item)->has_spec;
 }
 
 static xgc_replan_pm_state_t s_pm_state(const s_pm_t *pm, const xgc_sched_config_t *cfg,
@@ -419,6 +512,8 @@ static void s_vm_input(const xgc_view_t *self, const s_vm_t *vm, const xgc_view_
 {
     out->spec = s_effective(vm);
     out->host = vm->plan_host[0] ? s_pm_index(r, vm->plan_host) : -1;
+    out->in_flight = false;
+    out->last_move_ms = 0;
     if (out->host < 0)
         return;
     const xgc_vm_actual_t *a = xgc_view_actual(self, vm->plan_host, vm->spec.name);
@@ -432,13 +527,14 @@ int xgc_view_round(xgc_view_t *self, const xgc_sched_config_t *cfg, int64_t now_
 {
     size_t np, nv;
     const char **pm_names = s_names(self->pms, s_pm_listed, &np);
-    const char **vm_names = s_names(self->vms, s_vm_listed, &nv);
+    nv = self->n_order;
     memset(r, 0, sizeof *r);
     r->pms = calloc(np + 1, sizeof *r->pms);
-    r->vms = calloc(nv + 1, sizeof *r->vms);
+    r->vms = malloc((nv + 1) * sizeof *r->vms);      /* every field set by s_vm_input */
     r->cap_mhz = calloc(nv + 1, sizeof *r->cap_mhz);
     int rc = -1;
-    if (!pm_names || !vm_names || !r->pms || !r->vms || !r->cap_mhz)
+    r->refs = malloc((nv + 1) * sizeof *r->refs);
+    if (!pm_names || !r->pms || !r->vms || !r->cap_mhz || !r->refs)
         goto done;
     r->n_pms = np;
     r->n_vms = nv;
@@ -455,14 +551,14 @@ int xgc_view_round(xgc_view_t *self, const xgc_sched_config_t *cfg, int64_t now_
             r->pms[j].ops_in_flight++;
     }
     for (size_t v = 0; v < nv; v++) {
-        const s_vm_t *vm = zhashx_lookup(self->vms, vm_names[v]);
+        const s_vm_t *vm = self->order[v];
+        r->refs[v] = vm;
         s_vm_input(self, vm, r, &r->vms[v]);
         r->cap_mhz[v] = vm->spec.max_mhz;
     }
     rc = 0;
 done:
     free(pm_names);
-    free(vm_names);
     if (rc < 0)
         xgc_view_round_free(r);
     return rc;
@@ -473,6 +569,7 @@ void xgc_view_round_free(xgc_view_round_t *r)
     free(r->pms);
     free(r->vms);
     free(r->cap_mhz);
+    free(r->refs);
     memset(r, 0, sizeof *r);
 }
 
@@ -504,7 +601,7 @@ static void s_keep_from(const xgc_view_t *self, const xgc_view_round_t *r, const
                         const char *vm, char *from, size_t size)
 {
     char hk[2 * XGC_NAME_MAX + 2];
-    snprintf(hk, sizeof hk, "%s/%s", host, vm);
+    s_hostvm(hk, sizeof hk, host, vm);
     const xgc_plan_entry_t *e = zhashx_lookup(self->plan, hk);
     if (!e || !e->from[0] || !strcmp(e->from, host))
         return;
@@ -514,15 +611,28 @@ static void s_keep_from(const xgc_view_t *self, const xgc_view_round_t *r, const
         || r->pms[x].state == XGC_REPLAN_PM_FENCED || r->pms[x].state == XGC_REPLAN_PM_OFF
         || !xgc_view_actual(self, e->from, vm))
         return;
-    snprintf(from, size, "%s", e->from);
+    s_copy(from, e->from, size);
 }
 
-int xgc_view_desired(const xgc_view_t *self, const xgc_view_round_t *r,
+/* The VM's only plan entry already says e: mark it (its entries stay out of
+ * the diff) and say so. Keeps a round's diff to the VMs that change. */
+static bool s_unchanged(const xgc_view_t *self, const void *ref, const xgc_plan_entry_t *e)
+{
+    s_vm_t *vm = (s_vm_t *)ref;
+    if (vm->plan_keys != 1 || !vm->plan || strcmp(vm->plan_host, e->host)
+        || !xgc_plandiff_same(vm->plan, e))
+        return false;
+    vm->unchanged = self->mark;
+    return true;
+}
+
+int xgc_view_desired(xgc_view_t *self, const xgc_view_round_t *r,
                      const xgc_replan_result_t *res, int64_t round_no,
                      xgc_plan_entry_t **entries, size_t *n_entries,
                      xgc_power_state_t **power, size_t *n_power)
 {
-    *entries = calloc(r->n_vms + 1, sizeof **entries);
+    self->mark++;
+    *entries = malloc((r->n_vms + 1) * sizeof **entries);  /* every field set below */
     *power = calloc(r->n_pms + 1, sizeof **power);
     *n_entries = *n_power = 0;
     if (!*entries || !*power) {
@@ -538,17 +648,20 @@ int xgc_view_desired(const xgc_view_t *self, const xgc_view_round_t *r,
             continue;
         xgc_plan_entry_t *e = &(*entries)[(*n_entries)++];
         const char *host = r->pms[vr->host].spec.name;
-        snprintf(e->vm, sizeof e->vm, "%s", r->vms[v].spec.name);
-        snprintf(e->host, sizeof e->host, "%s", host);
+        s_copy(e->vm, r->vms[v].spec.name, sizeof e->vm);
+        s_copy(e->host, host, sizeof e->host);
         e->state = XGC_PLAN_RUN;
         e->cap_mhz = r->cap_mhz[v];
         e->weight = r->vms[v].spec.shares;
         e->round = round_no;
-        snprintf(e->reason, sizeof e->reason, "%s", vr->reason);
+        s_copy(e->reason, vr->reason, sizeof e->reason);
+        e->from[0] = 0;
         if (vr->from >= 0)
-            snprintf(e->from, sizeof e->from, "%s", r->pms[vr->from].spec.name);
+            s_copy(e->from, r->pms[vr->from].spec.name, sizeof e->from);
         else
             s_keep_from(self, r, host, e->vm, e->from, sizeof e->from);
+        if (s_unchanged(self, r->refs[v], e))
+            (*n_entries)--;
     }
     for (size_t j = 0; j < r->n_pms; j++) {
         xgc_replan_pm_state_t st = r->pms[j].state;
@@ -565,7 +678,7 @@ int xgc_view_desired(const xgc_view_t *self, const xgc_view_round_t *r,
 int xgc_view_current(const xgc_view_t *self, xgc_plan_entry_t **entries, size_t *n_entries,
                      xgc_power_state_t **power, size_t *n_power)
 {
-    *entries = calloc(zhashx_size(self->plan) + 1, sizeof **entries);
+    *entries = malloc((zhashx_size(self->plan) + 1) * sizeof **entries);
     *power = calloc(zhashx_size(self->pms) + 1, sizeof **power);
     *n_entries = *n_power = 0;
     if (!*entries || !*power) {
@@ -575,8 +688,11 @@ int xgc_view_current(const xgc_view_t *self, xgc_plan_entry_t **entries, size_t 
         *power = NULL;
         return -1;
     }
-    for (xgc_plan_entry_t *e = zhashx_first(self->plan); e; e = zhashx_next(self->plan))
-        (*entries)[(*n_entries)++] = *e;
+    for (xgc_plan_entry_t *e = zhashx_first(self->plan); e; e = zhashx_next(self->plan)) {
+        const s_vm_t *vm = s_vm(self, e->vm, false);
+        if (!vm || !self->mark || vm->unchanged != self->mark)
+            (*entries)[(*n_entries)++] = *e;
+    }
     for (s_pm_t *pm = zhashx_first(self->pms); pm; pm = zhashx_next(self->pms)) {
         if (!pm->power_known)
             continue;

@@ -76,6 +76,7 @@ typedef struct {
     xgc_replan_vm_t *vms;
     size_t n_pms, n_vms;
     double *cap_mhz;             /* per VM: the spec's max (the cap to apply) */
+    const void **refs;           /* per VM: the view's record (private) */
 } xgc_view_round_t;
 
 /* Build the replan input at now_ms (PM states as described above).
@@ -88,8 +89,11 @@ void xgc_view_round_free(xgc_view_round_t *round);
 size_t xgc_view_lost(const xgc_view_round_t *round, const char **names, size_t max);
 
 /* The plan a round's result asks for (entries + power states of up/off
- * PMs), and the plan as the blackboard holds it now. Arrays to free(). */
-int xgc_view_desired(const xgc_view_t *self, const xgc_view_round_t *round,
+ * PMs), and the plan as the blackboard holds it now. Arrays to free().
+ * Both leave out the VMs whose one plan entry already is what is wanted
+ * (so that plandiff works on the changes only): call current right after
+ * desired. */
+int xgc_view_desired(xgc_view_t *self, const xgc_view_round_t *round,
                      const xgc_replan_result_t *result, int64_t round_no,
                      xgc_plan_entry_t **entries, size_t *n_entries,
                      xgc_power_state_t **power, size_t *n_power);

@@ -239,11 +239,17 @@ XGC_COMMAND(up, "start a deployment on this machine (up -c FILE.yaml)")
     if (xgc_sched_cli_config(cfg, &sc, "up"))
         goto done;
     char names[8][64];
-    if (xgc_deploy_list(cfg, names, 8) > 0 && xgc_deploy_running(cfg, "broker")) {
-        fprintf(stderr, "xgc up: %s is already up (pid files in %s/run); `xgc down` first\n",
-                cfg->cluster, cfg->data_dir);
-        rc = 1;
-        goto done;
+    if (xgc_deploy_list(cfg, names, 8) > 0) {
+        if (xgc_deploy_running(cfg, "broker")) {
+            fprintf(stderr, "xgc up: %s is already up (pid files in %s/run); `xgc down` first\n",
+                    cfg->cluster, cfg->data_dir);
+            rc = 1;
+            goto done;
+        }
+        /* Left over from a deployment whose broker is gone: clear it. */
+        int n = xgc_deploy_stop_all(cfg, 3000, NULL);
+        printf("up: cleared what was left of an earlier run (%d process%s)\n", n,
+               n == 1 ? "" : "es");
     }
     signal(SIGPIPE, SIG_IGN);
     rc = s_up(cfg, &sc, (int)(timeout_s * 1000), injectors);

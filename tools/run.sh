@@ -50,6 +50,7 @@ set output "$out/demo-power.svg"
 set ylabel "power (W)"; set y2label "PMs on"; set y2tics
 plot "$csv" using (\$1 - t0):9 with lines title "power W", "" using (\$1 - t0):5 axes x1y2 with steps title "PMs on"
 set terminal dumb size 79,20
+set key top left
 set output
 unset y2tics; unset y2label
 set ylabel "utility"

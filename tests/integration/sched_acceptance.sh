@@ -5,26 +5,10 @@
 # budget, no ping-pong; a drain evacuates its PM; the active scheduler
 # SIGKILLed: the standby takes over, nothing lost or duplicated; `xgc down`
 # leaves no process behind.
-set -u
-XGC_BIN=${XGC_BIN:-$(cd "$(dirname "$0")/../.." && pwd)/build/bin}
-X="$XGC_BIN/xgc"
-pass=0; fail=0
-TMP=$(mktemp -d /tmp/xgc-sched-test.XXXXXX)
-CFG=$TMP/deploy.yaml
+. "$(dirname "$0")/sched_lib.sh"
 BASE=$((21000 + ($$ % 2000) * 5))   # below the ephemeral ports
 K=3            # max_migrations per round
 COOLDOWN=4000
-
-cleanup() {
-    [ -n "${TAIL:-}" ] && kill "$TAIL" 2>/dev/null
-    "$X" down -c "$CFG" --timeout 3 >/dev/null 2>&1
-    wait 2>/dev/null
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-ok()   { pass=$((pass + 1)); echo "ok   $1"; }
-ko()   { fail=$((fail + 1)); echo "FAIL $1"; }
-check() { name=$1; shift; if "$@"; then ok "$name"; else ko "$name"; fi; }
 
 {
     cat <<YAML
@@ -156,8 +140,7 @@ check "no PM over capacity after it all" no_pm_over_capacity
 
 # 6. down
 "$X" down -c "$CFG" >/dev/null
-left() { ! pgrep -f "$CFG" >/dev/null; }
-check "xgc down leaves no process behind" left
+check "xgc down leaves no process behind" none_left
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -4,7 +4,7 @@
 #include "scheduler/replan.h"
 #include "tests/unit/xgc_test.h"
 
-#define NP 6
+#define NP 40
 #define NV 64
 
 static xgc_replan_pm_t pms[NP];
@@ -82,6 +82,25 @@ XGC_TEST(arrival_moves_nothing_else)
     CHECK(res.vms[2].from == -1);
     CHECK(res.migrations == 0 && res.placed == 1 && res.unplaced == 0);
     CHECK_STR(xgc_replan_why_name(res.vms[2].why), "placed");
+}
+
+XGC_TEST(arrivals_in_a_large_cluster)
+{
+    /* 40 PMs, 30 in use (the fullest ones nearly full): arrivals go to used
+     * PMs with room, not onto empty ones, and nothing else moves. */
+    s_reset();
+    s_pms(NP, 1000);
+    for (size_t i = 0; i < 30; i++)
+        s_vm(i, i < 20 ? 3900 : 500, 4000, (int)i);
+    for (size_t i = 30; i < 40; i++)
+        s_vm(i, 400, 800, -1);
+    CHECK(s_run(NP, 40, 1000000) == 0);
+    CHECK(res.migrations == 0 && res.placed == 10 && res.unplaced == 0);
+    for (size_t i = 0; i < 30; i++)
+        CHECK(res.vms[i].host == (int)i);
+    for (size_t i = 30; i < 40; i++)
+        CHECK(res.vms[i].host >= 20 && res.vms[i].host < 30);
+    CHECK_NEAR(res.power_cost, 30 * 1000, 1e-9);   /* no PM opened */
 }
 
 XGC_TEST(consolidates_when_optimising)
@@ -259,7 +278,7 @@ XGC_TEST(unplaced_and_bad_input)
     CHECK(s_run(NP, 1, 1000000) == 0);
     CHECK(res.unplaced == 1 && res.vms[0].host == -1);
     CHECK(res.vms[0].why == XGC_REPLAN_UNPLACED);
-    s_vm(0, 500, 600, 7);
+    s_vm(0, 500, 600, 70);
     CHECK(s_run(NP, 1, 1000000) == -1);
     CHECK(strstr(err, "vm00") != NULL);
     CHECK(res.vms == NULL);
@@ -282,6 +301,7 @@ XGC_TEST(alloc_and_totals)
 int main(void)
 {
     XGC_TEST_RUN(arrival_moves_nothing_else);
+    XGC_TEST_RUN(arrivals_in_a_large_cluster);
     XGC_TEST_RUN(consolidates_when_optimising);
     XGC_TEST_RUN(cooldown_and_margin_hold_back);
     XGC_TEST_RUN(budget_per_round_and_per_pm);
