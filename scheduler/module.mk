@@ -5,11 +5,6 @@ LIB_SRCS += scheduler/replan.c scheduler/plandiff.c scheduler/sched_config.c \
             scheduler/view.c scheduler/planner.c scheduler/sched_metrics.c
 BINS += xgc-scheduler
 xgc-scheduler_SRCS := scheduler/main.c
-# The top-level Makefile reads the dependency files of libxgc and the tests
-# only: without these a changed header would not rebuild the binaries' own
-# objects (main.o, bench.o, the xgc sub-commands), which then disagree with
-# the library about struct layouts. (To move into the Makefile.)
--include $(wildcard $(BUILD)/obj/scheduler/*.d $(BUILD)/obj/tools/*.d)
 
 # xgc-schedbench: the load generator of `make bench` (scheduler/bench.sh).
 BINS += xgc-schedbench
