@@ -3,7 +3,7 @@
 # a broker, two sim pmds, a vmd and the xgc tools (set, get, ls, del, tail,
 # broker status, config check). VMs are created, re-capped, migrated pm1 ->
 # pm2 and destroyed through plan keys; the daemons are then stopped with
-# SIGTERM so that valgrind sees their whole teardown. Any memcheck error or
+# SIGTERM (one pmd with SIGINT) so that valgrind sees their whole teardown. Any memcheck error or
 # definite/indirect leak in any process fails the run (exit status 99 of
 # that process, and its log is printed).
 #   tests/valgrind/run.sh [BIN-DIR]     (default build/bin; make valgrind)
@@ -129,14 +129,16 @@ offline "$BIN/xgc-broker" -c "$T/x.yaml"
 offline "$BIN/xgc-vmd" -c "$T/x.yaml" --bogus
 [ "$fail" = "$f0" ] && ok "offline tools and error paths"
 
-# SIGTERM every daemon, newest first (the broker last), and collect verdicts.
+# SIGTERM every daemon (SIGINT for pm2, as from a terminal), newest first
+# (the broker last), and collect verdicts.
 for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
     p=${PIDS[$i]}
-    kill -TERM "$p" 2>/dev/null
+    sig=TERM; [ "${NAME[$p]}" = pm2 ] && sig=INT
+    kill -$sig "$p" 2>/dev/null
     rc=0
     for _ in $(seq 600); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     if kill -0 "$p" 2>/dev/null; then
-        bad "${NAME[$p]} did not exit on SIGTERM within 60 s"; kill -9 "$p"
+        bad "${NAME[$p]} did not exit on SIG$sig within 60 s"; kill -9 "$p"
     fi
     wait "$p"; rc=$?
     case $rc in
