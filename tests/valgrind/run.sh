@@ -3,7 +3,8 @@
 # a broker, two sim pmds, a vmd and the xgc tools (set, get, ls, del, tail,
 # broker status, config check). VMs are created, re-capped, migrated pm1 ->
 # pm2 and destroyed through plan keys; the daemons are then stopped with
-# SIGTERM (one pmd with SIGINT) so that valgrind sees their whole teardown. Any memcheck error or
+# SIGTERM (one pmd and a following `xgc tail` with SIGINT) so that
+# valgrind sees their whole teardown. Any memcheck error or
 # definite/indirect leak in any process fails the run (exit status 99 of
 # that process, and its log is printed).
 #   tests/valgrind/run.sh [BIN-DIR]     (default build/bin; make valgrind)
@@ -70,6 +71,9 @@ plan() { # vm host state cap from round
 start broker xgc-broker
 wait_for 300 grep -q "broker started" "$T/broker.log" && ok "broker started under valgrind" \
     || bad "broker start: $(cat "$T/broker.log")"
+# xgc tail following everything until it is interrupted, like an operator's
+"${VG[@]}" "$BIN/xgc" tail -c "$T/x.yaml" --json > "$T/tail.log" 2>&1 &
+PIDS+=($!); NAME[$!]=tail
 start pm1 xgc-pmd --host pm1 --interval-ms 300 --lease-ms 20000 --grace-ms 1500
 start pm2 xgc-pmd --host pm2 --interval-ms 300 --lease-ms 20000 --grace-ms 1500
 start vmd1 xgc-vmd --name vm1 --interval-ms 300
@@ -128,12 +132,13 @@ offline "$BIN/xgc-pmd" -c "$T/bad.yaml" --host pm1
 offline "$BIN/xgc-broker" -c "$T/x.yaml"
 offline "$BIN/xgc-vmd" -c "$T/x.yaml" --bogus
 [ "$fail" = "$f0" ] && ok "offline tools and error paths"
+grep -q '"vm":"vm1"' "$T/tail.log" && ok "the following xgc tail saw vm1" || bad "xgc tail (following): $(head -3 "$T/tail.log")"
 
-# SIGTERM every daemon (SIGINT for pm2, as from a terminal), newest first
+# SIGTERM every daemon (SIGINT for pm2 and xgc tail, as from a terminal), newest first
 # (the broker last), and collect verdicts.
 for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
     p=${PIDS[$i]}
-    sig=TERM; [ "${NAME[$p]}" = pm2 ] && sig=INT
+    sig=TERM; case ${NAME[$p]} in pm2|tail) sig=INT ;; esac
     kill -$sig "$p" 2>/dev/null
     rc=0
     for _ in $(seq 600); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
