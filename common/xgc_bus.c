@@ -108,7 +108,7 @@ bool xgc_bus_key_valid(const char *s, size_t len)
 bool xgc_bus_value_valid(const void *data, size_t len)
 {
     const uint8_t *p = data;
-    return len > 0 && ((p[0] >= 0x80 && p[0] <= 0x8f) || p[0] == 0xde || p[0] == 0xdf);
+    return p && len > 0 && ((p[0] >= 0x80 && p[0] <= 0x8f) || p[0] == 0xde || p[0] == 0xdf);
 }
 
 static uint64_t s_random(void)

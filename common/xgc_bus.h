@@ -130,7 +130,7 @@ uint64_t xgc_bus_get_u64(const uint8_t *p);
 /* True if s is a valid key/topic: 1..XGC_BUS_MAX_KEY printable ASCII, no
  * space, not starting with '$'. */
 bool xgc_bus_key_valid(const char *s, size_t len);
-/* True if data looks like a msgpack map (first byte): values and event
+/* True if data looks like a msgpack map (first byte; NULL is not): values and event
  * payloads must be maps. */
 bool xgc_bus_value_valid(const void *data, size_t len);
 

@@ -38,13 +38,13 @@
 #include <unistd.h>
 
 #include "pmd/driver.h"
+#include "pmd/evqueue.h"
 #include "pmd/expect.h"
 #include "pmd/tcp.h"
 #include "pmd/xlmig.h"
 
 #define SIM_MAX_DOMS   512
 #define SIM_MAX_CONNS  64
-#define SIM_MAX_EVENTS 256
 #define SIM_BUF        4096
 #define SIM_RECORD     "XGCSIMST"    /* the simulated stream: magic + cpu_ns */
 #define SIM_RECORD_LEN 16
@@ -91,8 +91,7 @@ typedef struct {
     s_conn_t *conns[SIM_MAX_CONNS];
     size_t conn_n;
     xgc_expect_table_t expects;
-    xgc_drv_event_t events[SIM_MAX_EVENTS];
-    size_t event_n;
+    xgc_evqueue_t events;
     int64_t last_ms;
     int off;
     int64_t wake_due_ms;     /* > 0 while waking */
@@ -116,16 +115,7 @@ static int64_t s_real_ms(const sim_t *sim, double sim_s)
 static void s_event(sim_t *sim, xgc_op_kind_t kind, const char *vm, uint64_t op_id,
                     int ok, const char *reason, int64_t started_ms)
 {
-    if (sim->event_n == SIM_MAX_EVENTS)
-        memmove(sim->events, sim->events + 1, --sim->event_n * sizeof *sim->events);
-    xgc_drv_event_t *e = &sim->events[sim->event_n++];
-    memset(e, 0, sizeof *e);
-    e->op_id = op_id;
-    e->kind = kind;
-    e->ok = ok;
-    snprintf(e->vm, sizeof e->vm, "%s", vm);
-    snprintf(e->reason, sizeof e->reason, "%s", reason ? reason : "");
-    e->elapsed_ms = started_ms ? s_now_ms() - started_ms : 0;
+    xgc_evqueue_push(&sim->events, kind, vm, op_id, ok, reason, started_ms, s_now_ms());
 }
 
 static s_dom_t *s_find(sim_t *sim, const char *vm)
@@ -989,11 +979,7 @@ static size_t sim_poll(void *self, xgc_drv_event_t *out, size_t max)
         if (s_conn_step(sim, sim->conns[i], now))
             s_conn_free(sim, i--);
     s_timers(sim, now);
-    size_t n = sim->event_n < max ? sim->event_n : max;
-    memcpy(out, sim->events, n * sizeof *out);
-    memmove(sim->events, sim->events + n, (sim->event_n - n) * sizeof *out);
-    sim->event_n -= n;
-    return n;
+    return xgc_evqueue_pop(&sim->events, out, max);
 }
 
 static int sim_power(void *self, int off, char *err, size_t errlen)

@@ -34,11 +34,11 @@
 #include <unistd.h>
 
 #include "pmd/driver.h"
+#include "pmd/evqueue.h"
 #include "pmd/expect.h"
 #include "pmd/tcp.h"
 #include "pmd/xlmig.h"
 
-#define XL_MAX_EVENTS 256
 #define XL_MAX_BUSY   256
 
 typedef struct {
@@ -54,8 +54,7 @@ typedef struct {
     double shutdown_timeout_s, expect_timeout_s;
     int listen_fd, evfd;
     pthread_mutex_t lock;
-    xgc_drv_event_t events[XL_MAX_EVENTS];
-    size_t event_n;
+    xgc_evqueue_t events;
     xl_busy_t busy[XL_MAX_BUSY];
     size_t busy_n;
     xgc_expect_table_t expects;
@@ -90,16 +89,7 @@ static void s_event(xl_t *xl, xgc_op_kind_t kind, const char *vm, uint64_t op_id
                     const char *reason, int64_t started_ms)
 {
     pthread_mutex_lock(&xl->lock);
-    if (xl->event_n < XL_MAX_EVENTS) {
-        xgc_drv_event_t *e = &xl->events[xl->event_n++];
-        memset(e, 0, sizeof *e);
-        e->op_id = op_id;
-        e->kind = kind;
-        e->ok = ok;
-        snprintf(e->vm, sizeof e->vm, "%s", vm);
-        snprintf(e->reason, sizeof e->reason, "%s", reason ? reason : "");
-        e->elapsed_ms = started_ms ? s_now_ms() - started_ms : 0;
-    }
+    xgc_evqueue_push(&xl->events, kind, vm, op_id, ok, reason, started_ms, s_now_ms());
     pthread_mutex_unlock(&xl->lock);
     uint64_t one = 1;
     if (write(xl->evfd, &one, sizeof one) < 0)
@@ -861,10 +851,7 @@ static size_t xl_poll(void *self, xgc_drv_event_t *out, size_t max)
         s_event(xl, XGC_OP_MIGRATE_IN, expired[i].vm, expired[i].op_id, 0,
                 "nothing arrived before the timeout", expired[i].started_ms);
     pthread_mutex_lock(&xl->lock);
-    size_t n = xl->event_n < max ? xl->event_n : max;
-    memcpy(out, xl->events, n * sizeof *out);
-    memmove(xl->events, xl->events + n, (xl->event_n - n) * sizeof *out);
-    xl->event_n -= n;
+    size_t n = xgc_evqueue_pop(&xl->events, out, max);
     pthread_mutex_unlock(&xl->lock);
     return n;
 }

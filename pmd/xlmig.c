@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pmd/xlmig.h"
+#include "xgc_kv.h"
 
 const char xgc_xlmig_magic[XGC_XLMIG_MAGIC_LEN] = "Xen saved domain, xl format\n \0 \r";
 
@@ -434,20 +435,5 @@ long xgc_xlmig_header_decode(const uint8_t *buf, size_t len, char **config,
 
 int xgc_xlmig_kv_get(const char *text, const char *key, char *out, size_t outlen)
 {
-    size_t klen = strlen(key);
-    const char *p = text;
-    while (p && *p) {
-        const char *end = strchr(p, ';');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        if (n > klen && strncmp(p, key, klen) == 0 && p[klen] == '=') {
-            size_t vlen = n - klen - 1;
-            if (vlen >= outlen)
-                vlen = outlen - 1;
-            memcpy(out, p + klen + 1, vlen);
-            out[vlen] = '\0';
-            return 0;
-        }
-        p = end ? end + 1 : NULL;
-    }
-    return -1;
+    return xgc_kv_get(text, ";", key, out, outlen);
 }

@@ -57,3 +57,22 @@ void xgc_cli_print_entry(const char *key, uint64_t seq, const void *value, size_
     free(text);
     json_decref(line);
 }
+
+int xgc_cli_args(int argc, char **argv, const char *command, const char *usage,
+                 const char **arg, bool *json)
+{
+    *arg = NULL;
+    *json = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json"))
+            *json = true;
+        else
+        if (!*arg && argv[i][0] != '-')
+            *arg = argv[i];
+        else {
+            fprintf(stderr, "xgc %s: unexpected argument '%s'\n%s", command, argv[i], usage);
+            return -1;
+        }
+    }
+    return 0;
+}

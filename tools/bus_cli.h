@@ -25,6 +25,13 @@ char *xgc_cli_json(const void *data, size_t len);
 /* Print {"key", "seq", "value"} as one JSON line. */
 void xgc_cli_print_entry(const char *key, uint64_t seq, const void *value, size_t len);
 
+/* Parse the arguments of "xgc COMMAND [ARG] [--json]" (after -c was taken
+ * out): *arg the one positional argument (NULL if none), *json the flag.
+ * Anything else: prints "xgc COMMAND: unexpected argument" and the usage,
+ * returns -1. */
+int xgc_cli_args(int argc, char **argv, const char *command, const char *usage,
+                 const char **arg, bool *json);
+
 /* Print "<command>: no answer ..." for an unreachable broker; returns 1. */
 int xgc_cli_unreachable(const xgc_config_t *cfg, const char *command);
 

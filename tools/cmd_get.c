@@ -13,19 +13,11 @@ static const char s_usage[] =
 XGC_COMMAND(get, "print one state key (get KEY [--json])")
 {
     xgc_config_t *cfg = xgc_config_load_arg(&argc, argv, s_usage);
-    const char *key = NULL;
-    bool json = false;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json"))
-            json = true;
-        else
-        if (!key && argv[i][0] != '-')
-            key = argv[i];
-        else {
-            fprintf(stderr, "xgc get: unexpected argument '%s'\n%s", argv[i], s_usage);
-            xgc_config_destroy(&cfg);
-            return 2;
-        }
+    const char *key;
+    bool json;
+    if (xgc_cli_args(argc, argv, "get", s_usage, &key, &json) < 0) {
+        xgc_config_destroy(&cfg);
+        return 2;
     }
     if (!key || !xgc_bus_key_valid(key, strlen(key))) {
         fprintf(stderr, "xgc get: %s\n%s", key ? "invalid key" : "missing KEY", s_usage);

@@ -25,19 +25,16 @@ static void s_print(void *arg, const char *key, const uint8_t *value, size_t len
 XGC_COMMAND(ls, "list state keys under a prefix (ls PREFIX [--json])")
 {
     xgc_config_t *cfg = xgc_config_load_arg(&argc, argv, s_usage);
-    const char *prefix = NULL;
-    bool json = false;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json"))
-            json = true;
-        else
-        if (!prefix && argv[i][0] != '-' && strlen(argv[i]) <= XGC_BUS_MAX_KEY)
-            prefix = argv[i];
-        else {
-            fprintf(stderr, "xgc ls: unexpected argument '%s'\n%s", argv[i], s_usage);
-            xgc_config_destroy(&cfg);
-            return 2;
-        }
+    const char *prefix;
+    bool json;
+    if (xgc_cli_args(argc, argv, "ls", s_usage, &prefix, &json) < 0) {
+        xgc_config_destroy(&cfg);
+        return 2;
+    }
+    if (prefix && strlen(prefix) > XGC_BUS_MAX_KEY) {
+        fprintf(stderr, "xgc ls: prefix longer than %d bytes\n", XGC_BUS_MAX_KEY);
+        xgc_config_destroy(&cfg);
+        return 2;
     }
     xgc_bus_t *bus = xgc_cli_connect(cfg, "ls");
     int rc = 1;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "vmd/identity.h"
+#include "xgc_kv.h"
 
 int xgc_vmd_mac_to_ip(const char *mac, uint8_t ip[4])
 {
@@ -32,20 +33,5 @@ int xgc_vmd_name_from_ip(const uint8_t ip[4], const char *prefix, int base,
 
 int xgc_vmd_cmdline_get(const char *cmdline, const char *key, char *out, size_t outlen)
 {
-    size_t klen = strlen(key);
-    for (const char *p = cmdline; p && *p; ) {
-        while (*p == ' ' || *p == '\n' || *p == '\t')
-            p++;
-        size_t n = strcspn(p, " \n\t");
-        if (n > klen && strncmp(p, key, klen) == 0 && p[klen] == '=') {
-            size_t v = n - klen - 1;
-            if (v >= outlen)
-                v = outlen - 1;
-            memcpy(out, p + klen + 1, v);
-            out[v] = '\0';
-            return 0;
-        }
-        p += n;
-    }
-    return -1;
+    return xgc_kv_get(cmdline, " \n\t", key, out, outlen);
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "xgc_test.h"
+#include "tests/unit/xgc_test_dir.h"
 #include "pmd/driver.h"
 
 static char dir[] = "/tmp/xgc-test-sim-XXXXXX";
@@ -310,9 +311,6 @@ int main(void)
     XGC_TEST_RUN(restart_keeps_domains);
     XGC_TEST_RUN(live_migration_between_two_instances);
     XGC_TEST_RUN(indoubt_resolved_by_query);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
+    xgc_test_rmrf(dir);
     return XGC_TEST_END();
 }

@@ -72,6 +72,18 @@ static int to_restore(pair_t *p)
     return strcmp(xgc_xlmig_config(p->r), "name=vm1;mem=512") == 0;
 }
 
+/* From RESTORE, both streams done, up to the sender's SWITCH (it has the
+ * receiver's "go"). */
+static int to_switch(pair_t *p)
+{
+    if (!to_restore(p))
+        return 0;
+    xgc_xlmig_stream_done(p->s, 1);
+    xgc_xlmig_stream_done(p->r, 1);
+    take(p->r, &p->r2s);
+    return pump(p->s, &p->r2s) == XGC_XLMIG_ACT_SWITCH;
+}
+
 XGC_TEST(full_handshake)
 {
     pair_t p; pair_new(&p);
@@ -123,11 +135,7 @@ XGC_TEST(broken_before_go_resumes_at_source)
 XGC_TEST(broken_after_go_is_in_doubt)
 {
     pair_t p; pair_new(&p);
-    CHECK(to_restore(&p));
-    xgc_xlmig_stream_done(p.s, 1);
-    xgc_xlmig_stream_done(p.r, 1);
-    take(p.r, &p.r2s);
-    CHECK(pump(p.s, &p.r2s) == XGC_XLMIG_ACT_SWITCH);
+    CHECK(to_switch(&p));
     CHECK(xgc_xlmig_eof(p.s) == XGC_XLMIG_ACT_INDOUBT);
     CHECK(xgc_xlmig_state(p.s) == XGC_XLMIG_S_INDOUBT);
     pair_free(&p);
@@ -136,11 +144,7 @@ XGC_TEST(broken_after_go_is_in_doubt)
 XGC_TEST(unpause_failure_resumes_source)
 {
     pair_t p; pair_new(&p);
-    CHECK(to_restore(&p));
-    xgc_xlmig_stream_done(p.s, 1);
-    xgc_xlmig_stream_done(p.r, 1);
-    take(p.r, &p.r2s);
-    CHECK(pump(p.s, &p.r2s) == XGC_XLMIG_ACT_SWITCH);
+    CHECK(to_switch(&p));
     take(p.s, &p.s2r);
     CHECK(pump(p.r, &p.s2r) == XGC_XLMIG_ACT_UNPAUSE);
     xgc_xlmig_unpaused(p.r, -3);

@@ -5,16 +5,10 @@
 
 #include "broker/store.h"
 #include "xgc_test.h"
+#include "tests/unit/xgc_test_dir.h"
 
 static char s_dir[64];
 
-static void s_rmrf(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", s_dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cannot remove %s\n", s_dir);
-}
 
 static xgc_store_t *s_open(void)
 {
@@ -28,7 +22,7 @@ static xgc_store_t *s_open(void)
 static void s_fresh_dir(void)
 {
     snprintf(s_dir, sizeof s_dir, "/tmp/xgc-test-store-%d", getpid());
-    s_rmrf();
+    xgc_test_rmrf(s_dir);
 }
 
 static int s_value_is(xgc_store_t *store, const char *key, const char *value)

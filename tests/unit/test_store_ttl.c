@@ -5,16 +5,10 @@
 
 #include "broker/store.h"
 #include "xgc_test.h"
+#include "tests/unit/xgc_test_dir.h"
 
 static char s_dir[64];
 
-static void s_rmrf(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", s_dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cannot remove %s\n", s_dir);
-}
 static int s_expired;
 static uint64_t s_expired_seq;
 
@@ -24,11 +18,6 @@ static void s_on_expired(void *arg, const char *key, uint64_t seq)
     if (!strcmp(key, "pm/a/alive"))
         s_expired++;
     s_expired_seq = seq;
-}
-
-static void s_clean(void)
-{
-    s_rmrf();
 }
 
 XGC_TEST(expiry_deletes_and_reports)
@@ -67,8 +56,8 @@ XGC_TEST(expiry_deletes_and_reports)
 int main(void)
 {
     snprintf(s_dir, sizeof s_dir, "/tmp/xgc-test-ttl-%d", getpid());
-    s_clean();
+    xgc_test_rmrf(s_dir);
     XGC_TEST_RUN(expiry_deletes_and_reports);
-    s_clean();
+    xgc_test_rmrf(s_dir);
     return XGC_TEST_END();
 }
