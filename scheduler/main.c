@@ -59,6 +59,7 @@ typedef struct {
     bool pending;                /* the last round left budgeted work */
     bool failed_pms;             /* the last round saw lost, unfenced PMs */
     int round_timer;             /* zloop timer id, -1 = none */
+    int64_t last_round_ms;       /* when the last round ended (debounce from there) */
     int64_t round_no;
     xgc_sched_metrics_t metrics;
     s_child_t children[S_MAX_CHILDREN];
@@ -307,6 +308,7 @@ static void s_round(s_sched_t *s)
         s_schedule(s, s->sc.retry_ms);
     }
     xgc_planner_round_free(&r);
+    s->last_round_ms = s_now();
 }
 
 static int s_on_round_timer(zloop_t *loop, int timer_id, void *arg)
@@ -328,11 +330,14 @@ static void s_schedule(s_sched_t *s, int64_t delay_ms)
                                  s_on_round_timer, s);
 }
 
+/* A change wants a round: at once when the scheduler is idle (a lone arrival
+ * waits for no timer), else debounce_ms after the previous round ended, so a
+ * burst of changes is coalesced into one round per debounce_ms. */
 static void s_want(s_sched_t *s, int reason, bool optimise)
 {
     s->reasons[reason]++;
     s->optimise |= optimise;
-    s_schedule(s, s->sc.debounce_ms);
+    s_schedule(s, s->last_round_ms + s->sc.debounce_ms - s_now());
 }
 
 /* --- leadership ---------------------------------------------------------------- */
