@@ -1,0 +1,10 @@
+# scheduler/ — the re-planner (pure: replan, plandiff, view, planner), its
+# configuration and metrics, and the daemon xgc-scheduler (main.c).
+# placement/ and policy/ have their own module.mk.
+LIB_SRCS += scheduler/replan.c scheduler/plandiff.c scheduler/sched_config.c \
+            scheduler/view.c scheduler/planner.c scheduler/sched_metrics.c
+BINS += xgc-scheduler
+xgc-scheduler_SRCS := scheduler/main.c
+# The top-level Makefile reads the dependency files of libxgc and the tests
+# only: without this line a changed header would not rebuild main.o.
+-include $(xgc-scheduler_SRCS:%.c=$(BUILD)/obj/%.d)

@@ -1,0 +1,2 @@
+# scheduler/placement/ — the pure placement core (see placement.h).
+LIB_SRCS += $(wildcard scheduler/placement/*.c)

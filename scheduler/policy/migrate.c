@@ -1,0 +1,354 @@
+/* migrate.c — consolidation planner and migration gate (see migrate.h). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scheduler/policy/migrate.h"
+
+void xgc_plan_params_default(xgc_plan_params_t *p)
+{
+    p->target = 1.00;
+    p->overload = 1.00;
+    p->underload = 0.80;
+    p->max_moves = 0;
+    p->max_moves_per_pm = 8;
+    p->cooldown = 12;
+    p->no_return = 72;
+    p->min_gain_w = 5;
+    p->z = 1.25;
+}
+
+int xgc_plan_params_check(const xgc_plan_params_t *p, const char **why)
+{
+    const char *reason = NULL;
+    if (!(p->target > 0 && p->target <= 1))
+        reason = "target must be in (0, 1]";
+    else if (!(p->overload >= p->target))
+        reason = "overload must be >= target";
+    else if (!(p->underload >= 0 && p->underload < p->target))
+        reason = "underload must be in [0, target)";
+    else if (p->max_moves < 0 || p->max_moves_per_pm < 1)
+        reason = "max_moves must be >= 0 and max_moves_per_pm >= 1";
+    else if (!(p->z >= 0 && p->z <= 10))
+        reason = "z must be in [0, 10]";
+    else if (p->cooldown < 0 || p->no_return < 0 || !(p->min_gain_w >= 0))
+        reason = "cooldown, no_return and min_gain_w must be >= 0";
+    if (why)
+        *why = reason;
+    return reason ? -1 : 0;
+}
+
+/* The round's working state. */
+typedef struct {
+    const xgc_plan_params_t *p;
+    const xgc_plan_pm_t *pms;
+    const xgc_plan_vm_t *vms;
+    int     n_pms, n_vms, round;
+    double *mean, *var; /* joint load per PM after the moves so far */
+    double *seen;       /* observed load per PM */
+    int    *where;      /* VM -> PM after the moves so far */
+    int    *moves_at;   /* migrations in or out per PM this round */
+    char   *awake;      /* awake after the moves so far */
+    char   *locked;     /* 1: receiver (not emptied), 2: being emptied */
+    xgc_plan_move_t *out;
+    int     n_out, max_out;
+} s_plan_t;
+
+static double s_marginal_w(const xgc_plan_pm_t *pm)
+{
+    return (pm->max_w - pm->idle_w) / pm->capacity;
+}
+
+static double s_power_w(const xgc_plan_pm_t *pm, double load)
+{
+    double u = load / pm->capacity;
+    return pm->idle_w + (pm->max_w - pm->idle_w) * (u < 1 ? u : 1);
+}
+
+/* Sized load of PM i, with VM v added (sign 1), removed (-1) or not (0). */
+static double s_size(const s_plan_t *s, int i, int v, int sign)
+{
+    double m = s->mean[i], q = s->var[i];
+    if (sign) {
+        m += sign * s->vms[v].mean;
+        q += sign * s->vms[v].spread * s->vms[v].spread;
+    }
+    return m + s->p->z * sqrt(q > 0 ? q : 0);
+}
+
+static int s_fits(const s_plan_t *s, int i, int v, double limit)
+{
+    const xgc_plan_pm_t *pm = &s->pms[i];
+    return s->vms[v].estimate <= pm->core && s_size(s, i, v, 1) <= limit * pm->capacity;
+}
+
+static int s_may_receive(const s_plan_t *s, int i, int v)
+{
+    const xgc_plan_vm_t *vm = &s->vms[v];
+    if (s->locked[i] == 2 || s->moves_at[i] >= s->p->max_moves_per_pm || i == s->where[v])
+        return 0;
+    return !(vm->last_from == i && vm->last_move >= 0
+             && s->round - vm->last_move < s->p->no_return);
+}
+
+/* Best fit among awake PMs (least room left), ties to the cheaper watt. */
+static int s_best_awake(const s_plan_t *s, int v)
+{
+    int best = -1;
+    double best_room = INFINITY;
+    for (int i = 0; i < s->n_pms; i++) {
+        if (!s->awake[i] || !s_may_receive(s, i, v) || !s_fits(s, i, v, s->p->target))
+            continue;
+        double room = s->p->target * s->pms[i].capacity - s_size(s, i, v, 1);
+        if (room < best_room - 1e-9
+            || (room < best_room + 1e-9 && best >= 0
+                && s_marginal_w(&s->pms[i]) < s_marginal_w(&s->pms[best]))) {
+            best_room = room;
+            best = i;
+        }
+    }
+    return best;
+}
+
+/* The sleeping PM with the lowest full-load watts per unit of capacity. */
+static int s_best_asleep(const s_plan_t *s, int v)
+{
+    int best = -1;
+    for (int i = 0; i < s->n_pms; i++) {
+        if (s->awake[i] || !s_may_receive(s, i, v) || !s_fits(s, i, v, s->p->target))
+            continue;
+        if (best < 0 || s->pms[i].max_w / s->pms[i].capacity
+                            < s->pms[best].max_w / s->pms[best].capacity)
+            best = i;
+    }
+    return best;
+}
+
+/* Moves VM v to PM `to` in the plan (sign 1), or undoes that (sign -1). */
+static void s_shift(s_plan_t *s, int v, int from, int to, int sign)
+{
+    const xgc_plan_vm_t *vm = &s->vms[v];
+    double q = vm->spread * vm->spread;
+    s->mean[from] -= sign * vm->mean;
+    s->var[from] -= sign * q;
+    s->seen[from] -= sign * vm->demand;
+    s->mean[to] += sign * vm->mean;
+    s->var[to] += sign * q;
+    s->seen[to] += sign * vm->demand;
+    s->moves_at[from] += sign;
+    s->moves_at[to] += sign;
+    s->where[v] = sign > 0 ? to : from;
+}
+
+static void s_move(s_plan_t *s, int v, int to)
+{
+    s->out[s->n_out++] = (xgc_plan_move_t){v, s->where[v], to};
+    s_shift(s, v, s->where[v], to, 1);
+    s->awake[to] = 1;
+}
+
+static int s_budget_left(const s_plan_t *s)
+{
+    return s->n_out < s->max_out;
+}
+
+static int s_overloaded(const s_plan_t *s, int i)
+{
+    const xgc_plan_pm_t *pm = &s->pms[i];
+    if (s_size(s, i, 0, 0) > s->p->overload * pm->capacity || s->seen[i] > pm->capacity)
+        return 1;
+    for (int v = 0; v < s->n_vms; v++)
+        if (s->where[v] == i && s->vms[v].estimate > pm->core)
+            return 1;
+    return 0;
+}
+
+/* The VM to shed from PM i: one too big for the core, else the cheapest
+ * whose departure alone brings the PM under target, else the one whose
+ * departure lowers it most; cooling-down VMs only when nothing else is. */
+static int s_pick_shed(const s_plan_t *s, int i, int allow_cooling)
+{
+    const xgc_plan_pm_t *pm = &s->pms[i];
+    double limit = s->p->target * pm->capacity, largest_size = INFINITY;
+    int cover = -1, largest = -1;
+    double cover_cost = INFINITY;
+    for (int v = 0; v < s->n_vms; v++) {
+        const xgc_plan_vm_t *vm = &s->vms[v];
+        if (s->where[v] != i || vm->pm != i)
+            continue;
+        int cooling = vm->last_move >= 0 && s->round - vm->last_move < s->p->cooldown;
+        if (cooling && !allow_cooling)
+            continue;
+        if (vm->estimate > pm->core)
+            return v;
+        double cost = (vm->demand + 1e-9) * vm->move_cost;
+        double after = s_size(s, i, v, -1);
+        if (after <= limit && cost < cover_cost) {
+            cover_cost = cost;
+            cover = v;
+        }
+        if (after < largest_size) {
+            largest_size = after;
+            largest = v;
+        }
+    }
+    return cover >= 0 ? cover : largest;
+}
+
+static void s_relieve(s_plan_t *s)
+{
+    for (int i = 0; i < s->n_pms; i++) {
+        if (!s->awake[i] || !s_overloaded(s, i))
+            continue;
+        s->locked[i] = 2;   /* sheds now: receives nothing this round */
+        while (s_budget_left(s) && s->moves_at[i] < s->p->max_moves_per_pm
+               && (s_size(s, i, 0, 0) > s->p->target * s->pms[i].capacity || s_overloaded(s, i))) {
+            int v = s_pick_shed(s, i, 0);
+            if (v < 0)
+                v = s_pick_shed(s, i, 1);
+            if (v < 0)
+                break;
+            int to = s_best_awake(s, v);
+            if (to < 0)
+                to = s_best_asleep(s, v);
+            if (to < 0)
+                break;
+            s_move(s, v, to);
+            s->locked[to] = s->locked[to] ? s->locked[to] : 1;
+        }
+    }
+}
+
+/* Tries to empty PM i onto awake PMs; commits only if every VM fits and
+ * the gain passes the margin. */
+static void s_try_empty(s_plan_t *s, int i)
+{
+    int first = s->n_out, n = 0;
+    double before = s_power_w(&s->pms[i], s->mean[i]), added = 0;
+    for (int v = 0; v < s->n_vms; v++) {
+        if (s->where[v] != i)
+            continue;
+        const xgc_plan_vm_t *vm = &s->vms[v];
+        int cooling = vm->last_move >= 0 && s->round - vm->last_move < s->p->cooldown;
+        int to = -1;
+        if (!cooling && s_budget_left(s) && n < s->p->max_moves_per_pm)
+            to = s_best_awake(s, v);
+        if (to < 0) {
+            n = -1;
+            break;
+        }
+        added += s_marginal_w(&s->pms[to]) * vm->mean;
+        s_move(s, v, to);
+        n++;
+    }
+    if (n > 0 && before - added >= s->p->min_gain_w * n) {
+        for (int m = first; m < s->n_out; m++)
+            if (!s->locked[s->out[m].to])
+                s->locked[s->out[m].to] = 1;
+        s->awake[i] = 0;
+        return;
+    }
+    while (s->n_out > first) {   /* undo */
+        xgc_plan_move_t m = s->out[--s->n_out];
+        s_shift(s, m.vm, m.from, m.to, -1);
+    }
+}
+
+static void s_consolidate(s_plan_t *s)
+{
+    int *order = malloc((size_t)s->n_pms * sizeof *order), n = 0;
+    if (!order)
+        return;
+    for (int i = 0; i < s->n_pms; i++)
+        if (s->awake[i] && !s->locked[i]
+            && s_size(s, i, 0, 0) < s->p->underload * s->pms[i].capacity)
+            order[n++] = i;
+    for (int a = 1; a < n; a++) {   /* least loaded share first, stable */
+        int i = order[a], b = a;
+        double u = s_size(s, i, 0, 0) / s->pms[i].capacity;
+        while (b > 0 && s_size(s, order[b - 1], 0, 0) / s->pms[order[b - 1]].capacity > u) {
+            order[b] = order[b - 1];
+            b--;
+        }
+        order[b] = i;
+    }
+    for (int a = 0; a < n && s_budget_left(s); a++) {
+        int i = order[a];
+        if (s->locked[i])
+            continue;
+        s->locked[i] = 2;
+        s_try_empty(s, i);
+    }
+    free(order);
+}
+
+int xgc_plan_round(const xgc_plan_params_t *params, const xgc_plan_pm_t *pms, int n_pms,
+                   const xgc_plan_vm_t *vms, int n_vms, int round,
+                   xgc_plan_move_t *moves, int max_out)
+{
+    if (!params || xgc_plan_params_check(params, NULL) || n_pms < 0 || n_vms < 0
+        || (n_pms && !pms) || (n_vms && !vms) || max_out < 0 || (max_out && !moves))
+        return -1;
+    int budget = params->max_moves ? params->max_moves : (n_vms / 50 > 4 ? n_vms / 50 : 4);
+    s_plan_t s = {params, pms, vms, n_pms, n_vms, round, NULL, NULL, NULL, NULL, NULL, NULL,
+                  NULL, moves, 0, budget < max_out ? budget : max_out};
+    size_t np = (size_t)(n_pms ? n_pms : 1), nv = (size_t)(n_vms ? n_vms : 1);
+    s.mean = calloc(np, sizeof *s.mean);
+    s.var = calloc(np, sizeof *s.var);
+    s.seen = calloc(np, sizeof *s.seen);
+    s.where = calloc(nv, sizeof *s.where);
+    s.moves_at = calloc(np, sizeof *s.moves_at);
+    s.awake = calloc(np, 1);
+    s.locked = calloc(np, 1);
+    int rc = -1;
+    if (s.mean && s.var && s.seen && s.where && s.moves_at && s.awake && s.locked) {
+        for (int i = 0; i < n_pms; i++)
+            s.awake[i] = !pms[i].asleep;
+        for (int v = 0; v < n_vms; v++) {
+            int i = vms[v].pm;
+            s.where[v] = i;
+            if (i < 0 || i >= n_pms)
+                continue;
+            s.mean[i] += vms[v].mean;
+            s.var[i] += vms[v].spread * vms[v].spread;
+            s.seen[i] += vms[v].demand;
+            s.awake[i] = 1;
+        }
+        s_relieve(&s);
+        s_consolidate(&s);
+        rc = s.n_out;
+    }
+    free(s.mean);
+    free(s.var);
+    free(s.seen);
+    free(s.where);
+    free(s.moves_at);
+    free(s.awake);
+    free(s.locked);
+    return rc;
+}
+
+int xgc_plan_place(const xgc_plan_params_t *params, const xgc_plan_pm_t *pms, int n_pms,
+                   const double *mean, const double *var, const xgc_plan_vm_t *vm)
+{
+    int best = -1, asleep = -1, fallback = -1;
+    double best_room = INFINITY, q = vm->spread * vm->spread;
+    for (int i = 0; i < n_pms; i++) {
+        const xgc_plan_pm_t *pm = &pms[i];
+        if (vm->estimate > pm->core)
+            continue;
+        int awake = !pm->asleep || mean[i] > 0;
+        double size = mean[i] + vm->mean + params->z * sqrt(var[i] + q);
+        double room = params->target * pm->capacity - size;
+        if (awake && room >= 0 && room < best_room) {
+            best_room = room;
+            best = i;
+        }
+        if (!awake && room >= 0
+            && (asleep < 0 || pm->max_w / pm->capacity < pms[asleep].max_w / pms[asleep].capacity))
+            asleep = i;
+        if (fallback < 0 || mean[i] / pm->capacity < mean[fallback] / pms[fallback].capacity)
+            fallback = i;
+    }
+    return best >= 0 ? best : asleep >= 0 ? asleep : fallback;
+}

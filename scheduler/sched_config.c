@@ -1,0 +1,162 @@
+/* sched_config — see sched_config.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include "scheduler/sched_config.h"
+
+void xgc_sched_config_default(xgc_sched_config_t *c)
+{
+    memset(c, 0, sizeof *c);
+    xgc_replan_params_default(&c->replan);
+    c->debounce_ms = 20;
+    c->optimise_interval_ms = 10000;
+    c->retry_ms = 1000;
+    c->boot_grace_ms = 120000;
+    c->lease_ms = 3000;
+    c->demand_enabled = true;
+    xgc_demand_params_default(&c->demand);
+    c->demand_threshold = 0.1;
+    c->instances = 1;
+}
+
+/* A number key: absent leaves *out; present must be in [lo, hi]. */
+static int s_double(const xgc_yaml_node_t *map, const char *key, double lo, double hi,
+                    double *out, char *err, size_t errlen)
+{
+    const xgc_yaml_node_t *n = xgc_yaml_get(map, key);
+    double v;
+    if (!n)
+        return 0;
+    if (xgc_yaml_double(n, key, &v, err, errlen) < 0)
+        return -1;
+    if (!(v >= lo && v <= hi))
+        return xgc_yaml_error(err, errlen, n, key, "must be in [%g, %g]", lo, hi);
+    *out = v;
+    return 0;
+}
+
+/* The same for a whole number (durations in ms, counts). */
+static int s_long(const xgc_yaml_node_t *map, const char *key, long lo, long hi,
+                  int64_t *out, char *err, size_t errlen)
+{
+    double v = (double)*out;
+    if (s_double(map, key, (double)lo, (double)hi, &v, err, errlen) < 0)
+        return -1;
+    if (v != (double)(int64_t)v)
+        return xgc_yaml_error(err, errlen, xgc_yaml_get(map, key), key,
+                              "must be a whole number");
+    *out = (int64_t)v;
+    return 0;
+}
+
+static int s_int(const xgc_yaml_node_t *map, const char *key, long lo, long hi,
+                 int *out, char *err, size_t errlen)
+{
+    int64_t v = *out;
+    if (s_long(map, key, lo, hi, &v, err, errlen) < 0)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int s_string(const xgc_yaml_node_t *map, const char *key, char *out, size_t outlen,
+                    char *err, size_t errlen)
+{
+    const xgc_yaml_node_t *n = xgc_yaml_get(map, key);
+    const char *v;
+    if (!n)
+        return 0;
+    if (xgc_yaml_string(n, key, &v, err, errlen) < 0)
+        return -1;
+    if (strlen(v) >= outlen)
+        return xgc_yaml_error(err, errlen, n, key, "longer than %zu characters", outlen - 1);
+    snprintf(out, outlen, "%s", v);
+    return 0;
+}
+
+static int s_demand(xgc_sched_config_t *c, const xgc_yaml_node_t *d, char *err, size_t errlen)
+{
+    static const char *const keys[] = {"enabled", "window", "quantile", "alpha", "headroom",
+                                       "warmup", "threshold", NULL};
+    const xgc_yaml_node_t *en = xgc_yaml_get(d, "enabled");
+    const char *why;
+    if (xgc_yaml_check_keys(d, keys, "scheduler.demand", err, errlen) < 0
+        || (en && xgc_yaml_bool(en, "enabled", &c->demand_enabled, err, errlen) < 0)
+        || s_int(d, "window", 1, 64, &c->demand.window, err, errlen) < 0
+        || s_double(d, "quantile", 0, 1, &c->demand.quantile, err, errlen) < 0
+        || s_double(d, "alpha", 0, 1, &c->demand.alpha, err, errlen) < 0
+        || s_double(d, "headroom", 0, 10, &c->demand.headroom, err, errlen) < 0
+        || s_int(d, "warmup", 0, 64, &c->demand.warmup, err, errlen) < 0
+        || s_double(d, "threshold", 0, 1, &c->demand_threshold, err, errlen) < 0)
+        return -1;
+    if (xgc_demand_params_check(&c->demand, &why) < 0)
+        return xgc_yaml_error(err, errlen, d, "demand", "%s", why);
+    return 0;
+}
+
+static int s_scheduler(xgc_sched_config_t *c, const xgc_yaml_node_t *s, char *err, size_t errlen)
+{
+    static const char *const keys[] = {
+        "algorithm", "debounce_ms", "optimise_interval_ms", "retry_ms", "max_migrations",
+        "max_per_pm", "cooldown_ms", "gain_margin", "power_off_hold_ms", "boot_grace_ms",
+        "lease_ms", "fence_command", "fence_grace_ms", "power_on_command",
+        "power_off_command", "instances", "pmd_args", "demand", NULL};
+    const long day = 86400000L;
+    xgc_replan_params_t *r = &c->replan;
+    if (xgc_yaml_check_keys(s, keys, "scheduler", err, errlen) < 0)
+        return -1;
+    const xgc_yaml_node_t *a = xgc_yaml_get(s, "algorithm");
+    if (a) {
+        const char *name;
+        if (xgc_yaml_string(a, "algorithm", &name, err, errlen) < 0)
+            return -1;
+        int algo = xgc_place_algorithm_parse(name);
+        if (algo < 0)
+            return xgc_yaml_error(err, errlen, a, "algorithm",
+                                  "unknown '%s' (bs, gm, gmm, emm, pemm, xgc)", name);
+        r->algo = (xgc_place_algorithm_t)algo;
+    }
+    const xgc_yaml_node_t *d = xgc_yaml_get(s, "demand");
+    if (s_long(s, "debounce_ms", 0, 60000, &c->debounce_ms, err, errlen) < 0
+        || s_long(s, "optimise_interval_ms", 0, day, &c->optimise_interval_ms, err, errlen) < 0
+        || s_long(s, "retry_ms", 10, day, &c->retry_ms, err, errlen) < 0
+        || s_int(s, "max_migrations", 0, 100000, &r->max_migrations, err, errlen) < 0
+        || s_int(s, "max_per_pm", 0, 1000, &r->max_per_pm, err, errlen) < 0
+        || s_long(s, "cooldown_ms", 0, day, &r->cooldown_ms, err, errlen) < 0
+        || s_double(s, "gain_margin", 0, 1e12, &r->gain_margin, err, errlen) < 0
+        || s_long(s, "power_off_hold_ms", 0, day, &r->power_off_hold_ms, err, errlen) < 0
+        || s_long(s, "boot_grace_ms", 0, day, &c->boot_grace_ms, err, errlen) < 0
+        || s_long(s, "lease_ms", 100, 600000, &c->lease_ms, err, errlen) < 0
+        || s_long(s, "fence_grace_ms", 0, day, &c->fence_grace_ms, err, errlen) < 0
+        || s_string(s, "fence_command", c->fence_command, sizeof c->fence_command, err, errlen) < 0
+        || s_string(s, "power_on_command", c->power_on_command, sizeof c->power_on_command,
+                    err, errlen) < 0
+        || s_string(s, "power_off_command", c->power_off_command, sizeof c->power_off_command,
+                    err, errlen) < 0
+        || s_int(s, "instances", 1, 16, &c->instances, err, errlen) < 0
+        || s_string(s, "pmd_args", c->pmd_args, sizeof c->pmd_args, err, errlen) < 0
+        || (d && s_demand(c, d, err, errlen) < 0))
+        return -1;
+    return 0;
+}
+
+int xgc_sched_config_load(xgc_sched_config_t *c, const xgc_yaml_node_t *scheduler,
+                          const xgc_yaml_node_t *metrics, char *err, size_t errlen)
+{
+    static const char *const mkeys[] = {"listen", NULL};
+    xgc_sched_config_default(c);
+    if (scheduler && scheduler->kind != XGC_YAML_MAP)
+        return xgc_yaml_error(err, errlen, scheduler, "scheduler", "must be a mapping");
+    if (metrics && metrics->kind != XGC_YAML_MAP)
+        return xgc_yaml_error(err, errlen, metrics, "metrics", "must be a mapping");
+    if (scheduler && s_scheduler(c, scheduler, err, errlen) < 0)
+        return -1;
+    if (metrics && (xgc_yaml_check_keys(metrics, mkeys, "metrics", err, errlen) < 0
+                    || s_string(metrics, "listen", c->metrics_listen,
+                                sizeof c->metrics_listen, err, errlen) < 0))
+        return -1;
+    if (c->metrics_listen[0] && !strchr(c->metrics_listen, ':'))
+        return xgc_yaml_error(err, errlen, xgc_yaml_get(metrics, "listen"), "listen",
+                              "expected host:port");
+    return 0;
+}

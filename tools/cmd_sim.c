@@ -1,0 +1,219 @@
+/* xgc sim — replays CPU traces through the simulated data centre of
+ * BENCHMARKS.md §2 in virtual time and prints energy, SLA violations and
+ * migrations (docs/sim.md). Exit 0 ok, 1 run failed, 2 bad usage or input.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "scheduler/sim/report.h"
+#include "scheduler/sim/sim.h"
+#include "tools/xgc_cmd.h"
+
+static void s_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: xgc sim (--planetlab DIR | --trace FILE.csv) [options]\n"
+            "  --policy P        %s\n"
+            "  --cloudsim-2011   CloudSim's behaviours of 2011 (VMs removed at 0 %%, ...)\n"
+            "  --full-workload   with --cloudsim-2011: keep VMs at 0 %% (all else as 2011)\n"
+            "  --pms N           number of PMs (800)\n"
+            "  --ram-limit       enforce 4 GB of RAM per PM\n"
+            "  --interval S      --trace sampling period in seconds (300)\n"
+            "  --steps A:B       replay samples A..B-1 only\n"
+            "  --shuffle-types SEED   deal the VM types at random\n"
+            "  --shift SEED      rotate each VM's trace by a random offset\n"
+            "  --json            print one JSON object\n"
+            "  --out DIR         per-interval CSV, placement log, migrations, plots\n"
+            "  --strict          a PlanetLab file with a bad line is an error (exit 2)\n",
+            xgc_sim_policy_help());
+}
+
+typedef struct {
+    const char *planetlab, *trace, *out, *steps;
+    int json, strict, shuffle, shift;
+    unsigned shuffle_seed, shift_seed;
+    double interval;
+} s_opts_t;
+
+/* Parses the options into opts and cfg; 0, or 2 with a message. */
+static int s_parse(int argc, char **argv, s_opts_t *o, xgc_sim_config_t *cfg)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        int takes = 1;
+        if (!strcmp(a, "--planetlab") && val) o->planetlab = val;
+        else if (!strcmp(a, "--trace") && val) o->trace = val;
+        else if (!strcmp(a, "--policy") && val) cfg->policy = val;
+        else if (!strcmp(a, "--out") && val) o->out = val;
+        else if (!strcmp(a, "--steps") && val) o->steps = val;
+        else if (!strcmp(a, "--pms") && val) cfg->n_pms = atoi(val);
+        else if (!strcmp(a, "--interval") && val) o->interval = atof(val);
+        else if (!strcmp(a, "--shuffle-types") && val)
+            o->shuffle = 1, o->shuffle_seed = (unsigned)strtoul(val, NULL, 10);
+        else if (!strcmp(a, "--shift") && val)
+            o->shift = 1, o->shift_seed = (unsigned)strtoul(val, NULL, 10);
+        else {
+            takes = 0;
+            if (!strcmp(a, "--cloudsim-2011")) cfg->cloudsim_2011 = 1;
+            else if (!strcmp(a, "--full-workload")) cfg->full_workload = 1;
+            else if (!strcmp(a, "--ram-limit")) cfg->ram_limit = 1;
+            else if (!strcmp(a, "--json")) o->json = 1;
+            else if (!strcmp(a, "--strict")) o->strict = 1;
+            else {
+                fprintf(stderr, "xgc sim: unknown or incomplete option '%s'\n", a);
+                s_usage(stderr);
+                return 2;
+            }
+        }
+        i += takes;
+    }
+    if (!o->planetlab == !o->trace) {
+        fprintf(stderr, "xgc sim: give exactly one of --planetlab DIR and --trace FILE.csv\n");
+        s_usage(stderr);
+        return 2;
+    }
+    char err[256];
+    if (cfg->n_pms <= 0 || !(o->interval > 0)) {
+        fprintf(stderr, "xgc sim: --pms and --interval must be positive\n");
+        return 2;
+    }
+    if (xgc_sim_policy_check(cfg->policy, err, sizeof err)) {
+        fprintf(stderr, "xgc sim: %s\n", err);
+        return 2;
+    }
+    if (cfg->full_workload && !cfg->cloudsim_2011) {
+        fprintf(stderr, "xgc sim: --full-workload goes with --cloudsim-2011\n");
+        return 2;
+    }
+    return 0;
+}
+
+/* Applies --steps, --shuffle-types, --shift; replaces *t. 0 or 2. */
+static int s_transform(const s_opts_t *o, xgc_trace_t **t)
+{
+    xgc_trace_t *next = NULL;
+    if (o->steps) {
+        int a = -1, b = -1;
+        if (sscanf(o->steps, "%d:%d", &a, &b) != 2 || !(next = xgc_trace_slice(*t, a, b))) {
+            fprintf(stderr, "xgc sim: --steps %s: need A:B with 0 <= A < B <= %d\n", o->steps,
+                    (*t)->n_steps);
+            return 2;
+        }
+        xgc_trace_destroy(t);
+        *t = next;
+    }
+    if (o->shuffle && (next = xgc_trace_shuffle_types(*t, o->shuffle_seed))) {
+        xgc_trace_destroy(t);
+        *t = next;
+    }
+    if (o->shift && (next = xgc_trace_shift(*t, o->shift_seed))) {
+        xgc_trace_destroy(t);
+        *t = next;
+    }
+    return 0;
+}
+
+static xgc_trace_t *s_load(const s_opts_t *o)
+{
+    char err[512];
+    xgc_trace_t *t;
+    if (o->trace) {
+        t = xgc_trace_load_csv(o->trace, o->interval, err, sizeof err);
+    } else {
+        static char warn[16384];
+        t = xgc_trace_load_planetlab(o->planetlab, err, sizeof err, warn, sizeof warn);
+        if (t && warn[0]) {
+            fprintf(stderr, "xgc sim: warning: %s", warn);
+            if (o->strict) {
+                fprintf(stderr, "xgc sim: --strict: bad trace files\n");
+                xgc_trace_destroy(&t);
+                return NULL;
+            }
+        }
+    }
+    if (!t && err[0])
+        fprintf(stderr, "xgc sim: %s\n", err);
+    return t;
+}
+
+static void s_print_text(const xgc_sim_config_t *cfg, const xgc_sim_result_t *r, double secs)
+{
+    printf("policy %s%s: %d VMs, %d PMs, %d intervals (%.2f s)\n", cfg->policy,
+           cfg->cloudsim_2011 ? (cfg->full_workload ? " [cloudsim-2011, full workload]"
+                                                    : " [cloudsim-2011]")
+                              : "",
+           r->n_vms, r->n_pms, r->n_steps, secs);
+    printf("  energy      %10.2f kWh\n", r->energy_kwh);
+    printf("  SLATAH      %10.4f %%   (mean per PM %.4f %%)\n", r->slatah * 100,
+           r->slatah_mean * 100);
+    printf("  PDM         %10.4f %%   (mean per VM %.4f %%)\n", r->pdm * 100, r->pdm_mean * 100);
+    printf("  SLAV        %10.4f e-5 (means %.4f e-5)\n", r->slav * 1e5, r->slav_mean * 1e5);
+    printf("  ESV         %10.4f e-3 (means %.4f e-3)\n", r->esv * 1e3, r->esv_mean * 1e3);
+    printf("  migrations  %10ld      (rejected %ld)\n", r->migrations, r->migrations_rejected);
+    printf("  PM sleeps   %10ld      wakes %ld\n", r->sleeps, r->wakes);
+    if (r->vms_removed || r->vms_unplaced)
+        printf("  VMs removed at 0 %% %d, unplaced %d\n", r->vms_removed, r->vms_unplaced);
+}
+
+XGC_COMMAND(sim, "replay CPU traces in virtual time (energy, SLA, migrations)")
+{
+    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        s_usage(stdout);
+        return 0;
+    }
+    xgc_sim_config_t cfg;
+    xgc_sim_config_default(&cfg);
+    s_opts_t o = {0};
+    o.interval = 300;
+    int rc = s_parse(argc, argv, &o, &cfg);
+    if (rc)
+        return rc;
+    xgc_trace_t *t = s_load(&o);
+    if (!t)
+        return 2;
+    if (s_transform(&o, &t)) {
+        xgc_trace_destroy(&t);
+        return 2;
+    }
+    char err[512] = "";
+    xgc_sim_report_t *report = NULL;
+    xgc_sim_observer_t obs = {0};
+    if (o.out) {
+        if (!(report = xgc_sim_report_open(o.out, t, &cfg, err, sizeof err))) {
+            fprintf(stderr, "xgc sim: %s\n", err);
+            xgc_trace_destroy(&t);
+            return 2;
+        }
+        obs = xgc_sim_report_observer(report);
+    }
+    xgc_sim_result_t r;
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    rc = xgc_sim_run(t, &cfg, report ? &obs : NULL, &r, err, sizeof err);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    double secs = (double)(b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
+    const char *source = o.trace ? o.trace : o.planetlab;
+    if (rc) {
+        fprintf(stderr, "xgc sim: %s\n", err);
+        xgc_sim_report_destroy(&report);
+        xgc_trace_destroy(&t);
+        return 1;
+    }
+    if (o.json)
+        xgc_sim_report_json(stdout, &cfg, &r, source, secs);
+    else
+        s_print_text(&cfg, &r, secs);
+    rc = 0;
+    if (report) {
+        int w = xgc_sim_report_close(&report, &r, source, secs, err, sizeof err);
+        if (w)
+            fprintf(stderr, "xgc sim: %s%s\n", w > 0 ? "warning: " : "", err);
+        rc = w < 0 ? 1 : 0;
+    }
+    xgc_sim_result_free(&r);
+    xgc_trace_destroy(&t);
+    return rc;
+}
