@@ -12,7 +12,7 @@
 #include "xgc_log.h"
 
 #define BURST       1024
-#define EVENT_HWM   10000       /* per-pipe queue of the XSUB/XPUB */
+#define EVENT_HWM   100000      /* per-pipe queue of the XSUB/XPUB */
 #define TAP_HWM     1000        /* per-tail queue on the tap (then drops) */
 
 typedef struct {
@@ -20,6 +20,8 @@ typedef struct {
     zsock_t *xsub_sock, *xpub_sock, *tap_sock;
     xgc_proxy_stats_t *stats;   /* shared with the owner (atomic updates) */
     uint64_t tap_seq;
+    int64_t tap_topics;         /* subscriptions at the tap: 0 = nobody tails */
+    int64_t now_ms;             /* wall clock, read once per wake-up */
     xgc_ratelimit_t ratelimit;
 } s_loop_t;
 
@@ -48,7 +50,7 @@ static void s_tap_send(s_loop_t *self, zmq_msg_t *name, int kind, uint64_t seq,
     xgc_bus_put_u64(meta + 1, ++self->tap_seq);
     xgc_bus_put_u64(meta + 9, seq);
     xgc_bus_put_u64(meta + 17, epoch);
-    xgc_bus_put_u64(meta + 25, (uint64_t)zclock_time());
+    xgc_bus_put_u64(meta + 25, (uint64_t)self->now_ms);
     s_count(self->stats->tap_sent, 1);
     if (zmq_msg_send(name, self->tap, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0
         || zmq_send(self->tap, meta, sizeof meta, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0
@@ -100,34 +102,39 @@ static bool s_forward_one(s_loop_t *self)
         zmq_msg_close(&payload);
         return true;
     }
-    zmq_msg_init(&topic2);
-    zmq_msg_init(&payload2);
-    zmq_msg_copy(&topic2, &topic);
-    zmq_msg_copy(&payload2, &payload);
+    bool tap = self->tap_topics > 0;
+    if (tap) {
+        zmq_msg_init(&topic2);
+        zmq_msg_init(&payload2);
+        zmq_msg_copy(&topic2, &topic);
+        zmq_msg_copy(&payload2, &payload);
+    }
     if (zmq_msg_send(&topic, self->xpub, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0
         || zmq_msg_send(&payload, self->xpub, ZMQ_DONTWAIT) < 0) {
         zmq_msg_close(&topic);
         zmq_msg_close(&payload);
     }
     s_count(self->stats->events_in, 1);
-    s_tap_send(self, &topic2, XGC_BUS_TAP_EVENT, 0, 0, &payload2);
+    if (tap)
+        s_tap_send(self, &topic2, XGC_BUS_TAP_EVENT, 0, 0, &payload2);
     return true;
 }
 
-/* Subscriptions from the XPUB: counted only (the XSUB takes everything). */
-static void s_read_subscriptions(s_loop_t *self)
+/* Subscriptions arriving at an XPUB (the events XPUB or the tap): counted
+ * in *topics (the XSUB takes everything anyway). */
+static void s_read_subscriptions(void *xpub, uint64_t *topics)
 {
     zmq_msg_t msg;
     zmq_msg_init(&msg);
-    while (zmq_msg_recv(&msg, self->xpub, ZMQ_DONTWAIT) >= 0) {
+    while (zmq_msg_recv(&msg, xpub, ZMQ_DONTWAIT) >= 0) {
         const uint8_t *p = zmq_msg_data(&msg);
         if (zmq_msg_size(&msg) >= 1 && p[0] == 1)
-            s_count(self->stats->subscriptions, 1);
+            s_count(*topics, 1);
         else
         if (zmq_msg_size(&msg) >= 1 && p[0] == 0)
-            s_count(self->stats->subscriptions, (uint64_t)-1);
+            s_count(*topics, (uint64_t)-1);
         if (zmq_msg_more(&msg))
-            s_drain(self->xpub);
+            s_drain(xpub);
     }
     zmq_msg_close(&msg);
 }
@@ -148,8 +155,9 @@ static int s_read_pipe(s_loop_t *self, void *pipe)
         && zmq_msg_size(&meta) == XGC_BUS_UPDATE_META) {
         const uint8_t *m = zmq_msg_data(&meta);
         int kind = zmq_msg_size(&value) ? XGC_BUS_TAP_SET : XGC_BUS_TAP_DEL;
-        s_tap_send(self, &key, kind, xgc_bus_get_u64(m), xgc_bus_get_u64(m + 8),
-                   &value);
+        if (self->tap_topics > 0)
+            s_tap_send(self, &key, kind, xgc_bus_get_u64(m), xgc_bus_get_u64(m + 8),
+                       &value);
     }
     zmq_msg_close(&key);
     zmq_msg_close(&meta);
@@ -165,18 +173,25 @@ static void s_proxy_actor(zsock_t *pipe, void *args)
         {self->xsub, 0, ZMQ_POLLIN, 0},
         {self->xpub, 0, ZMQ_POLLIN, 0},
         {zsock_resolve(pipe), 0, ZMQ_POLLIN, 0},
+        {self->tap, 0, ZMQ_POLLIN, 0},
     };
+    uint64_t tap_topics = 0;
     for (;;) {
-        if (zmq_poll(items, 3, -1) < 0) {
+        if (zmq_poll(items, 4, -1) < 0) {
             if (errno == EINTR)
                 continue;
             break;
+        }
+        self->now_ms = zclock_time();
+        if (items[3].revents) {
+            s_read_subscriptions(self->tap, &tap_topics);
+            self->tap_topics = (int64_t)tap_topics;
         }
         for (int i = 0; items[0].revents && i < BURST; i++)
             if (!s_forward_one(self))
                 break;
         if (items[1].revents)
-            s_read_subscriptions(self);
+            s_read_subscriptions(self->xpub, &self->stats->subscriptions);
         if (items[2].revents && s_read_pipe(self, items[2].socket) < 0)
             break;
     }
@@ -219,7 +234,7 @@ xgc_proxy_t *xgc_proxy_new(const xgc_config_t *cfg, char *err, size_t errlen)
         loop->xpub_sock = xgc_broker_bind(cfg, ZMQ_XPUB, XGC_PORT_EV_OUT, EVENT_HWM,
                                           err, errlen);
     if (loop->xpub_sock)
-        loop->tap_sock = xgc_broker_bind(cfg, ZMQ_PUB, XGC_PORT_TAP, TAP_HWM, err, errlen);
+        loop->tap_sock = xgc_broker_bind(cfg, ZMQ_XPUB, XGC_PORT_TAP, TAP_HWM, err, errlen);
     if (!loop->tap_sock) {
         zsock_destroy(&loop->xsub_sock);
         zsock_destroy(&loop->xpub_sock);

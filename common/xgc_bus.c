@@ -495,22 +495,24 @@ static void s_ring_pop(xgc_bus_t *self)
         self->sent--;
 }
 
-/* SET [cid][cseq][key][ttl_ms][value] / DEL [cid][cseq][key] */
+/* SET [cid][cseq][key][ttl_ms][value] / DEL [cid][cseq][key]. Only the
+ * first frame may be refused (queue full); then the rest goes with it. */
 static bool s_send_write(xgc_bus_t *self, s_write_t *w)
 {
-    zmsg_t *msg = zmsg_new();
-    zmsg_addstr(msg, w->is_set ? "SET" : "DEL");
-    zmsg_addstr(msg, self->cid);
-    s_add_u64(msg, w->cseq);
-    zmsg_addstr(msg, w->key);
+    void *dealer = zsock_resolve(self->dealer);
+    uint8_t cseq[8], ttl[8];
+    xgc_bus_put_u64(cseq, w->cseq);
+    xgc_bus_put_u64(ttl, w->ttl_ms);
+    if (zmq_send(dealer, w->is_set ? "SET" : "DEL", 3, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return false;
+    zmq_send(dealer, self->cid, strlen(self->cid), ZMQ_SNDMORE);
+    zmq_send(dealer, cseq, 8, ZMQ_SNDMORE);
+    zmq_send(dealer, w->key, strlen(w->key), w->is_set ? ZMQ_SNDMORE : 0);
     if (w->is_set) {
-        s_add_u64(msg, w->ttl_ms);
-        zmsg_addmem(msg, w->value, w->len);
+        zmq_send(dealer, ttl, 8, ZMQ_SNDMORE);
+        zmq_send(dealer, w->value, w->len, 0);
     }
-    if (zmsg_send(&msg, self->dealer) == 0)
-        return true;
-    zmsg_destroy(&msg);
-    return false;
+    return true;
 }
 
 /* Send queued writes while fewer than WINDOW are in flight. */

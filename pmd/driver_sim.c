@@ -38,11 +38,12 @@
 #include <unistd.h>
 
 #include "pmd/driver.h"
+#include "pmd/expect.h"
+#include "pmd/tcp.h"
 #include "pmd/xlmig.h"
 
 #define SIM_MAX_DOMS   512
 #define SIM_MAX_CONNS  64
-#define SIM_MAX_EXPECT 64
 #define SIM_MAX_EVENTS 256
 #define SIM_BUF        4096
 #define SIM_RECORD     "XGCSIMST"    /* the simulated stream: magic + cpu_ns */
@@ -77,12 +78,6 @@ typedef struct {
 } s_conn_t;
 
 typedef struct {
-    char vm[XGC_NAME_MAX];
-    uint64_t op_id;
-    int64_t started_ms, expires_ms;
-} s_expect_t;
-
-typedef struct {
     char host[XGC_NAME_MAX];
     char state_path[512];
     double time_factor, create_s, migrate_s, destroy_s, wake_s;
@@ -95,8 +90,7 @@ typedef struct {
     size_t dom_n;
     s_conn_t *conns[SIM_MAX_CONNS];
     size_t conn_n;
-    s_expect_t expects[SIM_MAX_EXPECT];
-    size_t expect_n;
+    xgc_expect_table_t expects;
     xgc_drv_event_t events[SIM_MAX_EVENTS];
     size_t event_n;
     int64_t last_ms;
@@ -358,50 +352,11 @@ static int s_options(sim_t *sim, const xgc_yaml_node_t *opts, char *listen,
 
 /* --- sockets --------------------------------------------------------- */
 
-/* "tcp://A.B.C.D:PORT" into a sockaddr. */
-static int s_parse_addr(const char *addr, struct sockaddr_in *sa)
-{
-    char host[64];
-    int port;
-    if (sscanf(addr, "tcp://%63[^:]:%d", host, &port) != 2 || port < 0 || port > 65535)
-        return -1;
-    memset(sa, 0, sizeof *sa);
-    sa->sin_family = AF_INET;
-    sa->sin_port = htons((uint16_t)port);
-    if (strcmp(host, "*") == 0 || strcmp(host, "0.0.0.0") == 0)
-        sa->sin_addr.s_addr = htonl(INADDR_ANY);
-    else if (strcmp(host, "localhost") == 0)
-        sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    else if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
-        return -1;
-    return 0;
-}
-
 static int s_listen(sim_t *sim, const char *where, char *err, size_t errlen)
 {
-    struct sockaddr_in sa;
-    if (s_parse_addr(where, &sa) < 0) {
-        snprintf(err, errlen, "sim driver: listen '%s' is not tcp://IPv4:port", where);
+    int fd = xgc_tcp_listen(where, 1, sim->addr, sizeof sim->addr, err, errlen);
+    if (fd < 0)
         return -1;
-    }
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    int one = 1;
-    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
-        bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 16) < 0) {
-        snprintf(err, errlen, "sim driver: cannot listen on %s: %s", where, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    socklen_t len = sizeof sa;
-    getsockname(fd, (struct sockaddr *)&sa, &len);
-    if (!sim->addr[0]) {
-        char ip[INET_ADDRSTRLEN];
-        inet_ntop(AF_INET, &sa.sin_addr, ip, sizeof ip);
-        snprintf(sim->addr, sizeof sim->addr, "tcp://%s:%d",
-                 sa.sin_addr.s_addr == htonl(INADDR_ANY) ? "127.0.0.1" : ip,
-                 ntohs(sa.sin_port));
-    }
     sim->listen_fd = fd;
     struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
     epoll_ctl(sim->epfd, EPOLL_CTL_ADD, fd, &ev);
@@ -443,18 +398,9 @@ static void s_conn_free(sim_t *sim, size_t i)
 static s_conn_t *s_connect(sim_t *sim, const char *addr, xgc_xlmig_role_t role,
                            const char *payload, char *err, size_t errlen)
 {
-    struct sockaddr_in sa;
-    if (s_parse_addr(addr, &sa) < 0) {
-        snprintf(err, errlen, "bad migration address '%s'", addr);
+    int fd = xgc_tcp_connect(addr, 1, err, errlen);
+    if (fd < 0)
         return NULL;
-    }
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0 || (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 && errno != EINPROGRESS)) {
-        snprintf(err, errlen, "cannot connect to %s: %s", addr, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return NULL;
-    }
     s_conn_t *c = s_conn_new(sim, fd, role, payload);
     if (!c) {
         close(fd);
@@ -498,13 +444,11 @@ static void s_restore(sim_t *sim, s_conn_t *c)
         c->closing = 1;
         return;
     }
-    size_t k = 0;
-    while (k < sim->expect_n && strcmp(sim->expects[k].vm, name) != 0)
-        k++;
     double mem = s_kv_double(cfg, "mem", 0);
     s_dom_t *d = NULL;
-    if (k == sim->expect_n || s_find(sim, name) || sim->off ||
-        s_used_mem(sim) + mem > sim->mem_mb || !(d = s_add(sim, name))) {
+    xgc_expect_t e;
+    if (s_find(sim, name) || sim->off || s_used_mem(sim) + mem > sim->mem_mb ||
+        !xgc_expect_take(&sim->expects, name, &e) || !(d = s_add(sim, name))) {
         fprintf(stderr, "sim %s: refusing incoming %s (not expected, present or no room)\n",
                 sim->host, name);
         xgc_xlmig_refuse(c->mig, "not expected here");
@@ -512,9 +456,8 @@ static void s_restore(sim_t *sim, s_conn_t *c)
         return;
     }
     snprintf(c->vm, sizeof c->vm, "%s", name);
-    c->op_id = sim->expects[k].op_id;
-    c->started_ms = sim->expects[k].started_ms;
-    sim->expects[k] = sim->expects[--sim->expect_n];
+    c->op_id = e.op_id;
+    c->started_ms = e.started_ms;
     d->info.state = XGC_DOM_MIGRATING_IN;
     d->info.mem_mb = mem;
     d->info.vcpus = (int)s_kv_double(cfg, "vcpus", 1);
@@ -779,13 +722,11 @@ static void s_timers(sim_t *sim, int64_t now)
                 d->query_at_ms = now + 1000;
         }
     }
-    for (size_t k = 0; k < sim->expect_n; k++)
-        if (now >= sim->expects[k].expires_ms) {
-            s_expect_t e = sim->expects[k];
-            sim->expects[k--] = sim->expects[--sim->expect_n];
-            s_event(sim, XGC_OP_MIGRATE_IN, e.vm, e.op_id, 0,
-                    "nothing arrived before the timeout", e.started_ms);
-        }
+    xgc_expect_t gone[8];
+    size_t n = xgc_expect_expire(&sim->expects, now, gone, 8);
+    for (size_t k = 0; k < n; k++)
+        s_event(sim, XGC_OP_MIGRATE_IN, gone[k].vm, gone[k].op_id, 0,
+                "nothing arrived before the timeout", gone[k].started_ms);
     if (sim->wake_due_ms && now >= sim->wake_due_ms) {
         sim->wake_due_ms = 0;
         sim->off = 0;
@@ -994,23 +935,15 @@ static int sim_migrate_in(void *self, const xgc_vm_spec_t *spec, uint64_t op_id,
         snprintf(err, errlen, "receive %s: host is off or waking up", spec->name);
         return -1;
     }
-    size_t k = 0;
-    while (k < sim->expect_n && strcmp(sim->expects[k].vm, spec->name) != 0)
-        k++;
-    if (k == SIM_MAX_EXPECT) {
+    xgc_expect_t old;
+    int rc = xgc_expect_put(&sim->expects, spec->name, op_id, s_now_ms(),
+                            (int64_t)(sim->expect_timeout_s * 1000), &old);
+    if (rc < 0) {
         snprintf(err, errlen, "receive %s: too many expected migrations", spec->name);
         return -1;
     }
-    if (k < sim->expect_n)    /* prepared again: the new op replaces the old */
-        s_event(sim, XGC_OP_MIGRATE_IN, spec->name, sim->expects[k].op_id, 0,
-                "superseded", sim->expects[k].started_ms);
-    else
-        sim->expect_n++;
-    s_expect_t *e = &sim->expects[k];
-    snprintf(e->vm, sizeof e->vm, "%s", spec->name);
-    e->op_id = op_id;
-    e->started_ms = s_now_ms();
-    e->expires_ms = e->started_ms + (int64_t)(sim->expect_timeout_s * 1000);
+    if (rc == 1)    /* prepared again: the new op replaces the old */
+        s_event(sim, XGC_OP_MIGRATE_IN, spec->name, old.op_id, 0, "superseded", old.started_ms);
     snprintf(addr, addrlen, "%s", sim->addr);
     return 0;
 }

@@ -74,6 +74,7 @@ typedef struct {
     int64_t interval_ms, lease_ms, backoff_base_ms, backoff_max_ms, grace_ms;
     const char *power_off_cmd;
     s_vec_t ops, failures, waits, written, samples;
+    s_vec_t interest;        /* char[XGC_NAME_MAX]: VMs whose changes matter here */
     uint64_t next_op;
     int dirty, ever_synced, fenced;
     int64_t last_contact_ms, next_hb_ms, next_metric_ms, next_reconcile_ms, last_reconcile_ms;
@@ -485,6 +486,8 @@ static void s_each_mine(void *arg, const char *key, const uint8_t *value, size_t
         *w = a;
 }
 
+static void s_interest(pmd_t *p, const s_inputs_t *in, const xgc_rc_output_t *out);
+
 /* --- one reconcile step ----------------------------------------------------- */
 
 static void s_reconcile(pmd_t *p)
@@ -543,6 +546,7 @@ static void s_reconcile(pmd_t *p)
         for (size_t i = 0; i < out.action_n; i++)
             s_execute(p, &in, &out.actions[i]);
         s_report(p, &out);
+        s_interest(p, &in, &out);
         p->waits.n = 0;
         for (size_t i = 0; i < out.wait_n; i++) {
             xgc_rc_wait_t *w = s_push(&p->waits);
@@ -683,16 +687,56 @@ static void s_fence(pmd_t *p)
 
 /* --- bus callbacks ---------------------------------------------------------- */
 
+/* Only changes that can alter this pmd's decisions trigger a reconcile at
+ * once (the periodic one catches the rest): with hundreds of pmds, every
+ * report of every pmd would otherwise wake every other one. */
+static int s_relevant(pmd_t *p, const char *key, size_t len)
+{
+    char a[XGC_NAME_MAX], b[XGC_NAME_MAX], c[XGC_NAME_MAX];
+    int mine;
+    if (sscanf(key, "plan/%63[^/]/%63s", a, b) == 2)
+        return strcmp(a, p->host) == 0 || s_find_name(&p->interest, b) >= 0;
+    if (sscanf(key, "vm/%63[^/]/%63s", a, b) == 2)
+        return s_find_name(&p->interest, a) >= 0;
+    if (sscanf(key, "pm/%63[^/]/%63[^/]/%63s", a, b, c) == 3)      /* pm/<h>/vm/<vm> */
+        return strcmp(a, p->host) != 0 && s_find_name(&p->interest, c) >= 0;
+    if (sscanf(key, "pm/%63[^/]/%63s", a, b) != 2)
+        return 0;
+    mine = strcmp(a, p->host) == 0;
+    if (strcmp(b, "alive") == 0)
+        return !mine && len == 0;    /* a peer's heartbeat expired */
+    return mine && (strcmp(b, "power") == 0 || strcmp(b, "admin") == 0);
+}
+
 static void s_on_change(void *arg, const char *key, const uint8_t *value, size_t len,
                         uint64_t seq)
 {
     (void)value; (void)seq;
     pmd_t *p = arg;
-    size_t kl = strlen(key);
-    /* a refreshed heartbeat changes nothing; an expired one does */
-    if (kl > 6 && strcmp(key + kl - 6, "/alive") == 0 && len > 0)
-        return;
-    p->dirty = 1;
+    if (s_relevant(p, key, len))
+        p->dirty = 1;
+}
+
+static void s_interest_add(pmd_t *p, const char *vm)
+{
+    char *e;
+    if (s_find_name(&p->interest, vm) < 0 && (e = s_push(&p->interest)))
+        snprintf(e, XGC_NAME_MAX, "%s", vm);
+}
+
+/* The VMs this pmd deals with: planned here, reported here, in flight. */
+static void s_interest(pmd_t *p, const s_inputs_t *in, const xgc_rc_output_t *out)
+{
+    p->interest.n = 0;
+    for (size_t i = 0; i < in->plan.n; i++) {
+        const xgc_rc_plan_t *e = s_at(&in->plan, i);
+        if (strcmp(e->host, p->host) == 0)
+            s_interest_add(p, e->vm);
+    }
+    for (size_t i = 0; i < out->report_n; i++)
+        s_interest_add(p, out->reports[i].vm);
+    for (size_t i = 0; i < p->ops.n; i++)
+        s_interest_add(p, ((s_op_t *)s_at(&p->ops, i))->vm);
 }
 
 /* --- set-up ------------------------------------------------------------------ */
@@ -838,7 +882,7 @@ int main(int argc, char **argv)
         .backoff_max_ms = 300000, .grace_ms = 10000,
         .ops.size = sizeof(s_op_t), .failures.size = sizeof(xgc_rc_failure_t),
         .waits.size = sizeof(xgc_rc_wait_t), .written.size = sizeof(xgc_vm_actual_t),
-        .samples.size = sizeof(s_sample_t),
+        .samples.size = sizeof(s_sample_t), .interest.size = XGC_NAME_MAX,
     };
     const char *state_dir = NULL;
     if (s_args(&p, argc, argv, &state_dir) < 0) {
@@ -874,7 +918,7 @@ int main(int argc, char **argv)
     xgc_bus_destroy(&p.bus);
     xgc_driver_destroy(&p.drv);
     free(p.ops.items); free(p.failures.items); free(p.waits.items);
-    free(p.written.items); free(p.samples.items);
+    free(p.written.items); free(p.samples.items); free(p.interest.items);
     xgc_config_destroy(&cfg);
     return rc;
 }
