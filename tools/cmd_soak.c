@@ -21,6 +21,7 @@
 #include "xgc_log.h"
 #include "xgc_msg.h"
 #include "xgc_state.h"
+#include "tools/deploy.h"
 #include "tools/soak_check.h"
 #include "tools/soak_env.h"
 #include "tools/xgc_cmd.h"
@@ -61,6 +62,7 @@ typedef struct {
     char target[64];          /* what it hit */
     int64_t started_ms, repaired_ms, converged_ms;   /* -1 = not yet / never */
     bool mid_migration;
+    uint64_t epoch;           /* the broker's when it started */
     int phase;                /* 0 waiting, 1 active, 2 converging, 3 done */
 } s_fault_t;
 
@@ -84,7 +86,7 @@ typedef struct {
     /* ledger of acknowledged writes */
     long issued, acked;
     long slot[LEDGER_SLOTS];  /* highest acknowledged n per slot, -1 none */
-    long ledger_checks, ledger_lost;
+    long ledger_checks, ledger_lost, tail_lost;
     uint64_t epoch;
     bool ledger_due;
     /* convergence */
@@ -476,7 +478,12 @@ static void s_check(s_soak_t *s)
         uint64_t seq;
         snprintf(key, sizeof key, XGC_KEY_PM_ALIVE, s->pms[i].name);
         s->pms[i].up = s->procs[4 + i].pid > 0 && !s->link_cut[i + 1];
-        s->pms[i].alive = xgc_bus_get(s->bus, key, &len, &seq) != NULL;
+        /* alive = a heartbeat from the pmd that runs now, not a dead one's */
+        const uint8_t *v = xgc_bus_get(s->bus, key, &len, &seq);
+        xgc_heartbeat_t hb;
+        char err[200];
+        s->pms[i].alive = v && xgc_msg_heartbeat_decode(v, len, &hb, err, sizeof err) == 0 &&
+                          hb.pid == s->procs[4 + i].pid;
     }
     size_t len;
     uint64_t seq;
@@ -529,11 +536,11 @@ static void s_reap(s_soak_t *s)
                 fprintf(stderr, "xgc soak: VIOLATION %s (log: %s/log/%s.log)\n", what,
                         s->o.dir, p->name);
                 bool restart = !p->expect_exit;
-                xgc_soak_proc_ended(p, s->o.dir);
+                xgc_soak_proc_ended(p);
                 if (restart)
-                    xgc_soak_proc_start(p, s->o.dir);
+                    xgc_soak_proc_start(p, s->cfg);
             } else {
-                xgc_soak_proc_ended(p, s->o.dir);
+                xgc_soak_proc_ended(p);
             }
         }
     }
@@ -569,6 +576,23 @@ static void s_status(s_soak_t *s)
     }
     xgc_msg_destroy(&m);
     free(data);
+}
+
+/* Messages the stalled subscriber lost: the sum of xgc tail's gap reports
+ * ("xgc tail: gap: N messages lost") in its log. */
+static long s_tail_lost(s_soak_t *s)
+{
+    char path[600], line[4096];
+    snprintf(path, sizeof path, "%s/log/tail.log", s->o.dir);
+    FILE *f = fopen(path, "r");
+    long lost = 0;
+    unsigned long long n;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "xgc tail: gap: %llu messages lost", &n) == 1)
+            lost += (long)n;
+    if (f)
+        fclose(f);
+    return lost;
 }
 
 /* --- faults -------------------------------------------------------------------- */
@@ -735,7 +759,7 @@ static bool s_fault_start(s_soak_t *s, s_fault_t *f, int64_t now)
         snprintf(f->target, sizeof f->target, "vm/soakbad-*");
         p = s_find(s, "inject-bad");
         if (p && p->pid <= 0)
-            xgc_soak_proc_start(p, s->o.dir);
+            xgc_soak_proc_start(p, s->cfg);
         p = NULL;
         break;
     default:
@@ -755,7 +779,7 @@ static void s_fault_repair(s_soak_t *s, s_fault_t *f)
     case XGC_SOAK_F_PMD_MIG: {
         xgc_soak_proc_t *p = s_find(s, f->target);
         if (p && p->pid <= 0)
-            xgc_soak_proc_start(p, s->o.dir);
+            xgc_soak_proc_start(p, s->cfg);
         if (s->drained) {
             s_drain(s, s->drained, false);
             s->drained = 0;
@@ -790,6 +814,7 @@ static void s_faults(s_soak_t *s, int64_t now)
     if (f->phase == 0 && now >= f->f.at_ms && now < (int64_t)(s->o.duration_s * 1000) - 15000
         && s_fault_start(s, f, now)) {
         f->started_ms = now;
+        f->epoch = s->epoch;                /* a new broker has a new epoch */
         f->phase = 1;
         if (!s->o.json)
             fprintf(stderr, "xgc soak: %7.1fs fault %s on %s%s\n", (double)now / 1000,
@@ -802,7 +827,8 @@ static void s_faults(s_soak_t *s, int64_t now)
         s_fault_repair(s, f);
         f->repaired_ms = now;
         f->phase = 2;
-    } else if (f->phase == 2 && s->converged && now - f->repaired_ms >= CHECK_MS) {
+    } else if (f->phase == 2 && s->converged && now - f->repaired_ms >= CHECK_MS &&
+               (f->f.kind != XGC_SOAK_F_BROKER || s->epoch != f->epoch)) {
         f->converged_ms = now;
         f->phase = 3;
     } else if (f->phase == 2 && now - f->repaired_ms > (int64_t)(s->o.bound_s * 1000)) {
@@ -861,7 +887,8 @@ static json_t *s_report_json(s_soak_t *s, int64_t end_ms, long final_lost, bool 
     for (size_t i = 0; i < xgc_soak_check_violations(s->check); i++)
         json_array_append_new(v, json_string(xgc_soak_check_violation(s->check, i)));
     json_object_set_new(r, "violations", v);
-    json_t *msgs = json_pack("{s:I, s:I, s:I, s:I, s:I}", "ledger_writes", (json_int_t)s->issued,
+    json_t *msgs = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "tail_lost",
+                             (json_int_t)s->tail_lost, "ledger_writes", (json_int_t)s->issued,
                              "ledger_acked", (json_int_t)s->acked, "ledger_checks",
                              (json_int_t)s->ledger_checks, "ledger_lost",
                              (json_int_t)(s->ledger_lost + final_lost), "junk_sent",
@@ -956,14 +983,28 @@ static void s_teardown(s_soak_t *s)
     for (size_t i = 0; i < s->proc_n; i++)
         xgc_soak_proc_signal(&s->procs[i], SIGKILL);
     s_reap(s);
-    xgc_soak_kill_leftovers(s->o.dir);
+    if (s->cfg)
+        xgc_deploy_stop_all(s->cfg, 2000, NULL);
     xgc_soak_net_down(s->o.tag);
+}
+
+/* Stop what a previous run in dir left running (by its pid files). */
+static int s_leftovers(const char *dir)
+{
+    char path[512], err[512];
+    if (strlen(dir) > sizeof path - 16)
+        return 0;
+    snprintf(path, sizeof path, "%.400s/soak.yaml", dir);
+    xgc_config_t *cfg = access(path, R_OK) == 0 ? xgc_config_load(path, err, sizeof err) : NULL;
+    int n = cfg ? xgc_deploy_stop_all(cfg, 2000, NULL) : 0;
+    xgc_config_destroy(&cfg);
+    return n;
 }
 
 static int s_setup(s_soak_t *s, char *cfgpath, size_t len)
 {
     char cmd[1024], err[512];
-    xgc_soak_kill_leftovers(s->o.dir);
+    s_leftovers(s->o.dir);
     xgc_soak_net_down(s->o.tag);
     snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s/log' '%s/run'", s->o.dir,
              s->o.dir, s->o.dir);
@@ -987,7 +1028,7 @@ static void s_run(s_soak_t *s)
     int64_t end = (int64_t)(s->o.duration_s * 1000);
     for (size_t i = 0; i < s->proc_n; i++)
         if (strcmp(s->procs[i].name, "inject-bad") && strncmp(s->procs[i].name, "inject-", 7))
-            xgc_soak_proc_start(&s->procs[i], s->o.dir);
+            xgc_soak_proc_start(&s->procs[i], s->cfg);
     int64_t inject_at = 3000;
     bool injected = false;
     while (!s_stop && s_now(s) < end) {
@@ -998,7 +1039,7 @@ static void s_run(s_soak_t *s)
             for (size_t i = 0; i < s->proc_n; i++)
                 if (!strncmp(s->procs[i].name, "inject-", 7) &&
                     strcmp(s->procs[i].name, "inject-bad"))
-                    xgc_soak_proc_start(&s->procs[i], s->o.dir);
+                    xgc_soak_proc_start(&s->procs[i], s->cfg);
             injected = true;
         }
         s_ledger_write(s);
@@ -1074,6 +1115,8 @@ XGC_COMMAND(soak, "multi-host soak test in network namespaces, with faults and i
 {
     static s_soak_t soak;
     s_soak_t *s = &soak;
+    if (argc > 1 && !strcmp(argv[1], "--netns-exec"))
+        return xgc_soak_netns_exec(argc - 2, argv + 2);
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             fputs(s_usage, stdout);
@@ -1082,7 +1125,7 @@ XGC_COMMAND(soak, "multi-host soak test in network namespaces, with faults and i
     if (s_parse(&s->o, argc, argv) < 0)
         return 2;
     if (s->o.cleanup) {
-        int n = xgc_soak_kill_leftovers(s->o.dir);
+        int n = s_leftovers(s->o.dir);
         xgc_soak_net_down(s->o.tag);
         printf("xgc soak: cleaned up (%d processes killed, %s-* namespaces removed)\n", n,
                s->o.tag);
@@ -1129,6 +1172,7 @@ XGC_COMMAND(soak, "multi-host soak test in network namespaces, with faults and i
         final_lost = s_final_ledger(s);
         s_status(s);
         s_leak_violations(s);
+        s->tail_lost = s_tail_lost(s);
     }
     s_stop = 1;                     /* deaths from here on are ours */
     xgc_bus_destroy(&s->bus);

@@ -2,7 +2,6 @@
  * Namespaces and links are made with iproute2 (`ip`), as an operator
  * would; every name carries the run's tag, so cleanup removes only ours. */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -94,10 +93,8 @@ void xgc_soak_net_down(const char *tag)
         s_sh(true, "ip netns del %s", names[i]);
 }
 
-int xgc_soak_net_enter_core(const char *tag)
+static int s_enter(const char *path)
 {
-    char path[128];
-    snprintf(path, sizeof path, "/var/run/netns/%s-core", tag);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
         fprintf(stderr, "xgc soak: cannot enter %s: %s\n", path, strerror(errno));
@@ -109,6 +106,13 @@ int xgc_soak_net_enter_core(const char *tag)
     return 0;
 }
 
+int xgc_soak_net_enter_core(const char *tag)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/var/run/netns/%s-core", tag);
+    return s_enter(path);
+}
+
 int xgc_soak_net_link(const char *tag, int i, bool up)
 {
     char core[64];
@@ -118,80 +122,43 @@ int xgc_soak_net_link(const char *tag, int i, bool up)
 
 /* --- processes --------------------------------------------------------------- */
 
-/* Field 22 of /proc/<pid>/stat: start time in ticks; 0 if gone. */
-static unsigned long long s_start_time(pid_t pid)
+pid_t xgc_soak_proc_start(xgc_soak_proc_t *p, const xgc_config_t *cfg)
 {
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    char *p = strrchr(buf, ')');
-    unsigned long long st = 0;
-    for (int field = 2; p && *p; p++)
-        if (*p == ' ' && ++field == 22) {
-            st = strtoull(p + 1, NULL, 10);
-            break;
-        }
-    return st;
-}
-
-pid_t xgc_soak_proc_start(xgc_soak_proc_t *p, const char *dir)
-{
-    char log[512], bin[512], *argv[40];
+    char *argv[40];
     int k = 0;
-    snprintf(log, sizeof log, "%s/log/%s.log", dir, p->name);
-    snprintf(bin, sizeof bin, "%s/%s", xgc_deploy_bindir(), p->argv[0]);
-    if (p->ns[0]) {
-        argv[k++] = "ip";
-        argv[k++] = "netns";
-        argv[k++] = "exec";
+    if (p->ns[0]) {               /* through `xgc soak --netns-exec NS BIN ...` */
+        argv[k++] = "xgc";
+        argv[k++] = "soak";
+        argv[k++] = "--netns-exec";
         argv[k++] = p->ns;
     }
-    argv[k++] = bin;
-    for (int i = 1; p->argv[i] && k < 39; i++)
+    for (int i = 0; p->argv[i] && k < 39; i++)
         argv[k++] = p->argv[i];
     argv[k] = NULL;
-    pid_t pid = fork();
-    if (pid == 0) {
-        int out = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        int in = open("/dev/null", O_RDONLY);
-        if (out < 0 || in < 0)
-            _exit(126);
-        dup2(in, 0);
-        dup2(out, 1);
-        dup2(out, 2);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        if (p->ns[0]) {
-            execv("/usr/sbin/ip", argv);
-            execvp("ip", argv);
-        } else {
-            execv(bin, argv);
-        }
-        _exit(127);
-    }
-    if (pid < 0) {
-        fprintf(stderr, "xgc soak: cannot start %s: %s\n", p->name, strerror(errno));
+    pid_t pid = xgc_deploy_spawn(cfg, p->name, argv);
+    if (pid < 0)
         return -1;
-    }
     p->pid = pid;
     p->killed = false;
     p->starts++;
     p->rss_n = 0;
-    char pidf[512];
-    snprintf(pidf, sizeof pidf, "%s/run/%s.pid", dir, p->name);
-    FILE *f = fopen(pidf, "w");
-    if (f) {
-        usleep(1000);                 /* let the child exist in /proc */
-        fprintf(f, "%d %llu\n", (int)pid, s_start_time(pid));
-        fclose(f);
-    }
     return pid;
+}
+
+int xgc_soak_netns_exec(int argc, char **argv)
+{
+    char path[512];
+    if (argc < 2 || strchr(argv[0], '/') || strchr(argv[1], '/')) {
+        fprintf(stderr, "xgc soak --netns-exec NS BIN [ARGS...]\n");
+        return 2;
+    }
+    snprintf(path, sizeof path, "/var/run/netns/%s", argv[0]);
+    if (s_enter(path) < 0)
+        return 1;
+    snprintf(path, sizeof path, "%s/%s", xgc_deploy_bindir(), argv[1]);
+    execv(path, argv + 1);
+    fprintf(stderr, "xgc soak: cannot run %s: %s\n", path, strerror(errno));
+    return 127;
 }
 
 void xgc_soak_proc_signal(xgc_soak_proc_t *p, int sig)
@@ -233,7 +200,7 @@ double xgc_soak_proc_rss(xgc_soak_proc_t *p)
     return kb;
 }
 
-void xgc_soak_proc_ended(xgc_soak_proc_t *p, const char *dir)
+void xgc_soak_proc_ended(xgc_soak_proc_t *p)
 {
     double g = xgc_soak_rss_growth(p->rss, p->rss_n);
     if (g > p->growth_max)
@@ -242,9 +209,6 @@ void xgc_soak_proc_ended(xgc_soak_proc_t *p, const char *dir)
         p->leaked = true;
     p->rss_n = 0;
     p->pid = 0;
-    char pidf[512];
-    snprintf(pidf, sizeof pidf, "%s/run/%s.pid", dir, p->name);
-    unlink(pidf);
 }
 
 void xgc_soak_proc_free(xgc_soak_proc_t *p)
@@ -253,34 +217,4 @@ void xgc_soak_proc_free(xgc_soak_proc_t *p)
         free(p->argv[i]);
     free(p->rss);
     memset(p, 0, sizeof *p);
-}
-
-int xgc_soak_kill_leftovers(const char *dir)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/run", dir);
-    DIR *d = opendir(path);
-    if (!d)
-        return 0;
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (!strstr(e->d_name, ".pid"))
-            continue;
-        char file[800];
-        snprintf(file, sizeof file, "%s/%s", path, e->d_name);
-        FILE *f = fopen(file, "r");
-        int pid = 0;
-        unsigned long long st = 0;
-        if (f) {
-            if (fscanf(f, "%d %llu", &pid, &st) != 2)
-                pid = 0;
-            fclose(f);
-        }
-        if (pid > 1 && st && s_start_time(pid) == st && kill(pid, SIGKILL) == 0)
-            n++;
-        unlink(file);
-    }
-    closedir(d);
-    return n;
 }

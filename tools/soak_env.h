@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "xgc_config.h"
+
 #define XGC_SOAK_BROKER_IP "10.213.0.1"
 #define XGC_SOAK_MAX_PMDS 200
 
@@ -33,12 +35,14 @@ int xgc_soak_net_link(const char *tag, int i, bool up);
 void xgc_soak_net_pm_ip(int i, char *out, size_t len);
 void xgc_soak_net_ns(const char *tag, int i, char *out, size_t len);   /* i = 0: core */
 
-/* A process of the soak: started in a namespace ("" = this one), output
- * appended to <dir>/log/<name>.log, pid in <dir>/run/<name>.pid. */
+/* A process of the soak, started by xgc_deploy_spawn (tools/deploy.h: output
+ * appended to <data_dir>/log/<name>.log, pid in <data_dir>/run/<name>.pid,
+ * so `xgc soak --cleanup` stops leftovers as `xgc down` does) in a
+ * namespace ("" = this one) through `xgc soak --netns-exec NS`. */
 typedef struct {
     char name[64];
     char ns[64];
-    char *argv[32];          /* argv[0] is a binary of the bin dir (or "ip" etc.) */
+    char *argv[32];          /* argv[0] is a binary of the bin dir */
     pid_t pid;               /* 0 when not running */
     bool expect_exit;        /* an injector: a clean exit is fine */
     bool killed;             /* we killed it: its death is expected */
@@ -50,19 +54,17 @@ typedef struct {
     bool leaked;
 } xgc_soak_proc_t;
 
-/* Start it (fork + exec, through `ip netns exec NS` when ns is set).
- * Returns the pid or -1. */
-pid_t xgc_soak_proc_start(xgc_soak_proc_t *p, const char *dir);
+/* Start it; returns the pid or -1. */
+pid_t xgc_soak_proc_start(xgc_soak_proc_t *p, const xgc_config_t *cfg);
+/* `xgc soak --netns-exec NS BIN ARGS...`: enter namespace NS, exec BIN of
+ * the bin dir (argv[0] = NS). Returns only on error (exit status). */
+int xgc_soak_netns_exec(int argc, char **argv);
 /* Send sig; when SIGKILL or SIGTERM, its death is expected. */
 void xgc_soak_proc_signal(xgc_soak_proc_t *p, int sig);
 /* Sample VmRSS (KB) of a live process; returns it or -1. */
 double xgc_soak_proc_rss(xgc_soak_proc_t *p);
 /* Its death was reaped: close its life (growth check). */
-void xgc_soak_proc_ended(xgc_soak_proc_t *p, const char *dir);
+void xgc_soak_proc_ended(xgc_soak_proc_t *p);
 void xgc_soak_proc_free(xgc_soak_proc_t *p);
-
-/* Kill (SIGKILL) every process with a pid file under <dir>/run whose
- * start time still matches, and remove the pid files. Returns how many. */
-int xgc_soak_kill_leftovers(const char *dir);
 
 #endif
