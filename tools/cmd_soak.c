@@ -224,8 +224,7 @@ static xgc_soak_proc_t *s_find(s_soak_t *s, const char *name)
 
 static void s_define(s_soak_t *s, const char *cfg)
 {
-    char dur[32], lease[32], n[32], pmname[32], ns[64], sdir[512], lim[32];
-    snprintf(dur, sizeof dur, "%.0f", s->o.duration_s);
+    char lease[32], n[32], pmname[32], ns[64], sdir[512];
     snprintf(lease, sizeof lease, "%.0f", s->o.lease_ms);
     s_proc(s, "broker", "", false, (const char *[]){"xgc-broker", "-c", cfg, NULL});
     s_proc(s, "sched-a", "", false,
@@ -242,21 +241,24 @@ static void s_define(s_soak_t *s, const char *cfg)
                                 "--lease-ms", lease, "--interval-ms", "500", NULL});
     }
     snprintf(n, sizeof n, "%.0f", s->o.vms);
-    snprintf(lim, sizeof lim, "%.0f", s->o.duration_s);
     s_proc(s, "inject-arrivals", "", true,
            (const char *[]){"xgc", "inject", "arrivals", "-c", cfg, "--count", n, "--batch",
                             "5", "--interval-ms", "500", "--prefix", "soak", "--min", "300",
                             "--max", "900", "--mem", "256", "--utility-min", "2000", "--utility-max", "2000",
                             "--quiet", NULL});
+    /* churn and load take their pool of VMs when they start: run them a
+     * minute at a time, so that departures and load follow the arrivals */
     s_proc(s, "inject-churn", "", true,
-           (const char *[]){"xgc", "inject", "churn", "-c", cfg, "--count", "100000",
-                            "--interval-ms", "3000", "--duration", dur, "--prefix", "soak",
+           (const char *[]){"xgc", "inject", "churn", "-c", cfg, "--count", "20",
+                            "--interval-ms", "3000", "--duration", "60", "--prefix", "soak",
                             "--min", "300", "--max", "900", "--mem", "256",
                             "--utility-min", "2000", "--utility-max", "2000", "--quiet", NULL});
     s_proc(s, "inject-load", "", true,
            (const char *[]){"xgc", "inject", "load", "-c", cfg, "--count", "1000000",
-                            "--duration", lim, "--rate", "0.5", "--pattern", "sine",
+                            "--duration", "60", "--rate", "0.5", "--pattern", "sine",
                             "--period-s", "60", "--prefix", "soak", "--quiet", NULL});
+    s_find(s, "inject-churn")->repeat = true;
+    s_find(s, "inject-load")->repeat = true;
     for (int i = 1; i <= (int)s->o.pmds; i++) {
         xgc_soak_pm_t *pm = &s->pms[i - 1];
         snprintf(pm->name, sizeof pm->name, "pm%d", i);
@@ -541,6 +543,8 @@ static void s_reap(s_soak_t *s)
                     xgc_soak_proc_start(p, s->cfg);
             } else {
                 xgc_soak_proc_ended(p);
+                if (p->repeat && clean && !s_stop)
+                    xgc_soak_proc_start(p, s->cfg);
             }
         }
     }

@@ -45,6 +45,7 @@ typedef struct {
     char *argv[32];          /* argv[0] is a binary of the bin dir */
     pid_t pid;               /* 0 when not running */
     bool expect_exit;        /* an injector: a clean exit is fine */
+    bool repeat;             /* ... and it starts again (a fresh pool) */
     bool killed;             /* we killed it: its death is expected */
     int starts;
     double rss_hw_kb;        /* high-water over all its lives */
