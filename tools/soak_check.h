@@ -122,6 +122,11 @@ void xgc_soak_check_destroy(xgc_soak_check_t **self_p);
 int xgc_soak_check_run(xgc_soak_check_t *self, const xgc_soak_snap_t *snap,
                        bool *converged, char *why, size_t whylen);
 
+/* Only the hypervisors' invariants (twice, mem) of a snapshot that need
+ * only doms and pms — cheap enough to run every 100 ms, so that a short
+ * overlap during a migration is not missed between full checks. */
+int xgc_soak_check_hypervisors(xgc_soak_check_t *self, const xgc_soak_snap_t *snap);
+
 /* Violations so far, oldest first: "t=12.3s twice: vm inj-0003 on pm1 and pm2". */
 size_t xgc_soak_check_violations(const xgc_soak_check_t *self);
 const char *xgc_soak_check_violation(const xgc_soak_check_t *self, size_t i);

@@ -106,6 +106,26 @@ XGC_TEST(vm_on_two_pms_is_a_violation_at_once)
     xgc_soak_check_destroy(&c);
 }
 
+XGC_TEST(hypervisor_only_check)
+{
+    xgc_soak_check_t *c = xgc_soak_check_new(1000, 10000);
+    s_fix_t x;
+    bool conv;
+    s_fix(&x, 2000);
+    x.doms[2] = (xgc_soak_dom_t){"b", "pm1", XGC_SOAK_DOM_CREATING, 512};
+    x.snap.dom_n = 3;
+    x.snap.synced = false;                   /* not needed for the hypervisors */
+    CHECK(xgc_soak_check_hypervisors(c, &x.snap) == 1);
+    CHECK(strstr(xgc_soak_check_violation(c, 0), "twice: vm b on pm2 and pm1"));
+    CHECK(xgc_soak_check_hypervisors(c, &x.snap) == 0);
+    x.snap.synced = true;
+    x.snap.dom_n = 2;                        /* resolved: a new episode may follow */
+    CHECK(xgc_soak_check_run(c, &x.snap, &conv, NULL, 0) == 0 && conv);
+    x.snap.dom_n = 3;
+    CHECK(xgc_soak_check_hypervisors(c, &x.snap) == 1);
+    xgc_soak_check_destroy(&c);
+}
+
 XGC_TEST(memory_over_capacity)
 {
     xgc_soak_check_t *c = xgc_soak_check_new(1000, 10000);
@@ -242,6 +262,7 @@ int main(void)
     XGC_TEST_RUN(schedule_of_a_short_run_fits);
     XGC_TEST_RUN(healthy_cluster_converges);
     XGC_TEST_RUN(vm_on_two_pms_is_a_violation_at_once);
+    XGC_TEST_RUN(hypervisor_only_check);
     XGC_TEST_RUN(memory_over_capacity);
     XGC_TEST_RUN(missing_vm_is_transient_until_the_bound);
     XGC_TEST_RUN(young_specs_are_not_expected_yet);
