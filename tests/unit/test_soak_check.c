@@ -68,6 +68,14 @@ static void s_fix(s_fix_t *x, int64_t now)
                                 .leader = true};
 }
 
+/* The same with a third domain. */
+static void s_fix3(s_fix_t *x, int64_t now, xgc_soak_dom_t extra)
+{
+    s_fix(x, now);
+    x->doms[2] = extra;
+    x->snap.dom_n = 3;
+}
+
 XGC_TEST(healthy_cluster_converges)
 {
     xgc_soak_check_t *c = xgc_soak_check_new(1000, 10000);
@@ -89,9 +97,7 @@ XGC_TEST(vm_on_two_pms_is_a_violation_at_once)
     xgc_soak_check_t *c = xgc_soak_check_new(1000, 10000);
     s_fix_t x;
     bool conv;
-    s_fix(&x, 2000);
-    x.doms[2] = (xgc_soak_dom_t){"a", "pm2", XGC_SOAK_DOM_RUNNING, 512};
-    x.snap.dom_n = 3;
+    s_fix3(&x, 2000, (xgc_soak_dom_t){"a", "pm2", XGC_SOAK_DOM_RUNNING, 512});
     CHECK(xgc_soak_check_run(c, &x.snap, &conv, NULL, 0) == 1);
     CHECK(strstr(xgc_soak_check_violation(c, 0), "twice: vm a on pm1 and pm2"));
     CHECK(xgc_soak_check_run(c, &x.snap, &conv, NULL, 0) == 0);   /* once per episode */
@@ -111,9 +117,7 @@ XGC_TEST(hypervisor_only_check)
     xgc_soak_check_t *c = xgc_soak_check_new(1000, 10000);
     s_fix_t x;
     bool conv;
-    s_fix(&x, 2000);
-    x.doms[2] = (xgc_soak_dom_t){"b", "pm1", XGC_SOAK_DOM_CREATING, 512};
-    x.snap.dom_n = 3;
+    s_fix3(&x, 2000, (xgc_soak_dom_t){"b", "pm1", XGC_SOAK_DOM_CREATING, 512});
     x.snap.synced = false;                   /* not needed for the hypervisors */
     CHECK(xgc_soak_check_hypervisors(c, &x.snap) == 1);
     CHECK(strstr(xgc_soak_check_violation(c, 0), "twice: vm b on pm2 and pm1"));
@@ -131,9 +135,7 @@ XGC_TEST(memory_over_capacity)
     xgc_soak_check_t *c = xgc_soak_check_new(1000, 10000);
     s_fix_t x;
     bool conv;
-    s_fix(&x, 2000);
-    x.doms[2] = (xgc_soak_dom_t){"b", "pm1", XGC_SOAK_DOM_INDOUBT, 600};
-    x.snap.dom_n = 3;
+    s_fix3(&x, 2000, (xgc_soak_dom_t){"b", "pm1", XGC_SOAK_DOM_INDOUBT, 600});
     CHECK(xgc_soak_check_run(c, &x.snap, &conv, NULL, 0) == 1);
     CHECK(strstr(xgc_soak_check_violation(c, 0), "mem: pm pm1 holds 1112 MB of 1024 MB"));
     xgc_soak_check_destroy(&c);
