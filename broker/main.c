@@ -47,8 +47,9 @@ int main(int argc, char **argv)
         }
     }
     xgc_log_init("broker", NULL);
-    if (cfg->log_level[0])
-        xgc_log_set_level_name(cfg->log_level);
+    /* two I/O threads: events in (XSUB) and out (XPUB) are read and written
+     * in parallel */
+    zsys_set_io_threads(2);
     int lock = s_lock(cfg);
     char err[512] = "";
     xgc_proxy_t *proxy = lock >= 0 ? xgc_proxy_new(cfg, err, sizeof err) : NULL;

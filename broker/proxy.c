@@ -1,8 +1,9 @@
 /* proxy — see proxy.h. The loop reads events in bursts (up to BURST per
  * wake-up) and moves frames with zmq_msg_t, so that forwarding costs one
  * copy-free send per frame; the tap copy is a reference-counted zmq_msg_copy.
- * State changes arrive from the broker's main thread on the actor pipe as
- * [key][seq,epoch][value]; "$TERM" there stops the loop.
+ * State changes arrive from the broker's main thread on an inproc PUSH/PULL
+ * "feed" as [key][seq,epoch][value]; the actor pipe only carries "$TERM", so
+ * that stopping never waits behind a full queue.
  */
 #include "broker/proxy.h"
 
@@ -18,6 +19,7 @@
 typedef struct {
     void *xsub, *xpub, *tap;    /* raw libzmq handles of the zsocks below */
     zsock_t *xsub_sock, *xpub_sock, *tap_sock;
+    zsock_t *feed_in;           /* PULL: state changes from the owner */
     xgc_proxy_stats_t *stats;   /* shared with the owner (atomic updates) */
     uint64_t tap_seq;
     int64_t tap_topics;         /* subscriptions at the tap: 0 = nobody tails */
@@ -27,6 +29,7 @@ typedef struct {
 
 struct _xgc_proxy_t {
     zactor_t *actor;
+    zsock_t *feed;              /* PUSH to the loop's feed_in */
     s_loop_t *loop;             /* owned by the actor thread once started */
     xgc_proxy_stats_t stats;
 };
@@ -139,30 +142,29 @@ static void s_read_subscriptions(void *xpub, uint64_t *topics)
     zmq_msg_close(&msg);
 }
 
-/* A state change from the owner, or $TERM: returns -1 to stop. */
-static int s_read_pipe(s_loop_t *self, void *pipe)
+/* State changes from the owner, [key][seq,epoch][value], in a burst. */
+static void s_read_feed(s_loop_t *self)
 {
-    zmq_msg_t key, meta, value;
-    zmq_msg_init(&key);
-    zmq_msg_init(&meta);
-    zmq_msg_init(&value);
-    int rc = 0;
-    if (zmq_msg_recv(&key, pipe, 0) < 0
-        || (zmq_msg_size(&key) == 5 && !memcmp(zmq_msg_data(&key), "$TERM", 5)))
-        rc = -1;
-    else
-    if (zmq_msg_recv(&meta, pipe, 0) >= 0 && zmq_msg_recv(&value, pipe, 0) >= 0
-        && zmq_msg_size(&meta) == XGC_BUS_UPDATE_META) {
-        const uint8_t *m = zmq_msg_data(&meta);
-        int kind = zmq_msg_size(&value) ? XGC_BUS_TAP_SET : XGC_BUS_TAP_DEL;
-        if (self->tap_topics > 0)
+    void *feed = zsock_resolve(self->feed_in);
+    for (int i = 0; i < BURST; i++) {
+        zmq_msg_t key, meta, value;
+        zmq_msg_init(&key);
+        zmq_msg_init(&meta);
+        zmq_msg_init(&value);
+        bool got = zmq_msg_recv(&key, feed, ZMQ_DONTWAIT) >= 0;
+        if (got && zmq_msg_recv(&meta, feed, 0) >= 0 && zmq_msg_recv(&value, feed, 0) >= 0
+            && zmq_msg_size(&meta) == XGC_BUS_UPDATE_META && self->tap_topics > 0) {
+            const uint8_t *m = zmq_msg_data(&meta);
+            int kind = zmq_msg_size(&value) ? XGC_BUS_TAP_SET : XGC_BUS_TAP_DEL;
             s_tap_send(self, &key, kind, xgc_bus_get_u64(m), xgc_bus_get_u64(m + 8),
                        &value);
+        }
+        zmq_msg_close(&key);
+        zmq_msg_close(&meta);
+        zmq_msg_close(&value);
+        if (!got)
+            break;
     }
-    zmq_msg_close(&key);
-    zmq_msg_close(&meta);
-    zmq_msg_close(&value);
-    return rc;
 }
 
 static void s_proxy_actor(zsock_t *pipe, void *args)
@@ -174,10 +176,11 @@ static void s_proxy_actor(zsock_t *pipe, void *args)
         {self->xpub, 0, ZMQ_POLLIN, 0},
         {zsock_resolve(pipe), 0, ZMQ_POLLIN, 0},
         {self->tap, 0, ZMQ_POLLIN, 0},
+        {zsock_resolve(self->feed_in), 0, ZMQ_POLLIN, 0},
     };
     uint64_t tap_topics = 0;
     for (;;) {
-        if (zmq_poll(items, 4, -1) < 0) {
+        if (zmq_poll(items, 5, -1) < 0) {
             if (errno == EINTR)
                 continue;
             break;
@@ -192,12 +195,15 @@ static void s_proxy_actor(zsock_t *pipe, void *args)
                 break;
         if (items[1].revents)
             s_read_subscriptions(self->xpub, &self->stats->subscriptions);
-        if (items[2].revents && s_read_pipe(self, items[2].socket) < 0)
-            break;
+        if (items[4].revents)
+            s_read_feed(self);
+        if (items[2].revents)
+            break;                              /* $TERM */
     }
     zsock_destroy(&self->xsub_sock);
     zsock_destroy(&self->xpub_sock);
     zsock_destroy(&self->tap_sock);
+    zsock_destroy(&self->feed_in);
     free(self);
 }
 
@@ -249,6 +255,14 @@ xgc_proxy_t *xgc_proxy_new(const xgc_config_t *cfg, char *err, size_t errlen)
 
     xgc_proxy_t *self = calloc(1, sizeof *self);
     assert(self);
+    char feed[64];
+    snprintf(feed, sizeof feed, "inproc://xgc-proxy-feed-%p", (void *)self);
+    loop->feed_in = zsock_new(ZMQ_PULL);
+    zsock_set_rcvhwm(loop->feed_in, EVENT_HWM);
+    zsock_bind(loop->feed_in, "%s", feed);
+    self->feed = zsock_new(ZMQ_PUSH);
+    zsock_set_sndhwm(self->feed, EVENT_HWM);
+    zsock_connect(self->feed, "%s", feed);
     loop->stats = &self->stats;
     self->loop = loop;
     self->actor = zactor_new(s_proxy_actor, loop);
@@ -261,6 +275,7 @@ void xgc_proxy_destroy(xgc_proxy_t **self_p)
     if (!self)
         return;
     zactor_destroy(&self->actor);
+    zsock_destroy(&self->feed);
     free(self);
     *self_p = NULL;
 }
@@ -268,18 +283,18 @@ void xgc_proxy_destroy(xgc_proxy_t **self_p)
 void xgc_proxy_tap_state(xgc_proxy_t *self, const char *key, uint64_t seq,
                          uint64_t epoch, const void *value, size_t len)
 {
-    void *pipe = zsock_resolve(self->actor);
+    void *feed = zsock_resolve(self->feed);
     uint8_t meta[XGC_BUS_UPDATE_META];
     xgc_bus_put_u64(meta, seq);
     xgc_bus_put_u64(meta + 8, epoch);
-    /* The first part is queued only if the whole message fits the pipe, so
+    /* The first part is queued only if the whole message fits the queue, so
      * a refused first part means nothing was queued. */
-    if (zmq_send(pipe, key, strlen(key), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+    if (zmq_send(feed, key, strlen(key), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
         s_count(self->stats.tap_dropped, 1);
         return;
     }
-    zmq_send(pipe, meta, sizeof meta, ZMQ_SNDMORE);
-    zmq_send(pipe, value, value ? len : 0, 0);
+    zmq_send(feed, meta, sizeof meta, ZMQ_SNDMORE);
+    zmq_send(feed, value, value ? len : 0, 0);
 }
 
 void xgc_proxy_stats(xgc_proxy_t *self, xgc_proxy_stats_t *stats)

@@ -571,6 +571,14 @@ void xgc_store_foreach(xgc_store_t *self, const char *prefix,
     }
 }
 
+bool xgc_store_writer(xgc_store_t *self, const char *cid, uint64_t *last_cseq)
+{
+    s_writer_t *w = zhashx_lookup(self->writers, cid);
+    if (w)
+        *last_cseq = w->cseq;
+    return w != NULL;
+}
+
 uint64_t xgc_store_seq(xgc_store_t *self) { return self->seq; }
 size_t xgc_store_size(xgc_store_t *self) { return zhashx_size(self->items); }
 size_t xgc_store_pending(xgc_store_t *self) { return self->pending_records; }

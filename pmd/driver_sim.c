@@ -180,7 +180,7 @@ static void s_save(sim_t *sim)
         fprintf(stderr, "sim: cannot write %s: %s\n", tmp, strerror(errno));
         return;
     }
-    fprintf(f, "power %d\n", sim->off);
+    fprintf(f, "power %d\naddr %s\n", sim->off, sim->addr);
     for (size_t i = 0; i < sim->dom_n; i++) {
         const s_dom_t *d = sim->doms[i];
         const char *st;
@@ -198,6 +198,22 @@ static void s_save(sim_t *sim)
     }
     if (fclose(f) != 0 || rename(tmp, sim->state_path) != 0)
         fprintf(stderr, "sim: cannot replace %s: %s\n", sim->state_path, strerror(errno));
+}
+
+/* The migration address the previous run listened on (its state file). */
+static int s_saved_addr(const char *path, char *out, size_t outlen)
+{
+    FILE *f = fopen(path, "r");
+    char line[256], addr[128];
+    int rc = -1;
+    while (f && rc < 0 && fgets(line, sizeof line, f))
+        if (sscanf(line, "addr %127s", addr) == 1) {
+            snprintf(out, outlen, "%s", addr);
+            rc = 0;
+        }
+    if (f)
+        fclose(f);
+    return rc;
 }
 
 static void s_load(sim_t *sim)
@@ -779,14 +795,24 @@ static void *sim_create_instance(const xgc_yaml_node_t *opts, const xgc_driver_e
     if (pm && pm->mem_mb > 0)
         sim->mem_mb = pm->mem_mb;
     char listen[128] = "tcp://127.0.0.1:0";
-    if (s_options(sim, opts, listen, sizeof listen, err, errlen) < 0 ||
-        s_listen(sim, listen, err, errlen) < 0) {
+    if (s_options(sim, opts, listen, sizeof listen, err, errlen) < 0) {
         sim_destroy_instance(sim);
         return NULL;
     }
     if (!sim->state_path[0])
         snprintf(sim->state_path, sizeof sim->state_path, "%s/sim-%s.state",
                  env && env->state_dir ? env->state_dir : ".", sim->host);
+    /* An any-port listener takes the port of the previous run again when it
+     * can, so that a source still in doubt about a migration to this host
+     * finds it at the address it knows. */
+    char again[128] = "";
+    int port_any = strcmp(listen + strlen(listen) - 2, ":0") == 0;
+    if (!(port_any && s_saved_addr(sim->state_path, again, sizeof again) == 0 &&
+          s_listen(sim, again, err, errlen) == 0) &&
+        s_listen(sim, listen, err, errlen) < 0) {
+        sim_destroy_instance(sim);
+        return NULL;
+    }
     sim->last_ms = s_now_ms();
     s_load(sim);
     return sim;

@@ -612,8 +612,11 @@ static void s_metrics(pmd_t *p)
     xgc_dom_info_t *doms = NULL;
     size_t n = 0;
     char err[256];
-    if (xgc_driver_list(p->drv, &doms, &n, err, sizeof err) < 0)
+    if (xgc_driver_list(p->drv, &doms, &n, err, sizeof err) < 0 ||
+        xgc_driver_host_info(p->drv, &p->hi, err, sizeof err) < 0) {
+        free(doms);
         return;
+    }
     int64_t mono = xgc_log_mono_ms(), now = xgc_log_now_ms();
     double core = p->hi.core_mhz > 0 ? p->hi.core_mhz : 1000;
     double used = 0;
@@ -850,11 +853,13 @@ static void s_tick(pmd_t *p)
             p->dirty = 1;
         } else if (p->fenced) {
             xgc_log_info("broker is back after fencing; reconciling");
-            p->fenced = 0;
         }
+        p->fenced = 0;
         p->ever_synced = 1;
         p->last_contact_ms = now;
-    } else if (p->ever_synced && !p->fenced && now - p->last_contact_ms > p->lease_ms / 2) {
+    } else if (!p->fenced && now - p->last_contact_ms > p->lease_ms / 2) {
+        /* also right after a start: a pmd that cannot reach the broker
+         * must assume its heartbeat expired and its VMs were re-placed */
         s_fence(p);
     }
     if (now >= p->next_hb_ms) {
@@ -866,7 +871,9 @@ static void s_tick(pmd_t *p)
         p->dirty = 0;
         s_reconcile(p);
         p->last_reconcile_ms = now;
-        p->next_reconcile_ms = now + p->interval_ms;
+        /* with nothing pending, the periodic pass is only a safety net */
+        int pending = p->ops.n || p->failures.n || p->waits.n;
+        p->next_reconcile_ms = now + p->interval_ms * (pending ? 1 : 5);
     }
     if (now >= p->next_metric_ms) {
         s_metrics(p);
@@ -904,11 +911,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "xgc-pmd: %s\n", err);
         rc = 2;
     } else {
+        p.last_contact_ms = xgc_log_mono_ms();
         xgc_log_info("started driver=%s migrate=%s lease_ms=%lld interval_ms=%lld",
                      xgc_driver_name(p.drv), p.hi.migrate_addr, (long long)p.lease_ms,
                      (long long)p.interval_ms);
         while (!zsys_interrupted) {
-            if (xgc_bus_poll(p.bus, 20) < 0)
+            if (xgc_bus_poll(p.bus, 50) < 0)
                 break;
             s_tick(&p);
         }

@@ -23,10 +23,11 @@
 #include "scheduler/sched_metrics.h"
 
 static const char *s_usage =
-    "usage: xgc-scheduler [-c FILE.yaml] [--id NAME]\n"
+    "usage: xgc-scheduler [-c FILE.yaml] [--id NAME] [--metrics HOST:PORT]\n"
     "Re-plans the cluster (the deployment's scheduler: section) on every change;\n"
     "one instance leads (sched/leader lease), others stand by.\n"
-    "  --id NAME               this instance's name in the lease (default host:pid)\n";
+    "  --id NAME               this instance's name in the lease (default host:pid)\n"
+    "  --metrics HOST:PORT     serve metrics there (default: metrics.listen; \"\" = off)\n";
 
 /* Why a round runs (counted between rounds, printed as its reason). */
 enum { R_ARRIVAL, R_DEPARTURE, R_RESIZE, R_PM_JOIN, R_PM_LOST, R_DRAIN, R_FENCED,
@@ -572,12 +573,17 @@ static void s_teardown(s_sched_t *s)
 int main(int argc, char **argv)
 {
     static s_sched_t s = {.round_timer = -1};
+    const char *metrics = NULL;
     char err[512];
     s.cfg = xgc_config_load_arg(&argc, argv, s_usage);
     snprintf(s.owner, sizeof s.owner, "%s:%d", zsys_hostname(), (int)getpid());
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--id") && i + 1 < argc) {
             snprintf(s.owner, sizeof s.owner, "%s", argv[++i]);
+            continue;
+        }
+        if (!strcmp(argv[i], "--metrics") && i + 1 < argc) {
+            metrics = argv[++i];
             continue;
         }
         fprintf(stderr, "xgc-scheduler: bad argument '%s'\n%s", argv[i], s_usage);
@@ -587,6 +593,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "xgc-scheduler: %s\n", err);
         return 2;
     }
+    if (metrics)
+        snprintf(s.sc.metrics_listen, sizeof s.sc.metrics_listen, "%s", metrics);
     xgc_log_init("scheduler", NULL);
     if (s.cfg->log_level[0])
         xgc_log_set_level_name(s.cfg->log_level);

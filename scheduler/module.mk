@@ -8,3 +8,11 @@ xgc-scheduler_SRCS := scheduler/main.c
 # The top-level Makefile reads the dependency files of libxgc and the tests
 # only: without this line a changed header would not rebuild main.o.
 -include $(xgc-scheduler_SRCS:%.c=$(BUILD)/obj/%.d)
+
+# xgc-schedbench: the load generator of `make bench` (scheduler/bench.sh).
+BINS += xgc-schedbench
+xgc-schedbench_SRCS := scheduler/bench.c
+BENCH_TARGETS += bench-scheduler
+.PHONY: bench-scheduler
+bench-scheduler: all
+	@scheduler/bench.sh $(BUILD)/bin

@@ -60,7 +60,7 @@ static xgc_plandiff_op_t *s_push(s_oplist_t *l)
     return op;
 }
 
-static int s_same(const xgc_plan_entry_t *a, const xgc_plan_entry_t *b)
+bool xgc_plandiff_same(const xgc_plan_entry_t *a, const xgc_plan_entry_t *b)
 {
     return a->state == b->state && !strcmp(a->from, b->from)
         && fabs(a->cap_mhz - b->cap_mhz) < XGC_PLANDIFF_EPS
@@ -105,7 +105,7 @@ static int s_diff_vm(const xgc_plan_entry_t *want,
             snprintf(op->cmd_host, sizeof op->cmd_host, "%s", cur[i]->host);
         }
     }
-    if (!want || (same_key && s_same(want, same_key)))
+    if (!want || (same_key && xgc_plandiff_same(want, same_key)))
         return 0;
     xgc_plandiff_op_t *op = s_push(writes);
     if (!op)

@@ -17,6 +17,7 @@
 #ifndef XGC_PLANDIFF_H
 #define XGC_PLANDIFF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,6 +60,10 @@ int xgc_plandiff_compute(const xgc_plan_entry_t *desired, size_t n_desired,
                          const xgc_power_state_t *cur_power, size_t n_cur,
                          xgc_plandiff_op_t **ops, size_t *n_ops,
                          char *err, size_t errlen);
+
+/* True when two entries ask the same of their pmd (state, cap, weight,
+ * from; round and reason aside): no write needed. */
+bool xgc_plandiff_same(const xgc_plan_entry_t *a, const xgc_plan_entry_t *b);
 
 /* "create", "migrate", "adjust", "destroy", "power_on", "power_off", or "". */
 const char *xgc_plandiff_cmd_name(xgc_plandiff_cmd_t cmd);

@@ -189,6 +189,64 @@ static int s_pick_leavers(s_ctx_t *c)
 
 /* --- 2. the placement problem of the round ------------------------------- */
 
+/* Best destination for pv other than `avoid`, gaining or not: closing
+ * needs moves that only pay off together (a migration: used PMs within the
+ * per-PM budget), and PEMM places every newcomer even at a loss (a create:
+ * any PM). -1 if nothing fits. O(PMs). */
+static int s_best_anywhere(const s_ctx_t *c, size_t pv, int avoid, bool newcomer,
+                           double *gain)
+{
+    int best = -1;
+    *gain = -HUGE_VAL;
+    for (size_t pj = 0; pj < c->npp; pj++) {
+        int j = c->pm_of_problem[pj];
+        if ((int)pj == avoid || !xgc_place_state_fits(c->state, pv, pj)
+            || (!newcomer && (xgc_place_state_pm_count(c->state, pj) == 0
+                              || !s_pm_budget(c, j, 1))))
+            continue;
+        double g = xgc_place_state_move_gain(c->state, pv, (int)pj, c->with_power);
+        if (g > *gain) {
+            *gain = g;
+            best = (int)pj;
+        }
+    }
+    return best;
+}
+
+/* Place the VMs unplaced in pm_of, everything else pinned. EMM, PEMM and
+ * ours place a newcomer where it gains most (power counted for PEMM/ours),
+ * which is their own expansion rule: done directly on the incremental state
+ * it costs O(candidates × k) per newcomer instead of a pass of the
+ * algorithm's search over the whole cluster (O(PMs) when nothing gains and
+ * the least loss is wanted). BS/GM/GMM place by xgc_place_run. */
+static int s_place_newcomers(s_ctx_t *c, int *pm_of)
+{
+    xgc_place_algorithm_t a = c->p->algo;
+    bool by_gain = a == XGC_PLACE_EMM || a == XGC_PLACE_PEMM || a == XGC_PLACE_XGC;
+    if (by_gain && (c->state = xgc_place_state_new(c->problem, pm_of))) {
+        for (size_t pv = 0; pv < c->nvp; pv++) {
+            double gain;
+            if (pm_of[pv] != XGC_PLACE_UNPLACED)
+                continue;
+            int to = xgc_place_state_best_move(c->state, pv, c->with_power,
+                                               XGC_REPLAN_CANDIDATES, &gain);
+            if (to == XGC_PLACE_UNPLACED)   /* nothing gains: the least loss */
+                to = s_best_anywhere(c, pv, -1, true, &gain);
+            if (to >= 0)
+                xgc_place_state_move(c->state, pv, to);
+        }
+        return 0;                /* what is left has no room anywhere */
+    }
+    xgc_place_options_t opt = xgc_place_options_default(a);
+    int *placed = malloc((c->nvp ? c->nvp : 1) * sizeof *placed);
+    if (!placed)
+        return -1;
+    if (xgc_place_run(c->problem, &opt, pm_of, NULL, placed) == 0)
+        c->state = xgc_place_state_new(c->problem, placed);
+    free(placed);
+    return c->state ? 0 : -1;
+}
+
 static int s_build_problem(s_ctx_t *c)
 {
     xgc_pm_spec_t *pms = malloc((c->np ? c->np : 1) * sizeof *pms);
@@ -217,17 +275,8 @@ static int s_build_problem(s_ctx_t *c)
         vms[c->nvp++] = c->vms[v].spec;
     }
     c->problem = xgc_place_problem_new(pms, c->npp, vms, c->nvp);
-    if (!c->problem)
-        goto done;
-    xgc_place_options_t opt = xgc_place_options_default(c->p->algo);
-    int *placed = malloc((c->nvp ? c->nvp : 1) * sizeof *placed);
-    if (!placed)
-        goto done;
-    /* Everything already placed is pinned: only newcomers are placed. */
-    if (xgc_place_run(c->problem, &opt, pm_of, NULL, placed) == 0)
-        c->state = xgc_place_state_new(c->problem, placed);
-    free(placed);
-    rc = c->state ? 0 : -1;
+    if (c->problem)
+        rc = s_place_newcomers(c, pm_of);
 done:
     free(pms);
     free(vms);
@@ -299,26 +348,6 @@ static void s_migrate(s_ctx_t *c, size_t pv, int pj)
     c->moved[v] = true;
 }
 
-/* Best destination for pv other than `avoid`, gaining or not (closing
- * needs moves that only pay off together). -1 if nothing fits. */
-static int s_best_anywhere(const s_ctx_t *c, size_t pv, int avoid, double *gain)
-{
-    int best = -1;
-    *gain = -HUGE_VAL;
-    for (size_t pj = 0; pj < c->npp; pj++) {
-        int j = c->pm_of_problem[pj];
-        if ((int)pj == avoid || xgc_place_state_pm_count(c->state, pj) == 0
-            || !s_pm_budget(c, j, 1) || !xgc_place_state_fits(c->state, pv, pj))
-            continue;
-        double g = xgc_place_state_move_gain(c->state, pv, (int)pj, c->with_power);
-        if (g > *gain) {
-            *gain = g;
-            best = (int)pj;
-        }
-    }
-    return best;
-}
-
 /* Try to empty problem PM pj into the other used PMs: keep it if Net gains
  * more than the margin per migration, else undo. Returns migrations made. */
 static int s_try_close(s_ctx_t *c, size_t pj)
@@ -340,7 +369,7 @@ static int s_try_close(s_ctx_t *c, size_t pj)
     size_t done = 0;
     for (; done < n; done++) {
         double g;
-        int to = s_best_anywhere(c, list[done], (int)pj, &g);
+        int to = s_best_anywhere(c, list[done], (int)pj, false, &g);
         if (to < 0)
             break;
         xgc_place_state_move(c->state, list[done], to);
@@ -500,8 +529,6 @@ static int s_totals(s_ctx_t *c)
             o->placed += r->host >= 0;
         if (r->from >= 0)
             o->migrations++;
-        if (!r->reason[0] && r->host >= 0)
-            snprintf(r->reason, sizeof r->reason, "stays on %s", s_name(c, r->host));
     }
     for (size_t j = 0; j < c->np; j++)       /* counting sort of VMs by PM */
         start[j + 1] = start[j] + count[j];

@@ -91,7 +91,7 @@ typedef struct {
     int from;                    /* source PM of a live migration, else -1 */
     xgc_replan_why_t why;
     double alloc_mhz;            /* what the hypervisor will give it (water filling) */
-    char reason[XGC_REPLAN_REASON_MAX];
+    char reason[XGC_REPLAN_REASON_MAX];   /* "" for a VM simply kept */
 } xgc_replan_vm_result_t;
 
 typedef struct {

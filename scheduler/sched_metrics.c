@@ -91,7 +91,7 @@ int xgc_sched_metrics_listen(const char *hostport, char *err, size_t errlen)
     }
     snprintf(host, sizeof host, "%.*s", (int)(colon - hostport), hostport);
     int port = atoi(colon + 1);
-    if (port <= 0 || port > 65535
+    if (port < 0 || port > 65535 || !isdigit((unsigned char)colon[1])
         || inet_pton(AF_INET, !strcmp(host, "*") ? "0.0.0.0" : host, &sa.sin_addr) != 1) {
         snprintf(err, errlen, "listen '%s': expected IPv4-address:port", hostport);
         return -1;

@@ -7,12 +7,15 @@
 #include <string.h>
 
 #include "xgc_msg.h"
+#include "scheduler/plandiff.h"
 #include "scheduler/view.h"
 
 typedef struct {
     xgc_vm_spec_t spec;
     bool has_spec;
     char plan_host[XGC_NAME_MAX];    /* host of its run entry, or "" */
+    int plan_keys;                   /* plan entries of this VM (1 but mid-move) */
+    uint64_t unchanged;              /* == view's mark: its entry needs no write */
     double demand_mhz;               /* 0 = unknown */
 } s_vm_t;
 
@@ -28,7 +31,29 @@ typedef struct {
 
 struct _xgc_view_t {
     zhashx_t *vms, *pms, *plan, *actual;
+    uint64_t mark;               /* of the last xgc_view_desired */
 };
+
+/* strcpy bounded by size (snprintf("%s") is slow on the per-VM paths). */
+static void s_copy(char *dst, const char *src, size_t size)
+{
+    size_t n = 0;
+    while (n + 1 < size && src[n])
+        n++;
+    memcpy(dst, src, n);
+    dst[n] = 0;
+}
+
+/* "host/vm", the key of the plan and actual tables. */
+static void s_hostvm(char *key, size_t size, const char *host, const char *vm)
+{
+    size_t h = 0;
+    while (h + 1 < size / 2 && host[h])
+        h++;
+    memcpy(key, host, h);
+    key[h] = '/';
+    s_copy(key + h + 1, vm, size - h - 1);
+}
 
 static void s_free_item(void **item)
 {
@@ -126,7 +151,7 @@ static xgc_view_change_t s_apply_spec(xgc_view_t *self, const char *name, const 
         if (!vm || !vm->has_spec)
             return XGC_VIEW_NONE;
         vm->has_spec = false;
-        if (!vm->plan_host[0])
+        if (!vm->plan_keys)
             zhashx_delete(self->vms, name);
         return XGC_VIEW_DEPARTURE;
     }
@@ -210,23 +235,30 @@ static xgc_view_change_t s_apply_entry(xgc_view_t *self, bool plan, const char *
                                        char *err, size_t errlen)
 {
     char hk[2 * XGC_NAME_MAX + 2];
-    snprintf(hk, sizeof hk, "%s/%s", host, vmname);
+    s_hostvm(hk, sizeof hk, host, vmname);
     zhashx_t *t = plan ? self->plan : self->actual;
     s_vm_t *vm = s_vm(self, vmname, plan && value);
     if (!value) {
+        bool had = zhashx_lookup(t, hk) != NULL;
         zhashx_delete(t, hk);
-        if (plan && vm && !strcmp(vm->plan_host, host))
+        if (!plan || !vm)
+            return plan ? XGC_VIEW_PLAN : XGC_VIEW_ACTUAL;
+        vm->plan_keys -= had;
+        if (!strcmp(vm->plan_host, host))
             vm->plan_host[0] = 0;
-        if (plan && vm && !vm->has_spec && !vm->plan_host[0])
+        if (!vm->has_spec && !vm->plan_keys)
             zhashx_delete(self->vms, vmname);
-        return plan ? XGC_VIEW_PLAN : XGC_VIEW_ACTUAL;
+        return XGC_VIEW_PLAN;
     }
     if (plan) {
         xgc_plan_entry_t e;
         if (xgc_msg_plan_entry_decode(value, len, &e, err, errlen) < 0)
             return XGC_VIEW_INVALID;
+        if (!vm)
+            return XGC_VIEW_INVALID;
+        vm->plan_keys += zhashx_lookup(t, hk) == NULL;
         xgc_plan_entry_t *slot = s_get(t, hk, sizeof e, true);
-        if (!slot || !vm)
+        if (!slot)
             return XGC_VIEW_INVALID;
         *slot = e;
         snprintf(slot->host, sizeof slot->host, "%s", host);
@@ -324,7 +356,7 @@ const xgc_vm_actual_t *xgc_view_actual(const xgc_view_t *self, const char *host,
                                        const char *vm)
 {
     char hk[2 * XGC_NAME_MAX + 2];
-    snprintf(hk, sizeof hk, "%s/%s", host, vm);
+    s_hostvm(hk, sizeof hk, host, vm);
     return zhashx_lookup(self->actual, hk);
 }
 
@@ -504,7 +536,7 @@ static void s_keep_from(const xgc_view_t *self, const xgc_view_round_t *r, const
                         const char *vm, char *from, size_t size)
 {
     char hk[2 * XGC_NAME_MAX + 2];
-    snprintf(hk, sizeof hk, "%s/%s", host, vm);
+    s_hostvm(hk, sizeof hk, host, vm);
     const xgc_plan_entry_t *e = zhashx_lookup(self->plan, hk);
     if (!e || !e->from[0] || !strcmp(e->from, host))
         return;
@@ -514,15 +546,32 @@ static void s_keep_from(const xgc_view_t *self, const xgc_view_round_t *r, const
         || r->pms[x].state == XGC_REPLAN_PM_FENCED || r->pms[x].state == XGC_REPLAN_PM_OFF
         || !xgc_view_actual(self, e->from, vm))
         return;
-    snprintf(from, size, "%s", e->from);
+    s_copy(from, e->from, size);
 }
 
-int xgc_view_desired(const xgc_view_t *self, const xgc_view_round_t *r,
+/* The VM's only plan entry already says e: mark it (its entries stay out of
+ * the diff) and say so. Keeps a round's diff to the VMs that change. */
+static bool s_unchanged(const xgc_view_t *self, const xgc_plan_entry_t *e)
+{
+    char hk[2 * XGC_NAME_MAX + 2];
+    s_vm_t *vm = s_vm(self, e->vm, false);
+    if (!vm || vm->plan_keys != 1)
+        return false;
+    s_hostvm(hk, sizeof hk, e->host, e->vm);
+    const xgc_plan_entry_t *cur = zhashx_lookup(self->plan, hk);
+    if (!cur || !xgc_plandiff_same(cur, e))
+        return false;
+    vm->unchanged = self->mark;
+    return true;
+}
+
+int xgc_view_desired(xgc_view_t *self, const xgc_view_round_t *r,
                      const xgc_replan_result_t *res, int64_t round_no,
                      xgc_plan_entry_t **entries, size_t *n_entries,
                      xgc_power_state_t **power, size_t *n_power)
 {
-    *entries = calloc(r->n_vms + 1, sizeof **entries);
+    self->mark++;
+    *entries = malloc((r->n_vms + 1) * sizeof **entries);  /* every field set below */
     *power = calloc(r->n_pms + 1, sizeof **power);
     *n_entries = *n_power = 0;
     if (!*entries || !*power) {
@@ -538,17 +587,20 @@ int xgc_view_desired(const xgc_view_t *self, const xgc_view_round_t *r,
             continue;
         xgc_plan_entry_t *e = &(*entries)[(*n_entries)++];
         const char *host = r->pms[vr->host].spec.name;
-        snprintf(e->vm, sizeof e->vm, "%s", r->vms[v].spec.name);
-        snprintf(e->host, sizeof e->host, "%s", host);
+        s_copy(e->vm, r->vms[v].spec.name, sizeof e->vm);
+        s_copy(e->host, host, sizeof e->host);
         e->state = XGC_PLAN_RUN;
         e->cap_mhz = r->cap_mhz[v];
         e->weight = r->vms[v].spec.shares;
         e->round = round_no;
-        snprintf(e->reason, sizeof e->reason, "%s", vr->reason);
+        s_copy(e->reason, vr->reason, sizeof e->reason);
+        e->from[0] = 0;
         if (vr->from >= 0)
-            snprintf(e->from, sizeof e->from, "%s", r->pms[vr->from].spec.name);
+            s_copy(e->from, r->pms[vr->from].spec.name, sizeof e->from);
         else
             s_keep_from(self, r, host, e->vm, e->from, sizeof e->from);
+        if (s_unchanged(self, e))
+            (*n_entries)--;
     }
     for (size_t j = 0; j < r->n_pms; j++) {
         xgc_replan_pm_state_t st = r->pms[j].state;
@@ -565,7 +617,7 @@ int xgc_view_desired(const xgc_view_t *self, const xgc_view_round_t *r,
 int xgc_view_current(const xgc_view_t *self, xgc_plan_entry_t **entries, size_t *n_entries,
                      xgc_power_state_t **power, size_t *n_power)
 {
-    *entries = calloc(zhashx_size(self->plan) + 1, sizeof **entries);
+    *entries = malloc((zhashx_size(self->plan) + 1) * sizeof **entries);
     *power = calloc(zhashx_size(self->pms) + 1, sizeof **power);
     *n_entries = *n_power = 0;
     if (!*entries || !*power) {
@@ -575,8 +627,11 @@ int xgc_view_current(const xgc_view_t *self, xgc_plan_entry_t **entries, size_t 
         *power = NULL;
         return -1;
     }
-    for (xgc_plan_entry_t *e = zhashx_first(self->plan); e; e = zhashx_next(self->plan))
-        (*entries)[(*n_entries)++] = *e;
+    for (xgc_plan_entry_t *e = zhashx_first(self->plan); e; e = zhashx_next(self->plan)) {
+        const s_vm_t *vm = s_vm(self, e->vm, false);
+        if (!vm || !self->mark || vm->unchanged != self->mark)
+            (*entries)[(*n_entries)++] = *e;
+    }
     for (s_pm_t *pm = zhashx_first(self->pms); pm; pm = zhashx_next(self->pms)) {
         if (!pm->power_known)
             continue;

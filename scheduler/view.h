@@ -88,8 +88,11 @@ void xgc_view_round_free(xgc_view_round_t *round);
 size_t xgc_view_lost(const xgc_view_round_t *round, const char **names, size_t max);
 
 /* The plan a round's result asks for (entries + power states of up/off
- * PMs), and the plan as the blackboard holds it now. Arrays to free(). */
-int xgc_view_desired(const xgc_view_t *self, const xgc_view_round_t *round,
+ * PMs), and the plan as the blackboard holds it now. Arrays to free().
+ * Both leave out the VMs whose one plan entry already is what is wanted
+ * (so that plandiff works on the changes only): call current right after
+ * desired. */
+int xgc_view_desired(xgc_view_t *self, const xgc_view_round_t *round,
                      const xgc_replan_result_t *result, int64_t round_no,
                      xgc_plan_entry_t **entries, size_t *n_entries,
                      xgc_power_state_t **power, size_t *n_power);

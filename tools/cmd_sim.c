@@ -141,11 +141,11 @@ static xgc_trace_t *s_load(const s_opts_t *o)
 
 static void s_print_text(const xgc_sim_config_t *cfg, const xgc_sim_result_t *r, double secs)
 {
-    printf("policy %s%s: %d VMs, %d PMs, %d intervals (%.2f s)\n", cfg->policy,
+    printf("policy %s%s: %d VMs, %d PMs, %d intervals (%.2f s, %.2f s CPU)\n", cfg->policy,
            cfg->cloudsim_2011 ? (cfg->full_workload ? " [cloudsim-2011, full workload]"
                                                     : " [cloudsim-2011]")
                               : "",
-           r->n_vms, r->n_pms, r->n_steps, secs);
+           r->n_vms, r->n_pms, r->n_steps, secs, r->cpu_s);
     printf("  energy      %10.2f kWh\n", r->energy_kwh);
     printf("  SLATAH      %10.4f %%   (mean per PM %.4f %%)\n", r->slatah * 100,
            r->slatah_mean * 100);
@@ -190,11 +190,14 @@ XGC_COMMAND(sim, "replay CPU traces in virtual time (energy, SLA, migrations)")
         obs = xgc_sim_report_observer(report);
     }
     xgc_sim_result_t r;
-    struct timespec a, b;
+    struct timespec a, b, ca, cb;
     clock_gettime(CLOCK_MONOTONIC, &a);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ca);
     rc = xgc_sim_run(t, &cfg, report ? &obs : NULL, &r, err, sizeof err);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cb);
     clock_gettime(CLOCK_MONOTONIC, &b);
     double secs = (double)(b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
+    r.cpu_s = (double)(cb.tv_sec - ca.tv_sec) + (cb.tv_nsec - ca.tv_nsec) / 1e9;
     const char *source = o.trace ? o.trace : o.planetlab;
     if (rc) {
         fprintf(stderr, "xgc sim: %s\n", err);

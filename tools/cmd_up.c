@@ -125,6 +125,15 @@ static int s_start_injectors(const xgc_config_t *cfg, const char *path, int *sta
     return n;
 }
 
+/* Scheduler k's metrics address: the configured port + k ("" if none). */
+static void s_metrics_addr(const char *listen, int k, char *out, size_t size)
+{
+    const char *colon = strrchr(listen, ':');
+    if (!listen[0] || !colon)
+        return;
+    snprintf(out, size, "%.*s:%d", (int)(colon - listen), listen, atoi(colon + 1) + k);
+}
+
 /* The file every process gets: the deployment's own, or the embedded demo
  * written out to <data_dir>/deployment.yaml. */
 static int s_config_path(const xgc_config_t *cfg, char *path, size_t size)
@@ -173,8 +182,11 @@ static int s_up(const xgc_config_t *cfg, const xgc_sched_config_t *sc, int timeo
     }
     for (int i = 1; rc == 0 && i <= sc->instances; i++) {
         char name[64];
+        char metrics[80] = "";
         snprintf(name, sizeof name, "scheduler-%d", i);
-        s_argv(argv, buf, NULL, "xgc-scheduler", "-c", path, "--id", name, NULL);
+        s_metrics_addr(sc->metrics_listen, i - 1, metrics, sizeof metrics);
+        s_argv(argv, buf, NULL, "xgc-scheduler", "-c", path, "--id", name, "--metrics", metrics,
+               NULL);
         rc = s_start(cfg, name, argv, &started);
     }
     for (size_t j = 0; rc == 0 && j < npms; j++) {

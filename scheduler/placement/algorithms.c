@@ -40,7 +40,7 @@ xgc_place_options_t xgc_place_options_default(xgc_place_algorithm_t algorithm)
         .pemm_lookahead = 2,
         .pemm_close = true,
         .must_place_all = true,
-        .candidates = 8,
+        .candidates = 4,
         .max_rounds = 50,
     };
 }

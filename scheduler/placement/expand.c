@@ -5,19 +5,24 @@
  * in Net — a VM to another PM, which is also how it expands — is taken again
  * and again until no move gains. The gains are exact (water-filling on the
  * two PMs concerned); the candidates of a VM are the `candidates` used PMs
- * with most headroom plus one empty PM per class of identical PMs. A max-heap
- * holds each VM's best move; a popped move whose gain has changed is
- * re-evaluated and pushed back (lazy greedy), and when the heap runs dry a
- * full pass re-evaluates every VM, so the result is a true local optimum.
+ * with most headroom, the `candidates` where a MHz is cheapest, and one empty
+ * PM per class of identical PMs. A max-heap holds each VM's best move; a
+ * popped move whose gain has changed is re-evaluated and pushed back (lazy
+ * greedy); the next round offers only the VMs of the PMs that changed, and a
+ * last full round confirms that no move gains: a true local optimum.
  *
  * PEMM: the same with the power cost in the gain (−P_j for a PM that opens,
- * +P_j for one that empties), then a pass that tries to close each used PM by
- * re-placing its VMs on the other used PMs, kept when Net rises; moves and
- * closing alternate until neither gains. Variants: FORWARD (EMM on the first
- * k PMs, k growing while Net rises) and GREEDY (one pass, power-aware gain).
+ * +P_j for one that empties), a pass that opens PMs (pulling VMs from the
+ * most squeezed PMs while it pays, since one VM alone rarely pays for a PM)
+ * and a pass that tries to close each used PM by re-placing its VMs on the
+ * other used PMs, kept when Net rises; until none of them gains. It runs from
+ * two starts — the admission (consolidated) and EMM's result (spread) — and
+ * keeps the better. Variants: FORWARD (EMM on the first k PMs, k growing
+ * while Net rises) and GREEDY (one pass, power-aware gain).
  *
- * Ours (xgc): PEMM, then the same moves over more candidates, pairwise swaps
- * and closing, until a round gains nothing.
+ * Ours (xgc): PEMM, then moves over more candidates, pairwise swaps, opening,
+ * closing and (on ≤ 64 PMs) optimal re-partitions of pairs of PMs, until a
+ * round gains nothing; on ≤ 5 000 VMs also from GMM's and GM's plans.
  */
 #define _GNU_SOURCE /* qsort_r */
 #include <math.h>
@@ -142,29 +147,51 @@ static int s_best_move(const s_search_t *x, int vm, double *gain)
     return j;
 }
 
-/* Take the best moves until none gains; returns how many were taken (or -1). */
+/* Push vm's best move if it gains. */
+static bool s_offer(s_search_t *x, s_heap_t *heap, int vm)
+{
+    double gain;
+    if (!x->movable[vm])
+        return true;
+    int j = s_best_move(x, vm, &gain);
+    if ((j < 0 && x->s->pm_of[vm] < 0) || !(gain > XGC_PLACE_GAIN_EPS))
+        return true;
+    return s_push(heap, (s_entry_t){gain, vm});
+}
+
+/* Take the best moves until none gains; returns how many were taken (or -1).
+ * A round offers every VM's best move (the first round and the confirming
+ * last), or only those of VMs on PMs the previous round changed. */
 static long s_improve(s_search_t *x)
 {
     const xgc_place_problem_t *p = x->p;
+    xgc_place_state_t *s = x->s;
     s_heap_t heap = {NULL, 0, 0, x->pos};
+    int *touched = malloc((p->npm + 1) * sizeof *touched), ntouched = 0;
+    bool *mark = calloc(p->npm + 1, 1), full = true;
     long moves = 0;
+    if (!touched || !mark)
+        goto fail;
     for (int round = 0; round < x->o->max_rounds; round++) {
-        for (size_t q = 0; q < p->nvm; q++) {
-            int i = x->order[q];
-            double gain;
-            if (!x->movable[i])
-                continue;
-            int j = s_best_move(x, i, &gain);
-            if ((j >= 0 || x->s->pm_of[i] >= 0) && gain > XGC_PLACE_GAIN_EPS
-                && !s_push(&heap, (s_entry_t){gain, i}))
-                goto fail;
+        if (full) {
+            for (size_t q = 0; q < p->nvm; q++)
+                if (!s_offer(x, &heap, x->order[q]))
+                    goto fail;
+        } else {
+            for (int t = 0; t < ntouched; t++)
+                for (int r = 0; r < s->pm[touched[t]].len; r++)
+                    if (!s_offer(x, &heap, s->pm[touched[t]].vms[r]))
+                        goto fail;
         }
+        for (int t = 0; t < ntouched; t++)
+            mark[touched[t]] = false;
+        ntouched = 0;
         long before = moves;
         while (heap.len) {
             s_entry_t e = s_pop(&heap);
             double gain;
-            int j = s_best_move(x, e.vm, &gain);
-            if (!(gain > XGC_PLACE_GAIN_EPS) || (j < 0 && x->s->pm_of[e.vm] < 0))
+            int j = s_best_move(x, e.vm, &gain), from = s->pm_of[e.vm];
+            if (!(gain > XGC_PLACE_GAIN_EPS) || (j < 0 && from < 0))
                 continue;
             /* Still the best of all? Otherwise back in with its new gain. */
             if (heap.len && gain < heap.e[0].gain - 1e-12) {
@@ -172,17 +199,94 @@ static long s_improve(s_search_t *x)
                     goto fail;
                 continue;
             }
-            xgc_place_state_move(x->s, (size_t)e.vm, j);
+            xgc_place_state_move(s, (size_t)e.vm, j);
             moves++;
+            int ends[2] = {from, j};
+            for (int t = 0; t < 2; t++)
+                if (ends[t] >= 0 && !mark[ends[t]]) {
+                    mark[ends[t]] = true;
+                    touched[ntouched++] = ends[t];
+                }
         }
-        if (moves == before)
+        if (moves == before && full)
             break;
+        full = moves == before;          /* quiet: confirm with a full round */
     }
     free(heap.e);
+    free(touched);
+    free(mark);
     return moves;
 fail:
     free(heap.e);
+    free(touched);
+    free(mark);
     return -1;
+}
+
+/* ---- opening PMs (PEMM) ------------------------------------------------------------ */
+
+/* Open the empty PM j by pulling VMs from the most squeezed PMs, one at a
+ * time while that gains (the first move pays P_j); keep it when Net rises in
+ * total, else put everything back. Returns 1 if opened, 0 if not. */
+static int s_try_open(s_search_t *x, int j, int *vms, int *from)
+{
+    xgc_place_state_t *s = x->s;
+    double total = 0;
+    int done = 0;
+    long dear[8];
+    for (; done < x->o->max_rounds * 4 && done < (int)x->p->nvm; done++) {
+        size_t n = xgc_place_dearest(s, 8, dear);
+        int best = -1;
+        double best_gain = -HUGE_VAL;
+        for (size_t r = 0; r < n; r++) {
+            const xgc_place_pmstate_t *pm = &s->pm[dear[r]];
+            for (int t = 0; dear[r] != j && t < pm->len; t++) {
+                int i = pm->vms[t];
+                double gain = x->movable[i] ? xgc_place_state_move_gain(s, (size_t)i, j, true)
+                                            : -HUGE_VAL;
+                if (gain > best_gain + 1e-12) {
+                    best = i;
+                    best_gain = gain;
+                }
+            }
+        }
+        if (best < 0 || (done > 0 && !(best_gain > XGC_PLACE_GAIN_EPS)))
+            break;
+        vms[done] = best;
+        from[done] = s->pm_of[best];
+        xgc_place_state_move(s, (size_t)best, j);
+        total += best_gain;
+    }
+    if (total > XGC_PLACE_GAIN_EPS)
+        return 1;
+    while (done-- > 0)
+        xgc_place_state_move(s, (size_t)vms[done], from[done]);
+    return 0;
+}
+
+/* Open PMs, one per class in turn, while it pays; returns how many. */
+static int s_open_pass(s_search_t *x)
+{
+    const xgc_place_problem_t *p = x->p;
+    int *vms = malloc((p->nvm + 1) * sizeof *vms), *from = malloc((p->nvm + 1) * sizeof *from);
+    int opened = -1;
+    if (!vms || !from)
+        goto done;
+    opened = 0;
+    for (bool progress = true; progress;) {
+        progress = false;
+        for (int c = 0; c < p->nclass; c++) {
+            int j = xgc_place_first_empty(x->s, c);
+            if (j >= 0 && s_try_open(x, j, vms, from) == 1) {
+                opened++;
+                progress = true;
+            }
+        }
+    }
+done:
+    free(vms);
+    free(from);
+    return opened;
 }
 
 /* ---- closing PMs ---------------------------------------------------------------- */
@@ -238,7 +342,11 @@ static int s_try_close(s_search_t *x, int j, int *vms, int *from)
     return 0;
 }
 
-/* One closing pass over the used PMs, least valuable (utility − cost) first. */
+/* One closing pass over the used PMs, least valuable (utility − cost) first;
+ * it stops after S_CLOSE_MISSES failures in a row (the PMs further on are
+ * worth more and harder to close), which keeps it near-linear. */
+#define S_CLOSE_MISSES 16
+
 static int s_close_pass(s_search_t *x)
 {
     const xgc_place_problem_t *p = x->p;
@@ -254,9 +362,14 @@ static int s_close_pass(s_search_t *x)
             cand[n++] = (s_pm_value_t){s->pm[j].util - p->cost[j], (int)j};
     qsort(cand, n, sizeof *cand, s_value_cmp);
     closed = 0;
-    for (size_t r = 0; r < n; r++)
-        if (s->pm[cand[r].pm].len > 0)
-            closed += s_try_close(x, cand[r].pm, vms, from);
+    int misses = 0;
+    for (size_t r = 0; r < n && (x->k <= 0 || misses < S_CLOSE_MISSES); r++) {
+        if (s->pm[cand[r].pm].len == 0)
+            continue;
+        int ok = s_try_close(x, cand[r].pm, vms, from);
+        closed += ok;
+        misses = ok ? 0 : misses + 1;
+    }
 done:
     free(cand);
     free(vms);
@@ -265,21 +378,6 @@ done:
 }
 
 /* ---- swaps (ours) --------------------------------------------------------------- */
-
-/* ΔNet of exchanging VMs a and b (on different used PMs). */
-static double s_swap_gain(const xgc_place_state_t *s, int a, int b)
-{
-    const xgc_place_problem_t *p = s->p;
-    int ja = s->pm_of[a], jb = s->pm_of[b];
-    const xgc_place_vm_t *va = &p->vm[a], *vb = &p->vm[b];
-    if (s->pm[ja].summem - va->mem + vb->mem > p->pmem[ja] * (1 + XGC_PLACE_EPS)
-        || s->pm[jb].summem - vb->mem + va->mem > p->pmem[jb] * (1 + XGC_PLACE_EPS))
-        return -HUGE_VAL;
-    double ua = xgc_place_pm_util(s, ja, b, a), ub = xgc_place_pm_util(s, jb, a, b);
-    if (ua == -HUGE_VAL || ub == -HUGE_VAL)
-        return -HUGE_VAL;
-    return ua + ub - s->pm[ja].util - s->pm[jb].util;
-}
 
 /* For each VM, the best swap with a VM of one of the k used PMs with most
  * headroom (all used PMs when k = 0); taken at once when it gains. */
@@ -306,7 +404,9 @@ static long s_swap_pass(s_search_t *x)
             const xgc_place_pmstate_t *pm = &s->pm[found[r]];
             for (int t = 0; found[r] != ja && t < pm->len; t++) {
                 int b = pm->vms[t];
-                double gain = x->movable[b] ? s_swap_gain(s, a, b) : -HUGE_VAL;
+                double gain = x->movable[b]
+                                  ? xgc_place_state_swap_gain(s, (size_t)a, (size_t)b)
+                                  : -HUGE_VAL;
                 if (gain > best_gain + 1e-12) {
                     best = b;
                     best_gain = gain;
@@ -321,6 +421,110 @@ static long s_swap_pass(s_search_t *x)
         }
     }
     return swaps;
+}
+
+/* Bring the state to placement `to` (moves without checks: the end is
+ * feasible, the way there need not be). */
+static void s_reset(xgc_place_state_t *s, const int *to)
+{
+    for (size_t i = 0; i < s->p->nvm; i++)
+        if (s->pm_of[i] != to[i])
+            xgc_place_state_move(s, i, XGC_PLACE_UNPLACED);
+    for (size_t i = 0; i < s->p->nvm; i++)
+        xgc_place_state_move(s, i, to[i]);
+}
+
+/* ---- re-partitioning two PMs (ours, small instances) --------------------------- */
+
+#define S_PAIR_MAX 12                   /* VMs of the two PMs together */
+
+/* Utility of the VMs `set` (n of them) on PM j by water-filling, or
+ * -HUGE_VAL if Σ min or memory overflows; power cost counted when non-empty. */
+static double s_set_net(const xgc_place_problem_t *p, int j, const int *set, int n)
+{
+    double min[S_PAIR_MAX], max[S_PAIR_MAX], sh[S_PAIR_MAX], x[S_PAIR_MAX], mem = 0;
+    for (int r = 0; r < n; r++) {
+        const xgc_place_vm_t *v = &p->vm[set[r]];
+        min[r] = v->min;
+        max[r] = v->max;
+        sh[r] = v->shares;
+        mem += v->mem;
+    }
+    if (n == 0)
+        return 0;
+    if (mem > p->pmem[j] * (1 + XGC_PLACE_EPS)
+        || xgc_place_waterfill((size_t)n, min, max, sh, p->cap[j], x) < 0)
+        return -HUGE_VAL;
+    double u = -p->cost[j];
+    for (int r = 0; r < n; r++)
+        u += xgc_place_utility(&p->vms[set[r]], x[r]);
+    return u;
+}
+
+/* The best split of the VMs of PMs a and b between them (2^n splits, n ≤
+ * S_PAIR_MAX, pinned VMs stay); applied when it raises Net. */
+static bool s_repartition(s_search_t *x, int a, int b)
+{
+    const xgc_place_problem_t *p = x->p;
+    xgc_place_state_t *s = x->s;
+    int all[S_PAIR_MAX], n = 0, na = s->pm[a].len, nb = s->pm[b].len;
+    if (na + nb > S_PAIR_MAX || na + nb == 0)
+        return false;
+    for (int r = 0; r < na; r++)
+        all[n++] = s->pm[a].vms[r];
+    for (int r = 0; r < nb; r++)
+        all[n++] = s->pm[b].vms[r];
+    unsigned now = (1u << na) - 1, fixed_a = 0, fixed_b = 0, best_mask = now;
+    for (int r = 0; r < n; r++)
+        if (!x->movable[all[r]])
+            *(r < na ? &fixed_a : &fixed_b) |= 1u << r;
+    double base = s->pm[a].util + s->pm[b].util - (na ? p->cost[a] : 0) - (nb ? p->cost[b] : 0);
+    double best = base + XGC_PLACE_GAIN_EPS;
+    for (unsigned mask = 0; mask < (1u << n); mask++) {   /* bit set: on PM a */
+        if ((mask & fixed_a) != fixed_a || (mask & fixed_b))
+            continue;
+        int sa[S_PAIR_MAX], sb[S_PAIR_MAX], ka = 0, kb = 0;
+        for (int r = 0; r < n; r++) {
+            if (mask >> r & 1)
+                sa[ka++] = all[r];
+            else
+                sb[kb++] = all[r];
+        }
+        double ua = s_set_net(p, a, sa, ka);
+        double ub = ua == -HUGE_VAL ? ua : s_set_net(p, b, sb, kb);
+        if (ub != -HUGE_VAL && ua + ub > best) {
+            best = ua + ub;
+            best_mask = mask;
+        }
+    }
+    if (best_mask == now)
+        return false;
+    for (int r = 0; r < n; r++)
+        xgc_place_state_move(s, (size_t)all[r], best_mask >> r & 1 ? a : b);
+    return true;
+}
+
+/* Every pair of used PMs, and each used PM with the first empty PM of each
+ * class; only on small data centres (≤ 64 PMs). Returns the splits taken. */
+static long s_pair_pass(s_search_t *x)
+{
+    const xgc_place_problem_t *p = x->p;
+    long changed = 0;
+    if (p->npm > 64)
+        return 0;
+    for (size_t a = 0; a < p->npm; a++) {
+        if (x->s->pm[a].len == 0)
+            continue;
+        for (size_t b = a + 1; b < p->npm; b++)
+            if (x->s->pm[b].len > 0)
+                changed += s_repartition(x, (int)a, (int)b);
+        for (int c = 0; c < p->nclass; c++) {
+            int e = xgc_place_first_empty(x->s, c);
+            if (e >= 0 && x->s->pm[a].len > 0)
+                changed += s_repartition(x, (int)a, e);
+        }
+    }
+    return changed;
 }
 
 /* ---- variants of PEMM -------------------------------------------------------------- */
@@ -391,8 +595,7 @@ static int s_forward(s_search_t *x)
             misses++;
         }
     }
-    for (size_t i = 0; i < p->nvm; i++)
-        xgc_place_state_move(x->s, i, best[i]);
+    s_reset(x->s, best);
     rc = 0;
 done:
     free(start);
@@ -403,16 +606,19 @@ done:
 
 /* ---- the driver ---------------------------------------------------------------------- */
 
-/* Moves, then closing, alternating until neither gains. */
+/* Moves, then (PEMM) opening and closing PMs, until none of them gains. */
 static int s_moves_and_closing(s_search_t *x, bool close)
 {
-    for (int round = 0; round < x->o->max_rounds; round++) {
+    for (int round = 0; round < 8; round++) {
         if (s_improve(x) < 0)
             return -1;
-        int closed = close ? s_close_pass(x) : 0;
-        if (closed < 0)
+        int opened = close ? s_open_pass(x) : 0;
+        if (opened > 0 && s_improve(x) < 0)
             return -1;
-        if (closed == 0)
+        int closed = close ? s_close_pass(x) : 0;
+        if (opened < 0 || closed < 0)
+            return -1;
+        if (closed == 0 && opened == 0)
             break;
     }
     return 0;
@@ -421,18 +627,93 @@ static int s_moves_and_closing(s_search_t *x, bool close)
 /* Ours: PEMM's result, then wider moves, swaps and closing until stable. */
 static int s_polish(s_search_t *x)
 {
-    x->k = x->o->candidates > 0 ? 4 * x->o->candidates : 0;
-    for (int round = 0; round < x->o->max_rounds; round++) {
+    int k = x->o->candidates;
+    bool small = x->p->npm <= 64;        /* small: every PM is a candidate */
+    for (int round = 0; round < 5; round++) {
+        x->k = small || k <= 0 ? 0 : 2 * k;
         double before = xgc_place_state_net(x->s);
-        if (s_moves_and_closing(x, true) < 0 || s_swap_pass(x) < 0)
+        if (s_moves_and_closing(x, true) < 0)
             return -1;
+        x->k = small || k <= 0 ? 0 : (k + 1) / 2;
+        if (s_swap_pass(x) < 0)
+            return -1;
+        s_pair_pass(x);
         if (!(xgc_place_state_net(x->s) > before + XGC_PLACE_GAIN_EPS))
             break;
     }
     return 0;
 }
 
-static int s_run(s_search_t *x)
+static int s_pemm(s_search_t *x);
+
+/* Ours: PEMM then polish; on instances of interactive size (≤ 5 000 VMs)
+ * also polish the plans of GMM and GM (packed at max, often one swap from
+ * the best) and keep the best of all. */
+static int s_ours(s_search_t *x, const int *initial, const bool *pinned)
+{
+    const xgc_place_problem_t *p = x->p;
+    int *best = malloc((p->nvm + 1) * sizeof *best), *start = malloc((p->nvm + 1) * sizeof *start);
+    int rc = -1;
+    if (!best || !start || s_pemm(x) < 0 || s_polish(x) < 0)
+        goto done;
+    double best_net = xgc_place_state_net(x->s);
+    memcpy(best, x->s->pm_of, p->nvm * sizeof *best);
+    xgc_place_algorithm_t packers[] = {XGC_PLACE_GMM, XGC_PLACE_GM};
+    for (int a = 0; p->nvm <= 5000 && a < 2; a++) {
+        xgc_place_options_t o = *x->o;
+        o.algorithm = packers[a];
+        o.key = XGC_PLACE_KEY_DEFAULT;
+        if (xgc_place_first_fit(p, &o, initial, pinned, start) < 0)
+            goto done;
+        s_reset(x->s, start);
+        if (s_admit(x) < 0 || s_polish(x) < 0)
+            goto done;
+        if (xgc_place_state_net(x->s) > best_net + XGC_PLACE_GAIN_EPS) {
+            best_net = xgc_place_state_net(x->s);
+            memcpy(best, x->s->pm_of, p->nvm * sizeof *best);
+        }
+    }
+    s_reset(x->s, best);
+    rc = 0;
+done:
+    free(best);
+    free(start);
+    return rc;
+}
+
+/* PEMM's two starts: consolidated (admission, then power-aware moves,
+ * opening and closing) and spread (EMM's moves first, then the same); the
+ * better Net wins, so PEMM never ends below what EMM reaches and then
+ * consolidates. */
+static int s_pemm(s_search_t *x)
+{
+    const xgc_place_problem_t *p = x->p;
+    int *start = malloc((p->nvm + 1) * sizeof *start);
+    int *first = malloc((p->nvm + 1) * sizeof *first), rc = -1;
+    if (!start || !first)
+        goto done;
+    memcpy(start, x->s->pm_of, p->nvm * sizeof *start);
+    if (s_admit(x) < 0 || s_moves_and_closing(x, x->o->pemm_close) < 0)
+        goto done;
+    double consolidated = xgc_place_state_net(x->s);
+    memcpy(first, x->s->pm_of, p->nvm * sizeof *first);
+    s_reset(x->s, start);
+    x->with_power = false;
+    if (s_admit(x) < 0 || s_improve(x) < 0)
+        goto done;
+    x->with_power = true;
+    if (s_moves_and_closing(x, x->o->pemm_close) < 0)
+        goto done;
+    if (consolidated >= xgc_place_state_net(x->s) - XGC_PLACE_GAIN_EPS)
+        s_reset(x->s, first);
+    rc = 0;
+done:
+    free(start);
+    free(first);
+    return rc;
+}
+
+static int s_run(s_search_t *x, const int *initial, const bool *pinned)
 {
     const xgc_place_options_t *o = x->o;
     if (o->algorithm == XGC_PLACE_PEMM && o->pemm == XGC_PLACE_PEMM_FORWARD)
@@ -441,12 +722,11 @@ static int s_run(s_search_t *x)
         s_greedy(x);
         return 0;
     }
-    if (s_admit(x) < 0)
-        return -1;
-    bool close = o->algorithm != XGC_PLACE_EMM && o->pemm_close;
-    if (s_moves_and_closing(x, close) < 0)
-        return -1;
-    return o->algorithm == XGC_PLACE_XGC ? s_polish(x) : 0;
+    if (o->algorithm == XGC_PLACE_XGC)
+        return s_ours(x, initial, pinned);
+    if (o->algorithm == XGC_PLACE_PEMM)
+        return s_pemm(x);
+    return s_admit(x) < 0 || s_improve(x) < 0 ? -1 : 0;
 }
 
 int xgc_place_expand(const xgc_place_problem_t *p, const xgc_place_options_t *o,
@@ -472,7 +752,7 @@ int xgc_place_expand(const xgc_place_problem_t *p, const xgc_place_options_t *o,
     x.order = order;
     x.pos = pos;
     x.movable = movable;
-    if (s_run(&x) == 0) {
+    if (s_run(&x, initial, pinned) == 0) {
         memcpy(pm_of, x.s->pm_of, p->nvm * sizeof *pm_of);
         rc = 0;
     }

@@ -67,7 +67,7 @@ double xgc_fittree_a(const xgc_fittree_t *self, size_t slot)
 
 static long s_first(const xgc_fittree_t *self, size_t k, double x, double y)
 {
-    if (self->a[k] < x || self->b[k] < y)
+    if (self->a[k] < x || self->b[k] < y || self->a[k] == -HUGE_VAL)
         return -1;
     if (k >= self->size)
         return (long)(k - self->size);
@@ -127,8 +127,8 @@ size_t xgc_fittree_top(const xgc_fittree_t *self, double x, double y, size_t k, 
     s_push(self, heap, &len, 1);
     while (len && found < k) {
         size_t node = s_pop(self, heap, &len);
-        if (self->a[node] < x || self->b[node] < y)
-            continue;
+        if (self->a[node] < x || self->b[node] < y || self->a[node] == -HUGE_VAL)
+            continue;                    /* too small, or only empty slots */
         if (node >= self->size) {
             out[found++] = (long)(node - self->size);
             continue;

@@ -11,7 +11,8 @@
 
 typedef struct xgc_fittree xgc_fittree_t;
 
-/* n slots, all at (-inf, -inf): nothing fits. NULL on allocation failure. */
+/* n slots, all at (-inf, -inf): a slot whose a is -inf never fits, it is
+ * how a slot is left out. NULL on allocation failure. */
 xgc_fittree_t *xgc_fittree_new(size_t n);
 void xgc_fittree_destroy(xgc_fittree_t **self_p);
 void xgc_fittree_set(xgc_fittree_t *self, size_t slot, double a, double b);

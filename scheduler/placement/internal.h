@@ -34,6 +34,7 @@ typedef struct {
     int *vms;
     int len, alloc;
     double summin, summem, util;
+    double weight, sumumin, sumgs;      /* Σ shares, Σ Umin, Σ g·shares */
 } xgc_place_pmstate_t;
 
 typedef struct {                        /* a min-heap of PM ranks (lazy) */
@@ -48,6 +49,11 @@ struct xgc_place_state {
     double utility, power;
     size_t used;
     xgc_fittree_t *used_tree;           /* used PMs: (headroom, free memory) */
+    xgc_fittree_t *cheap_tree;          /* used PMs: (−price of a MHz, free memory) */
+    xgc_fittree_t *dear_tree;           /* used PMs: (price of a MHz, VMs on it) */
+    long *cache;                        /* candidate PMs of the last query ... */
+    int cache_n, cache_k;               /* ... how many, for which k ... */
+    unsigned long version, cache_version;   /* ... valid while no move happened */
     xgc_place_heap_t *empty;            /* per class: empty PMs by rank */
     int *rank, *by_rank;                /* PM order: rank of a PM, PM of a rank */
     int limit;                          /* PMs of rank ≥ limit are off-limits */
@@ -79,10 +85,15 @@ bool xgc_place_grow(void **items, int len, int *alloc, size_t size);
 double xgc_place_pm_util(const xgc_place_state_t *s, int j, int add, int skip);
 /* Set the PM order (rank per PM) and the number of PMs allowed. */
 int xgc_place_state_order(xgc_place_state_t *s, const int *by_rank, int limit);
-/* Best destination for vm: `k` used PMs by headroom (0 = all), plus the
- * first empty PM of each class when allow_empty; never `exclude`. Returns
+/* The first empty PM (in PM order, below the limit) of class cls, or -1. */
+int xgc_place_first_empty(const xgc_place_state_t *s, int cls);
+/* The n used PMs where a MHz is worth most (the most squeezed), into out. */
+size_t xgc_place_dearest(const xgc_place_state_t *s, size_t n, long *out);
+/* Best destination for vm: the k used PMs with most headroom and the k
+ * where a MHz is cheapest (k = 0: every used PM), plus the first empty PM of
+ * each class when allow_empty; never `exclude`. Returns
  * the PM, or XGC_PLACE_UNPLACED; *gain is its ΔNet (−HUGE_VAL if none fits). */
-int xgc_place_best(const xgc_place_state_t *s, size_t vm, bool with_power, int k,
+int xgc_place_best(xgc_place_state_t *s, size_t vm, bool with_power, int k,
                    bool allow_empty, int exclude, double *gain);
 
 /* Algorithms (algorithms.c, search.c). `movable[i]` false = pinned. */

@@ -107,7 +107,8 @@ typedef struct {
     int pemm_lookahead;             /* FORWARD: stop after this many misses (2) */
     bool pemm_close;                /* PEMM: the PM-closing pass (true) */
     bool must_place_all;            /* EMM/PEMM never unplace a VM (true) */
-    int candidates;                 /* PMs tried per move, by headroom; 0 = all (8) */
+    int candidates;                 /* used PMs tried per move, by headroom and by
+                                     * cheapest MHz (each); 0 = all (4) */
     int max_rounds;                 /* local-search passes (50) */
 } xgc_place_options_t;
 
@@ -164,12 +165,17 @@ bool xgc_place_state_fits(const xgc_place_state_t *self, size_t vm, size_t pm);
  * does not fit, 0 for its own PM. Nothing changes. */
 double xgc_place_state_move_gain(const xgc_place_state_t *self, size_t vm, int pm,
                                  bool with_power);
+/* ΔNet of exchanging VMs a and b, placed on two different PMs; -HUGE_VAL
+ * if the exchange breaks a constraint (or a, b share a PM / are unplaced).
+ * Apply with two xgc_place_state_move calls. */
+double xgc_place_state_swap_gain(const xgc_place_state_t *self, size_t a, size_t b);
 /* Apply the move (it must fit). */
 void xgc_place_state_move(xgc_place_state_t *self, size_t vm, int pm);
-/* The best destination among the `candidates` used PMs with most headroom and
- * one empty PM per (capacity, memory, cost) class; XGC_PLACE_UNPLACED and
+/* The best destination among the `candidates` used PMs with most headroom,
+ * the `candidates` where a MHz is cheapest, and one empty PM per (capacity,
+ * memory, cost) class (the candidate list is cached until the next move); XGC_PLACE_UNPLACED and
  * gain 0 when nothing gains. */
-int xgc_place_state_best_move(const xgc_place_state_t *self, size_t vm, bool with_power,
+int xgc_place_state_best_move(xgc_place_state_t *self, size_t vm, bool with_power,
                               int candidates, double *gain);
 /* What VM `vm` gets now (0 if unplaced), O(k). */
 double xgc_place_state_alloc(const xgc_place_state_t *self, size_t vm);

@@ -23,20 +23,21 @@ static inline bool s_before(const xgc_place_vm_t *vm, int a, int b)
 }
 
 /* The utility with `spare` MHz above the mins (clamped at 0: an overfull PM,
- * which only the exhaustive search visits, gives everyone their min). */
-static double s_util(const xgc_place_state_t *s, int j, int add, int skip, double spare)
+ * which only the exhaustive search visits, gives everyone their min).
+ * *price (nullable): what one more MHz would be worth there, the utility per
+ * MHz of the VMs still below max; minus the idle MHz when all are at max. */
+static double s_util(const xgc_place_state_t *s, int j, int add, int skip, double spare,
+                     double *price)
 {
     const xgc_place_vm_t *vm = s->p->vm;
     const xgc_place_pmstate_t *pm = &s->pm[j];
-    /* Totals over the set: weight, Σ Umin and Σ g·s of the VMs not capped. */
-    double weight = 0, rest_umin = 0, rest_gs = 0;
-    for (int r = 0; r < pm->len; r++) {
-        int i = pm->vms[r];
-        if (i == skip)
-            continue;
-        weight += vm[i].shares;
-        rest_umin += vm[i].umin;
-        rest_gs += vm[i].slope * vm[i].shares;
+    /* Totals over the set: weight, Σ Umin and Σ g·s of the VMs not capped
+     * (kept per PM by s_refresh, adjusted for `skip` and `add`). */
+    double weight = pm->weight, rest_umin = pm->sumumin, rest_gs = pm->sumgs;
+    if (skip >= 0) {
+        weight -= vm[skip].shares;
+        rest_umin -= vm[skip].umin;
+        rest_gs -= vm[skip].slope * vm[skip].shares;
     }
     if (add >= 0) {
         weight += vm[add].shares;
@@ -59,10 +60,15 @@ static double s_util(const xgc_place_state_t *s, int j, int add, int skip, doubl
         } else if (r < pm->len) {
             i = pm->vms[r++];
         } else {
-            break;                       /* every VM at max */
-        }
-        if (!xgc_place_raise(&level, &spare, &weight, vm[i].level, vm[i].shares))
+            if (price)                   /* every VM at max */
+                *price = -spare;
             break;
+        }
+        if (!xgc_place_raise(&level, &spare, &weight, vm[i].level, vm[i].shares)) {
+            if (price)
+                *price = rest_gs / weight;
+            break;
+        }
         capped_u += vm[i].umax;
         rest_umin -= vm[i].umin;
         rest_gs -= vm[i].slope * vm[i].shares;
@@ -80,7 +86,7 @@ double xgc_place_pm_util(const xgc_place_state_t *s, int j, int add, int skip)
         spare -= p->vm[add].min;
     if (spare < -XGC_PLACE_EPS * (1 + p->cap[j]))
         return -HUGE_VAL;
-    return s_util(s, j, add, skip, spare);
+    return s_util(s, j, add, skip, spare, NULL);
 }
 
 double xgc_place_state_alloc(const xgc_place_state_t *s, size_t vm_index)
@@ -159,7 +165,7 @@ static void s_heap_clean(xgc_place_state_t *s, int cls)
 }
 
 /* The first empty PM of class cls, or -1. */
-static int s_first_empty(const xgc_place_state_t *s, int cls)
+int xgc_place_first_empty(const xgc_place_state_t *s, int cls)
 {
     const xgc_place_heap_t *h = &s->empty[cls];
     return h->len ? s->by_rank[h->rank[0]] : -1;
@@ -182,10 +188,6 @@ int xgc_place_state_order(xgc_place_state_t *s, const int *by_rank, int limit)
     }
     for (int c = 0; c < p->nclass; c++)
         s_heap_clean(s, c);
-    for (size_t j = 0; j < p->npm; j++)   /* used PMs beyond the limit stay usable */
-        if (s->pm[j].len > 0)
-            xgc_fittree_set(s->used_tree, j, p->cap[j] - s->pm[j].summin,
-                            p->pmem[j] - s->pm[j].summem);
     return 0;
 }
 
@@ -208,6 +210,9 @@ void xgc_place_state_destroy(xgc_place_state_t **self_p)
     free(s->rank);
     free(s->by_rank);
     xgc_fittree_destroy(&s->used_tree);
+    xgc_fittree_destroy(&s->cheap_tree);
+    xgc_fittree_destroy(&s->dear_tree);
+    free(s->cache);
     free(s);
     *self_p = NULL;
 }
@@ -218,18 +223,28 @@ static void s_refresh(xgc_place_state_t *s, int j)
 {
     const xgc_place_problem_t *p = s->p;
     xgc_place_pmstate_t *pm = &s->pm[j];
-    pm->summin = pm->summem = 0;
+    pm->summin = pm->summem = pm->weight = pm->sumumin = pm->sumgs = 0;
     for (int r = 0; r < pm->len; r++) {
-        pm->summin += p->vm[pm->vms[r]].min;
-        pm->summem += p->vm[pm->vms[r]].mem;
+        const xgc_place_vm_t *v = &p->vm[pm->vms[r]];
+        pm->summin += v->min;
+        pm->summem += v->mem;
+        pm->weight += v->shares;
+        pm->sumumin += v->umin;
+        pm->sumgs += v->slope * v->shares;
     }
     s->utility -= pm->util;
-    pm->util = pm->len ? s_util(s, j, -1, -1, p->cap[j] - pm->summin) : 0;
+    double price = 0;
+    pm->util = pm->len ? s_util(s, j, -1, -1, p->cap[j] - pm->summin, &price) : 0;
     s->utility += pm->util;
-    if (pm->len)
+    if (pm->len) {
         xgc_fittree_set(s->used_tree, (size_t)j, p->cap[j] - pm->summin, p->pmem[j] - pm->summem);
-    else
+        xgc_fittree_set(s->cheap_tree, (size_t)j, -price, p->pmem[j] - pm->summem);
+        xgc_fittree_set(s->dear_tree, (size_t)j, price, pm->len);
+    } else {
+        xgc_fittree_set(s->dear_tree, (size_t)j, -HUGE_VAL, -HUGE_VAL);
         xgc_fittree_set(s->used_tree, (size_t)j, -HUGE_VAL, -HUGE_VAL);
+        xgc_fittree_set(s->cheap_tree, (size_t)j, -HUGE_VAL, -HUGE_VAL);
+    }
 }
 
 static bool s_list_insert(xgc_place_state_t *s, int j, int i)
@@ -265,6 +280,7 @@ static bool s_move(xgc_place_state_t *s, size_t vm, int to)
         return true;
     if (to >= 0 && !s_list_insert(s, to, (int)vm))
         return false;
+    s->version++;
     if (from >= 0) {
         s_list_remove(s, from, (int)vm);
         s_refresh(s, from);
@@ -300,7 +316,12 @@ xgc_place_state_t *xgc_place_state_new(const xgc_place_problem_t *p, const int *
     s->rank = malloc(np * sizeof *s->rank);
     s->by_rank = malloc(np * sizeof *s->by_rank);
     s->used_tree = xgc_fittree_new(p->npm);
-    if (!s->pm_of || !s->pm || !s->empty || !s->rank || !s->by_rank || !s->used_tree
+    s->cheap_tree = xgc_fittree_new(p->npm);
+    s->dear_tree = xgc_fittree_new(p->npm);
+    s->cache = malloc(130 * sizeof *s->cache);
+    s->cache_version = (unsigned long)-1;
+    if (!s->dear_tree || !s->cache || !s->pm_of || !s->pm || !s->empty || !s->rank || !s->by_rank || !s->used_tree
+        || !s->cheap_tree
         || xgc_place_state_order(s, NULL, (int)p->npm) < 0) {
         xgc_place_state_destroy(&s);
         return NULL;
@@ -350,27 +371,48 @@ bool xgc_place_state_fits(const xgc_place_state_t *s, size_t vm, size_t pm)
            && s->pm[pm].summem + mem <= p->pmem[pm] * (1 + XGC_PLACE_EPS);
 }
 
+/* The two halves of a move's gain: leaving its PM, joining another. */
+static double s_leave_gain(const xgc_place_state_t *s, size_t vm, bool with_power)
+{
+    int from = s->pm_of[vm];
+    if (from < 0)
+        return 0;
+    double gain = xgc_place_pm_util(s, from, -1, (int)vm) - s->pm[from].util;
+    return with_power && s->pm[from].len == 1 ? gain + s->p->cost[from] : gain;
+}
+
+static double s_join_gain(const xgc_place_state_t *s, size_t vm, int to, bool with_power)
+{
+    if (!xgc_place_state_fits(s, vm, (size_t)to))
+        return -HUGE_VAL;
+    double gain = xgc_place_pm_util(s, to, (int)vm, -1) - s->pm[to].util;
+    return with_power && s->pm[to].len == 0 ? gain - s->p->cost[to] : gain;
+}
+
 double xgc_place_state_move_gain(const xgc_place_state_t *s, size_t vm, int to,
                                  bool with_power)
 {
-    const xgc_place_problem_t *p = s->p;
-    int from = s->pm_of[vm];
-    if (to == from)
+    if (to == s->pm_of[vm])
         return 0;
-    if (to >= 0 && !xgc_place_state_fits(s, vm, (size_t)to))
+    double join = to >= 0 ? s_join_gain(s, vm, to, with_power) : 0;
+    return join == -HUGE_VAL ? join : join + s_leave_gain(s, vm, with_power);
+}
+
+double xgc_place_state_swap_gain(const xgc_place_state_t *s, size_t a, size_t b)
+{
+    const xgc_place_problem_t *p = s->p;
+    int ja = s->pm_of[a], jb = s->pm_of[b];
+    if (ja < 0 || jb < 0 || ja == jb)
         return -HUGE_VAL;
-    double gain = 0;
-    if (from >= 0) {
-        gain += xgc_place_pm_util(s, from, -1, (int)vm) - s->pm[from].util;
-        if (with_power && s->pm[from].len == 1)
-            gain += p->cost[from];
-    }
-    if (to >= 0) {
-        gain += xgc_place_pm_util(s, to, (int)vm, -1) - s->pm[to].util;
-        if (with_power && s->pm[to].len == 0)
-            gain -= p->cost[to];
-    }
-    return gain;
+    const xgc_place_vm_t *va = &p->vm[a], *vb = &p->vm[b];
+    if (s->pm[ja].summem - va->mem + vb->mem > p->pmem[ja] * (1 + XGC_PLACE_EPS)
+        || s->pm[jb].summem - vb->mem + va->mem > p->pmem[jb] * (1 + XGC_PLACE_EPS))
+        return -HUGE_VAL;
+    double ua = xgc_place_pm_util(s, ja, (int)b, (int)a);
+    double ub = xgc_place_pm_util(s, jb, (int)a, (int)b);
+    if (ua == -HUGE_VAL || ub == -HUGE_VAL)
+        return -HUGE_VAL;
+    return ua + ub - s->pm[ja].util - s->pm[jb].util;
 }
 
 void xgc_place_state_move(xgc_place_state_t *s, size_t vm, int to)
@@ -397,14 +439,17 @@ void xgc_place_state_score(const xgc_place_state_t *s, xgc_place_score_t *score)
 
 /* Consider PM j as vm's destination: keep it when it gains more (ties: the
  * lower rank, i.e. first in PM order). */
+/* Consider PM j as vm's destination (`leave`: the gain of leaving its PM):
+ * keep it when it gains more (ties: the lower rank, first in PM order). */
 static void s_consider(const xgc_place_state_t *s, size_t vm, int j, bool with_power,
-                       int *best, double *best_gain)
+                       double leave, int *best, double *best_gain)
 {
     if (j < 0 || j == s->pm_of[vm])
         return;
-    double gain = xgc_place_state_move_gain(s, vm, j, with_power);
+    double gain = s_join_gain(s, vm, j, with_power);
     if (gain == -HUGE_VAL)
         return;
+    gain += leave;
     if (*best < 0 || gain > *best_gain + 1e-12
         || (gain >= *best_gain - 1e-12 && s->rank[j] < s->rank[*best])) {
         *best = j;
@@ -412,35 +457,62 @@ static void s_consider(const xgc_place_state_t *s, size_t vm, int j, bool with_p
     }
 }
 
-int xgc_place_best(const xgc_place_state_t *s, size_t vm, bool with_power, int k,
+static bool s_listed(const long *list, size_t n, long item)
+{
+    for (size_t r = 0; r < n; r++)
+        if (list[r] == item)
+            return true;
+    return false;
+}
+
+size_t xgc_place_dearest(const xgc_place_state_t *s, size_t n, long *out)
+{
+    return xgc_fittree_top(s->dear_tree, 0, 1, n, out);
+}
+
+/* The candidate used PMs for k: most headroom, then cheapest MHz, without
+ * repeats; recomputed only after a move (one query serves a whole pass). */
+static void s_candidates(xgc_place_state_t *s, int k)
+{
+    if (s->cache_version == s->version && s->cache_k == k)
+        return;
+    size_t want = (size_t)(k < 64 ? k : 64);
+    size_t n = xgc_fittree_top(s->used_tree, -HUGE_VAL, -HUGE_VAL, want, s->cache);
+    size_t end = n + xgc_fittree_top(s->cheap_tree, -HUGE_VAL, -HUGE_VAL, want, s->cache + n);
+    for (size_t r = n; r < end; r++)
+        if (!s_listed(s->cache, n, s->cache[r]))
+            s->cache[n++] = s->cache[r];
+    s->cache_n = (int)n;
+    s->cache_k = k;
+    s->cache_version = s->version;
+}
+
+int xgc_place_best(xgc_place_state_t *s, size_t vm, bool with_power, int k,
                    bool allow_empty, int exclude, double *gain)
 {
     const xgc_place_problem_t *p = s->p;
-    const xgc_place_vm_t *v = &p->vm[vm];
     int best = XGC_PLACE_UNPLACED;
-    double best_gain = -HUGE_VAL;
-    long found[64];
+    double best_gain = -HUGE_VAL, leave = s_leave_gain(s, vm, with_power);
     if (k <= 0) {                        /* every used PM */
         for (size_t j = 0; j < p->npm; j++)
             if (s->pm[j].len > 0 && (int)j != exclude)
-                s_consider(s, vm, (int)j, with_power, &best, &best_gain);
+                s_consider(s, vm, (int)j, with_power, leave, &best, &best_gain);
     } else {
-        size_t want = (size_t)(k < 63 ? k : 63) + 1;   /* one more: its own PM may be there */
-        size_t n = xgc_fittree_top(s->used_tree, v->min - 1e-6, v->mem - 1e-6, want, found);
-        for (size_t r = 0; r < n; r++)
-            if ((int)found[r] != exclude)
-                s_consider(s, vm, (int)found[r], with_power, &best, &best_gain);
+        s_candidates(s, k);
+        for (int r = 0; r < s->cache_n; r++)
+            if ((int)s->cache[r] != exclude)
+                s_consider(s, vm, (int)s->cache[r], with_power, leave, &best, &best_gain);
     }
     for (int c = 0; allow_empty && c < p->nclass; c++) {
-        int j = s_first_empty(s, c);
+        int j = xgc_place_first_empty(s, c);
         if (j != exclude)
-            s_consider(s, vm, j, with_power, &best, &best_gain);
+            s_consider(s, vm, j, with_power, leave, &best, &best_gain);
     }
     *gain = best_gain;
     return best;
 }
 
-int xgc_place_state_best_move(const xgc_place_state_t *s, size_t vm, bool with_power,
+int xgc_place_state_best_move(xgc_place_state_t *s, size_t vm, bool with_power,
                               int candidates, double *gain)
 {
     int j = xgc_place_best(s, vm, with_power, candidates, true, -1, gain);

@@ -15,6 +15,7 @@ struct _xgc_demand_t {
     int    filled;        /* valid slots, <= window */
     size_t count;         /* samples ever observed */
     double ewma;
+    double err2;          /* EWMA of the squared one-step forecast error */
     double last;
 };
 
@@ -76,6 +77,11 @@ void xgc_demand_observe(xgc_demand_t *self, double sample)
     self->head = (self->head + 1) % self->params.window;
     if (self->filled < self->params.window)
         self->filled++;
+    if (self->count) {
+        double e = sample - self->ewma;
+        double beta = 2.0 / (self->params.window + 1);   /* EW span = window */
+        self->err2 = self->count > 1 ? beta * e * e + (1 - beta) * self->err2 : e * e;
+    }
     self->ewma = self->count ? self->params.alpha * sample
                                    + (1 - self->params.alpha) * self->ewma
                              : sample;
@@ -136,16 +142,7 @@ double xgc_demand_mean(const xgc_demand_t *self)
 
 double xgc_demand_spread(const xgc_demand_t *self)
 {
-    int n = self->filled;
-    if (n < 2)
-        return 0;
-    double sum = 0, sq = 0;
-    for (int i = 0; i < n; i++)
-        sum += self->ring[i];
-    double mean = sum / n;
-    for (int i = 0; i < n; i++)
-        sq += (self->ring[i] - mean) * (self->ring[i] - mean);
-    return sqrt(sq / (n - 1));
+    return sqrt(self->err2);
 }
 
 double xgc_demand_last(const xgc_demand_t *self)

@@ -62,11 +62,13 @@ double xgc_demand_estimate(const xgc_demand_t *self, double prior);
 /* The envelope without headroom (what the VM really used, smoothed). */
 double xgc_demand_envelope(const xgc_demand_t *self);
 
-/* For sizing a PM that holds many VMs: the smoothed level (the EWMA) and
- * the spread (standard deviation of the window's samples, 0 with fewer than
- * two). Summing levels and variances over a PM's VMs and adding z spreads
- * sizes the PM for the VMs' *joint* peak, which is far below the sum of
- * their individual peaks when they do not peak together (docs/sim.md). */
+/* For sizing a PM that holds many VMs: the smoothed level (the EWMA, the
+ * forecast of the next sample) and the spread (root mean square of the
+ * forecast's past errors, exponentially weighted over about `window`
+ * samples; 0 before the second sample). Summing levels and variances over a
+ * PM's VMs and adding z spreads sizes the PM for the VMs' *joint* next load,
+ * which is far below the sum of their individual peaks when they do not
+ * peak together (docs/sim.md). */
 double xgc_demand_mean(const xgc_demand_t *self);
 double xgc_demand_spread(const xgc_demand_t *self);
 

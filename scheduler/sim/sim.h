@@ -44,6 +44,7 @@ typedef struct {
     int    vms_unplaced;           /* no PM could take them at start */
     double active_pm_hours;
     double requested_mips_hours;   /* demand served (denominator of PDM) */
+    double cpu_s;                  /* set by the caller: CPU time of the run */
     /* per interval (n_steps each) */
     int    *active;                /* PMs awake in the interval */
     int    *overloaded;            /* PMs with a violation in the interval */

@@ -72,6 +72,12 @@ int sim_ram_checked(const xgc_sim_t *sim, int creating);
 /* Migration time of a VM, seconds. */
 double sim_migration_time(const xgc_sim_t *sim, int ram_mb);
 
+/* Runs with a given policy (which it destroys); xgc_sim_run() picks it by
+ * name. Tests use it to script placements and migrations. */
+int sim_run_policy(const xgc_trace_t *trace, const xgc_sim_config_t *cfg,
+                   sim_policy_t policy, const xgc_sim_observer_t *observer,
+                   xgc_sim_result_t *result, char *err, size_t err_len);
+
 int sim_baseline_new(const char *name, sim_policy_t *policy, char *err, size_t err_len);
 int sim_xgc_policy_new(const char *name, sim_policy_t *policy, char *err, size_t err_len);
 

@@ -117,14 +117,15 @@ static int s_read_samples(const char *path, float *out, int max, int *bad_line)
     int n = 0, lineno = 0;
     while (fgets(line, sizeof line, f)) {
         lineno++;
-        char *end;
+        if (line[strspn(line, " \t\r\n")] == '\0' && !fgets(line, sizeof line, f))
+            break;   /* a blank last line is tolerated */
+        char *start = line + strspn(line, " \t"), *end;
         errno = 0;
-        long val = strtol(line, &end, 10);
+        long val = strtol(start, &end, 10);
+        int digits = end != start;
         while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
             end++;
-        if (end == line || *end || errno || val < 0 || val > 100) {
-            if (line[strspn(line, " \t\r\n")] == '\0' && !fgets(line, sizeof line, f))
-                break;   /* a blank last line is tolerated */
+        if (!digits || *end || errno || val < 0 || val > 100) {
             fclose(f);
             *bad_line = lineno;
             return -1;

@@ -10,7 +10,7 @@
  * planner's linear power model; the move cost is the VM's RAM (migration
  * time is proportional to it). Names: "xgc" or "xgc:key=value,..." with
  * keys target, overload, underload, moves, per_pm, cooldown, no_return,
- * gain, window, quantile, alpha, headroom (docs/sim.md).
+ * gain, z, catch_up, window, quantile, alpha, headroom (docs/sim.md).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +27,7 @@ typedef struct {
     xgc_plan_pm_t      *pms;
     xgc_plan_vm_t      *vms;
     xgc_plan_move_t    *moves;
-    double             *mean, *var;
+    double             *mean, *var, *ram;
     int                 n_pms, n_vms;
 } xp_t;
 
@@ -44,6 +44,7 @@ static void s_destroy(void *self)
     free(xp->moves);
     free(xp->mean);
     free(xp->var);
+    free(xp->ram);
     free(xp);
 }
 
@@ -57,17 +58,20 @@ static int s_setup(xp_t *xp, const xgc_sim_t *sim)
     xp->moves = calloc((size_t)sim->n_vms, sizeof *xp->moves);
     xp->mean = calloc((size_t)sim->n_pms, sizeof *xp->mean);
     xp->var = calloc((size_t)sim->n_pms, sizeof *xp->var);
-    if (!xp->est || !xp->pms || !xp->vms || !xp->moves || !xp->mean || !xp->var)
+    xp->ram = calloc((size_t)sim->n_pms, sizeof *xp->ram);
+    if (!xp->est || !xp->pms || !xp->vms || !xp->moves || !xp->mean || !xp->var || !xp->ram)
         return -1;
     for (int v = 0; v < sim->n_vms; v++) {
         if (!(xp->est[v] = xgc_demand_new(&xp->demand)))
             return -1;
-        xp->vms[v] = (xgc_plan_vm_t){-1, 0, 0, 0, 0, sim->vms[v].ram_mb, -1, -1};
+        xp->vms[v] = (xgc_plan_vm_t){-1, 0, 0, 0, 0, sim->vms[v].ram_mb, -1, -1,
+                                     sim->vms[v].ram_mb};
     }
     for (int p = 0; p < sim->n_pms; p++) {
         const sim_pm_t *pm = &sim->pms[p];
         xp->pms[p] = (xgc_plan_pm_t){pm->mips, pm->core_mips, pm->model->watts[0],
-                                     pm->model->watts[10], 1};
+                                     pm->model->watts[10], 1,
+                                     sim_ram_checked(sim, 1) ? pm->ram_mb : 0};
     }
     return 0;
 }
@@ -118,9 +122,11 @@ static int s_place(void *self, xgc_sim_t *sim, int v)
         for (int a = 0; a < sim->n_vms; a++) {
             int u = order[a];
             const xgc_plan_vm_t *pv = &xp->vms[u];
-            int p = xgc_plan_place(&xp->plan, xp->pms, xp->n_pms, xp->mean, xp->var, pv);
+            int p = xgc_plan_place(&xp->plan, xp->pms, xp->n_pms, xp->mean, xp->var, xp->ram,
+                                   pv);
             xp->vms[u].pm = p;
             if (p >= 0) {
+                xp->ram[p] += pv->ram;
                 xp->mean[p] += pv->mean;
                 xp->var[p] += pv->spread * pv->spread;
                 xp->pms[p].asleep = 0;
@@ -142,8 +148,10 @@ static int s_decide(void *self, xgc_sim_t *sim, sim_move_t *moves, int max)
             if (sim->vms[v].pm >= 0)
                 s_observe_vm(xp, sim, v, sim->vms[v].mips * xgc_trace_cpu(sim->trace, v, 0) / 100);
     s_observe(xp, sim);
-    for (int p = 0; p < sim->n_pms; p++)
+    for (int p = 0; p < sim->n_pms; p++) {
         xp->pms[p].asleep = sim->pms[p].n_vms == 0;
+        xp->pms[p].ram = sim_ram_checked(sim, 0) ? sim->pms[p].ram_mb : 0;
+    }
     for (int v = 0; v < sim->n_vms; v++)
         xp->vms[v].pm = sim->vms[v].pm;
     int n = xgc_plan_round(&xp->plan, xp->pms, xp->n_pms, xp->vms, xp->n_vms, sim->step,
@@ -182,6 +190,7 @@ static int s_parse(xp_t *xp, const char *spec, char *err, size_t err_len)
         else if (!strcmp(tok, "no_return")) p->no_return = (int)val;
         else if (!strcmp(tok, "gain")) p->min_gain_w = val;
         else if (!strcmp(tok, "z")) p->z = val;
+        else if (!strcmp(tok, "catch_up")) p->catch_up = (int)val;
         else if (!strcmp(tok, "window")) d->window = (int)val;
         else if (!strcmp(tok, "quantile")) d->quantile = val;
         else if (!strcmp(tok, "alpha")) d->alpha = val;

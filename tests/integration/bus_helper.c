@@ -15,7 +15,7 @@
  *                       "received K in S s"
  *   junk                send malformed frames to every broker socket
  *   ttl KEY MS          set KEY with a TTL and wait to see its delete
- *   bench-events N      events/s through the broker vs direct PUB->SUB
+ *   bench-events N [R]  events/s through the broker vs direct PUB->SUB, R rounds
  *                       (publisher: `xgc-bustest blast ENDPOINT N`)
  *   bench-memory N      broker RSS growth for N keys (needs the broker pid
  *                       in $XGC_BROKER_PID)
@@ -212,7 +212,7 @@ static int s_publish(const xgc_config_t *cfg, const char *topic, long n, long ra
                      size_t pad)
 {
     xgc_bus_t *bus = xgc_bus_new(cfg, "bustest-pub");
-    zclock_sleep(300);                          /* let the connection settle */
+    zclock_sleep(1000);                         /* the broker's subscription arrives */
     int64_t start = zclock_mono();
     long failed = 0;
     for (long i = 0; i < n && !zsys_interrupted; i++) {
@@ -348,30 +348,55 @@ static double s_receive_blast(zsock_t *sub, const char *publish_to, long n, long
     return last > first ? (*got - 1) * 1000.0 / (last - first) : 0;
 }
 
-/* Events/s through the broker and direct PUB->SUB, each with the publisher
- * and the subscriber in separate processes. */
-static int s_bench_events(const xgc_config_t *cfg, long n)
+/* One measurement: events/s received from a blaster (0 if none). */
+static double s_events_once(const char *connect_sub, const char *publish_to, long n,
+                            long *got)
 {
-    char in[XGC_PATH_MAX + 16], out[XGC_PATH_MAX + 16], direct[64];
-    xgc_config_endpoint(cfg, XGC_PORT_EV_IN, in, sizeof in);
-    xgc_config_endpoint(cfg, XGC_PORT_EV_OUT, out, sizeof out);
     zsock_t *sub = zsock_new_sub(NULL, "metric.");
     zsock_set_rcvhwm(sub, 100000);
-    zsock_connect(sub, "%s", out);
-    long got_broker, got_direct;
-    double broker = s_receive_blast(sub, in, n, &got_broker);
+    char direct[64];
+    if (!connect_sub) {                         /* direct: the SUB binds */
+        int port = zsock_bind(sub, "tcp://127.0.0.1:*");
+        snprintf(direct, sizeof direct, "tcp://127.0.0.1:%d", port);
+        publish_to = direct;
+    }
+    else
+        zsock_connect(sub, "%s", connect_sub);
+    double rate = s_receive_blast(sub, publish_to, n, got);
     zsock_destroy(&sub);
+    return rate;
+}
 
-    sub = zsock_new_sub(NULL, "metric.");
-    zsock_set_rcvhwm(sub, 100000);
-    int port = zsock_bind(sub, "tcp://127.0.0.1:*");
-    snprintf(direct, sizeof direct, "tcp://127.0.0.1:%d", port);
-    double dir = s_receive_blast(sub, direct, n, &got_direct);
-    zsock_destroy(&sub);
-    printf("events (%ld sent flat out, publisher and subscriber in separate processes):\n"
-           "  through the broker %.0f/s (%ld received), direct PUB->SUB %.0f/s "
-           "(%ld received), ratio %.2f\n",
-           n, broker, got_broker, dir, got_direct, dir > 0 ? broker / dir : 0);
+static int s_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Events/s through the broker and direct PUB->SUB, publisher and subscriber
+ * in separate processes, alternating `rounds` times; the median ratio. */
+static int s_bench_events(const xgc_config_t *cfg, long n, long rounds)
+{
+    char in[XGC_PATH_MAX + 16], out[XGC_PATH_MAX + 16];
+    xgc_config_endpoint(cfg, XGC_PORT_EV_IN, in, sizeof in);
+    xgc_config_endpoint(cfg, XGC_PORT_EV_OUT, out, sizeof out);
+    double ratio[16];
+    if (rounds < 1 || rounds > 16)
+        rounds = 3;
+    printf("events: %ld sent flat out per run, publisher and subscriber in separate "
+           "processes\n", n);
+    for (long r = 0; r < rounds; r++) {
+        long got_broker, got_direct;
+        double broker = s_events_once(out, in, n, &got_broker);
+        double direct = s_events_once(NULL, NULL, n, &got_direct);
+        ratio[r] = direct > 0 ? broker / direct : 0;
+        printf("  round %ld: through the broker %.0f/s (%ld received), direct %.0f/s "
+               "(%ld received), ratio %.2f\n", r + 1, broker, got_broker, direct,
+               got_direct, ratio[r]);
+    }
+    qsort(ratio, rounds, sizeof ratio[0], s_cmp_double);
+    printf("events: median ratio broker/direct %.2f over %ld rounds\n", ratio[rounds / 2],
+           rounds);
     return 0;
 }
 
@@ -433,7 +458,7 @@ int main(int argc, char **argv)
     else if (!strcmp(cmd, "ttl") && argc == 4)
         rc = s_ttl(cfg, argv[2], atol(argv[3]));
     else if (!strcmp(cmd, "bench-events") && a > 0)
-        rc = s_bench_events(cfg, a);
+        rc = s_bench_events(cfg, a, b);
     else if (!strcmp(cmd, "bench-memory") && a > 0)
         rc = s_bench_memory(cfg, a);
     else

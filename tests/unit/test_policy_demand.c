@@ -64,6 +64,25 @@ XGC_TEST(quantile_interpolates)
     xgc_demand_destroy(&d);
 }
 
+XGC_TEST(level_and_spread)
+{
+    xgc_demand_params_t p;
+    xgc_demand_params_default(&p);
+    p.window = 3;                       /* error weight beta = 2 / (3 + 1) = 0.5 */
+    p.alpha = 0.5;
+    xgc_demand_t *d = xgc_demand_new(&p);
+    CHECK_NEAR(xgc_demand_spread(d), 0, 0);
+    xgc_demand_observe(d, 10);          /* level 10 */
+    CHECK_NEAR(xgc_demand_spread(d), 0, 0);
+    xgc_demand_observe(d, 20);          /* error 10: err2 = 100; level 15 */
+    CHECK_NEAR(xgc_demand_mean(d), 15, 1e-12);
+    CHECK_NEAR(xgc_demand_spread(d), 10, 1e-12);
+    xgc_demand_observe(d, 15);          /* error 0: err2 = 50; level 15 */
+    CHECK_NEAR(xgc_demand_spread(d), sqrt(50), 1e-12);
+    CHECK_NEAR(xgc_demand_mean(d), 15, 1e-12);
+    xgc_demand_destroy(&d);
+}
+
 XGC_TEST(bad_input)
 {
     xgc_demand_params_t p;
@@ -85,6 +104,7 @@ int main(void)
     XGC_TEST_RUN(prior_during_warmup);
     XGC_TEST_RUN(envelope_is_max_of_quantile_ewma_last);
     XGC_TEST_RUN(quantile_interpolates);
+    XGC_TEST_RUN(level_and_spread);
     XGC_TEST_RUN(bad_input);
     return XGC_TEST_END();
 }
