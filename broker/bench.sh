@@ -34,7 +34,7 @@ YAML
 }
 start_broker
 echo "== bus benchmark ($(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ))"
-"$BIN/xgc-bustest" $C bench-events 500000 5
+"$BIN/xgc-bustest" $C bench-events 500000 7
 for w in 1 4 8; do
     printf "writes, %d writer(s): " $w
     "$BIN/xgc-bustest" $C writes 200000 $w

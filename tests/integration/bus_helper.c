@@ -71,8 +71,11 @@ static bool s_value_is_i(const uint8_t *data, size_t len, long i)
 static int s_writes(const xgc_config_t *cfg, long n, long writers, long rate)
 {
     xgc_bus_t **bus = calloc(writers, sizeof *bus);
-    for (long w = 0; w < writers; w++)
+    zpoller_t *poller = zpoller_new(NULL);      /* wait on all writers at once */
+    for (long w = 0; w < writers; w++) {
         bus[w] = xgc_bus_new(cfg, "bustest-writer");
+        xgc_bus_poller_add(bus[w], poller);
+    }
     int64_t start = zclock_mono();
     char key[64];
     for (long i = 0; i < n; i++) {
@@ -84,17 +87,23 @@ static int s_writes(const xgc_config_t *cfg, long n, long writers, long rate)
         if (i % 256 == 0)
             for (long w = 0; w < writers; w++)
                 xgc_bus_poll(bus[w], 0);
-        while (rate && (zclock_mono() - start) * rate < (i + 1) * 1000)
+        while (rate && (zclock_mono() - start) * rate < (i + 1) * 1000) {
+            zpoller_wait(poller, 1);
             for (long w = 0; w < writers; w++)
-                xgc_bus_poll(bus[w], 1);
+                xgc_bus_poll(bus[w], 0);
+        }
     }
-    int rc = 0;
-    for (long w = 0; w < writers && rc == 0; w++) {
-        while (xgc_bus_pending(bus[w]) && !zsys_interrupted)
-            for (long v = 0; v < writers; v++)
-                xgc_bus_poll(bus[v], 1);
-        rc = xgc_bus_pending(bus[w]) ? 1 : 0;
+    size_t pending = 1;
+    while (pending && !zsys_interrupted) {
+        zpoller_wait(poller, 10);
+        pending = 0;
+        for (long w = 0; w < writers; w++) {
+            xgc_bus_poll(bus[w], 0);
+            pending += xgc_bus_pending(bus[w]);
+        }
     }
+    int rc = pending ? 1 : 0;
+    zpoller_destroy(&poller);
     double secs = (zclock_mono() - start) / 1000.0;
     if (rc == 0)
         printf("acked %ld in %.3f s (%.0f/s)\n", n, secs, n / secs);
@@ -302,15 +311,19 @@ static int s_junk(const xgc_config_t *cfg)
 
 /* ---- benchmarks ------------------------------------------------------------ */
 
-/* blast ENDPOINT N: a PUB connected to ENDPOINT sends N events flat out. */
-static int s_blast(const char *endpoint, long n)
+/* Events of the bench: {v, i, pad} of about the size of a metric.vm event. */
+#define BENCH_PAD 100
+
+/* blast ENDPOINT N [PAD]: a PUB connected to ENDPOINT sends N events flat
+ * out, each padded with PAD bytes. */
+static int s_blast(const char *endpoint, long n, size_t pad)
 {
     zsock_t *pub = zsock_new(ZMQ_PUB);
-    zsock_set_sndhwm(pub, 100000);
+    zsock_set_sndhwm(pub, 0);                   /* queue rather than drop */
     zsock_connect(pub, "%s", endpoint);
     zclock_sleep(500);                          /* subscriptions arrive */
     size_t len;
-    void *value = s_value_i(42, &len);
+    void *value = s_value_padded(42, pad, &len);
     void *p = zsock_resolve(pub);
     for (long i = 0; i < n; i++) {
         zmq_send(p, "metric.bench", 12, ZMQ_SNDMORE);
@@ -327,7 +340,8 @@ static int s_blast(const char *endpoint, long n)
 static double s_receive_blast(zsock_t *sub, const char *publish_to, long n, long *got)
 {
     char cmd[512];
-    snprintf(cmd, sizeof cmd, "'%s' blast '%s' %ld &", s_self, publish_to, n);
+    snprintf(cmd, sizeof cmd, "'%s' blast '%s' %ld %d &", s_self, publish_to, n,
+             BENCH_PAD);
     if (system(cmd) != 0)
         return 0;
     void *s = zsock_resolve(sub);
@@ -353,7 +367,7 @@ static double s_events_once(const char *connect_sub, const char *publish_to, lon
                             long *got)
 {
     zsock_t *sub = zsock_new_sub(NULL, "metric.");
-    zsock_set_rcvhwm(sub, 100000);
+    zsock_set_rcvhwm(sub, 0);
     char direct[64];
     if (!connect_sub) {                         /* direct: the SUB binds */
         int port = zsock_bind(sub, "tcp://127.0.0.1:*");
@@ -383,8 +397,11 @@ static int s_bench_events(const xgc_config_t *cfg, long n, long rounds)
     double ratio[16];
     if (rounds < 1 || rounds > 16)
         rounds = 3;
-    printf("events: %ld sent flat out per run, publisher and subscriber in separate "
-           "processes\n", n);
+    size_t size;
+    free(s_value_padded(42, BENCH_PAD, &size));
+    printf("events: %ld of %d bytes (topic + payload) sent flat out per run (no high-water mark at the publisher and "
+           "the subscriber: queued, not dropped), publisher and subscriber in separate "
+           "processes\n", n, (int)(size + 12));
     for (long r = 0; r < rounds; r++) {
         long got_broker, got_direct;
         double broker = s_events_once(out, in, n, &got_broker);
@@ -434,8 +451,8 @@ static int s_bench_memory(const xgc_config_t *cfg, long n)
 int main(int argc, char **argv)
 {
     s_self = argv[0];
-    if (argc == 4 && !strcmp(argv[1], "blast"))
-        return s_blast(argv[2], atol(argv[3]));
+    if ((argc == 4 || argc == 5) && !strcmp(argv[1], "blast"))
+        return s_blast(argv[2], atol(argv[3]), argc == 5 ? (size_t)atol(argv[4]) : 0);
     xgc_config_t *cfg = xgc_config_load_arg(&argc, argv, "usage: xgc-bustest COMMAND ARGS\n");
     if (!getenv("XGC_LOG"))
         xgc_log_set_level(XGC_LOG_WARN);
