@@ -838,8 +838,9 @@ static void s_faults(s_soak_t *s, int64_t now)
         f->epoch = s->epoch;                /* a new broker has a new epoch */
         f->phase = 1;
         if (!s->o.json)
-            fprintf(stderr, "xgc soak: %7.1fs fault %s on %s%s\n", (double)now / 1000,
-                    xgc_soak_fault_name(f->f.kind), f->target,
+            fprintf(stderr, "xgc soak: %7.1fs fault %s on %s for %.1f s%s\n",
+                    (double)now / 1000, xgc_soak_fault_name(f->f.kind), f->target,
+                    (double)f->f.hold_ms / 1000,
                     f->mid_migration ? " (mid-migration)" : "");
     } else if (f->phase == 1 && f->f.kind == XGC_SOAK_F_JUNK) {
         s_junk_send(s);

@@ -28,9 +28,16 @@ static uint64_t s_rand(uint64_t *state)
     return z ^ (z >> 31);
 }
 
-static int64_t s_hold(xgc_soak_fault_kind_t kind, int64_t lease_ms)
+/* How long a fault lasts. Half of the kills (by the seed) keep the process
+ * down for longer than a lease, so that the standby scheduler takes over,
+ * or the scheduler sees the pmd's heartbeat expire and re-places its VMs. */
+static int64_t s_hold(xgc_soak_fault_kind_t kind, int64_t lease_ms, uint64_t *st)
 {
+    bool longer = s_rand(st) % 2;
     switch (kind) {
+    case XGC_SOAK_F_SCHED: return longer ? 5000 : 1000;   /* scheduler lease: 3 s */
+    case XGC_SOAK_F_PMD: case XGC_SOAK_F_PMD_MIG:
+        return longer ? lease_ms * 8 / 5 : 1000;
     case XGC_SOAK_F_LINK:  return lease_ms * 8 / 5;      /* longer than the lease */
     case XGC_SOAK_F_STALL: return 6000;
     case XGC_SOAK_F_JUNK:  return 2000;
@@ -62,7 +69,7 @@ size_t xgc_soak_schedule(uint64_t seed, int64_t duration_ms, int pmds, int64_t l
         f->kind = (xgc_soak_fault_kind_t)order[in_cycle++];
         f->at_ms = t;
         f->target = pmds > 0 ? (int)(s_rand(&st) % (uint64_t)pmds) : 0;
-        f->hold_ms = s_hold(f->kind, lease_ms);
+        f->hold_ms = s_hold(f->kind, lease_ms, &st);
         int64_t jitter = gap_ms * 3 / 10;
         int64_t step = gap_ms - jitter + (int64_t)(s_rand(&st) % (uint64_t)(2 * jitter + 1));
         t += f->hold_ms + step;

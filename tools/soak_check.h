@@ -34,8 +34,8 @@
 
 typedef enum {
     XGC_SOAK_F_BROKER,       /* SIGKILL the broker, restart it */
-    XGC_SOAK_F_SCHED,        /* SIGKILL the active scheduler, restart it */
-    XGC_SOAK_F_PMD,          /* SIGKILL a pmd, restart it */
+    XGC_SOAK_F_SCHED,        /* SIGKILL the active scheduler, restart it (1 s or 5 s) */
+    XGC_SOAK_F_PMD,          /* SIGKILL a pmd, restart it (1 s or 1.6 leases) */
     XGC_SOAK_F_PMD_MIG,      /* same, chosen while it migrates a VM */
     XGC_SOAK_F_LINK,         /* cut a pmd's link for longer than its lease */
     XGC_SOAK_F_STALL,        /* SIGSTOP a subscriber (xgc tail), SIGCONT later */
