@@ -1,0 +1,6 @@
+# broker/ — xgc-broker: the events proxy and the durable state store.
+# store.c (pure: hash + journal + TTL), proxy.c (events), clone.c (state
+# server) go into libxgc so that tests can link them; main.c is the daemon.
+LIB_SRCS += broker/store.c broker/proxy.c broker/clone.c
+BINS += xgc-broker
+xgc-broker_SRCS := broker/main.c
