@@ -70,6 +70,22 @@ s_rootfs() {
     log "rootfs done: $(du -sm "$rootfs" | cut -f1) MB, kernel $kv, $(chroot "$rootfs" dpkg-query -W -f='${Version}' xen-utils-4.17)"
 }
 
+# Runtime libraries of xgc-pmd (LIBS in the Makefile) and tools the tests
+# use in dom0, installed on top of the cached rootfs (remade when the list
+# changes, without a new debootstrap).
+EXTRAS="libczmq4 libzmq5 libmsgpackc2 libyaml-0-2 libjansson4 zlib1g strace"
+s_extras() {
+    [ "$(cat "$out/extras.stamp" 2>/dev/null)" = "$EXTRAS" ] && return 0
+    log "install extras: $EXTRAS"
+    trap chroot_umount EXIT
+    mount -t proc proc "$rootfs/proc"; mount --bind /dev "$rootfs/dev"; mount -t sysfs sys "$rootfs/sys"
+    chroot "$rootfs" sh -c "export DEBIAN_FRONTEND=noninteractive
+        apt-get -y -qq --no-install-recommends install $EXTRAS && apt-get clean" \
+        >"$out/extras.log" 2>&1 || { tail -20 "$out/extras.log" >&2; exit 1; }
+    chroot_umount; trap - EXIT
+    echo "$EXTRAS" > "$out/extras.stamp"
+}
+
 s_boot_files() {
     kv=$(cat "$out/rootfs.stamp")
     zcat "$rootfs/boot/xen-4.17-amd64.gz" > "$out/xen.elf.tmp" && mv "$out/xen.elf.tmp" "$out/xen.elf"
@@ -81,6 +97,7 @@ s_boot_files() {
 # dom0.img is remade when the rootfs or our init changed.
 s_image() {
     if [ -f "$out/dom0.img" ] && [ "$out/dom0.img" -nt "$out/rootfs.stamp" ] &&
+       [ "$out/dom0.img" -nt "$out/extras.stamp" ] &&
        [ "$out/dom0.img" -nt "$here/dom0-init.sh" ]; then return 0; fi
     mkdir -p "$rootfs/xgc"
     cp "$here/dom0-init.sh" "$rootfs/xgc/init.sh"; chmod +x "$rootfs/xgc/init.sh"
@@ -108,6 +125,7 @@ s_domu_initrd() {
 }
 
 s_rootfs
+s_extras
 s_boot_files
 s_image
 s_domu_initrd

@@ -25,7 +25,7 @@ export XEN_PAYLOAD=$work/payload
 
 t=$(now); "$xh" start xa 1 || { fail "boot xa"; finish; }
 timing host_boot_alone "$t"
-"$xh" start xb 2 >"$work/xb.out" 2>&1 &
+XEN_SMP=1 "$xh" start xb 2 >"$work/xb.out" 2>&1 &
 xbpid=$!
 
 x() { "$xh" exec xa "$@"; }
