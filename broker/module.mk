@@ -4,3 +4,7 @@
 LIB_SRCS += broker/store.c broker/proxy.c broker/clone.c
 BINS += xgc-broker
 xgc-broker_SRCS := broker/main.c
+
+# Client programs for the bus integration tests and benchmarks.
+BINS += xgc-bustest
+xgc-bustest_SRCS := tests/integration/bus_helper.c

@@ -936,26 +936,44 @@ const char *xgc_msg_schema_of_topic(const char *topic)
     return NULL;
 }
 
+static const s_schema_t *const s_all[] = {
+    &s_vm_spec_schema, &s_pm_spec_schema, &s_heartbeat_schema, &s_vm_actual_schema,
+    &s_plan_entry_schema, &s_power_state_schema, &s_pm_admin_schema, &s_lease_schema,
+    &s_metric_vm_schema, &s_metric_pm_schema, &s_plan_round_schema, &s_cmd_schema,
+    &s_op_schema,
+};
+
+const char *const xgc_msg_schema_names[] = {
+    "vm_spec", "pm_spec", "heartbeat", "vm_actual", "plan_entry", "power_state", "pm_admin",
+    "lease", "metric_vm", "metric_pm", "plan_round", "cmd", "op", NULL,
+};
+
 /* Check by name: decode into a scratch struct large enough for any type. */
-int xgc_msg_check_schema(const char *schema, const void *data, size_t size,
+int xgc_msg_check_object(const char *schema, const msgpack_object *obj,
                          char *err, size_t errlen)
 {
-    static const s_schema_t *const all[] = {
-        &s_vm_spec_schema, &s_pm_spec_schema, &s_heartbeat_schema, &s_vm_actual_schema,
-        &s_plan_entry_schema, &s_power_state_schema, &s_pm_admin_schema, &s_lease_schema,
-        &s_metric_vm_schema, &s_metric_pm_schema, &s_plan_round_schema, &s_cmd_schema,
-        &s_op_schema,
-    };
     union {
         xgc_vm_spec_t vm_spec; xgc_pm_spec_t pm_spec; xgc_heartbeat_t heartbeat;
         xgc_vm_actual_t vm_actual; xgc_plan_entry_t plan_entry; xgc_power_state_t power;
         xgc_pm_admin_t admin; xgc_lease_t lease; xgc_metric_vm_t metric_vm;
         xgc_metric_pm_t metric_pm; xgc_plan_round_t round; xgc_cmd_t cmd; xgc_op_t op;
     } scratch;
-    for (size_t i = 0; schema && i < sizeof all / sizeof all[0]; i++)
-        if (strcmp(all[i]->name, schema) == 0) {
+    for (size_t i = 0; schema && i < sizeof s_all / sizeof s_all[0]; i++)
+        if (strcmp(s_all[i]->name, schema) == 0) {
             memset(&scratch, 0, sizeof scratch);
-            return s_decode_bytes(all[i], data, size, &scratch, err, errlen);
+            return s_decode_object(s_all[i], obj, &scratch, err, errlen);
         }
     return s_fail(err, errlen, "unknown schema '%s'", schema ? schema : "(null)");
+}
+
+int xgc_msg_check_schema(const char *schema, const void *data, size_t size,
+                         char *err, size_t errlen)
+{
+    char why[XGC_ERR_MAX];
+    xgc_msg_t *msg = xgc_msg_decode(data, size, why, sizeof why);
+    if (!msg)
+        return s_fail(err, errlen, "%s: %s", schema ? schema : "(null)", why);
+    int rc = xgc_msg_check_object(schema, xgc_msg_root(msg), err, errlen);
+    xgc_msg_destroy(&msg);
+    return rc;
 }

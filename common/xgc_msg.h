@@ -153,7 +153,12 @@ XGC_MSG_CODEC(op, xgc_op_t);                  /* op.<host>.<verb> */
  * value for a known key before writing it). */
 const char *xgc_msg_schema_of_key(const char *key);
 const char *xgc_msg_schema_of_topic(const char *topic);
-/* Decode data with the named schema, just to check it: 0 or -1 + err. */
+/* The names of all typed schemas, NULL-terminated. */
+extern const char *const xgc_msg_schema_names[];
+/* Decode data (or a decoded object) with the named schema, just to check
+ * it: 0 or -1 + err. */
+int xgc_msg_check_object(const char *schema, const msgpack_object *obj,
+                         char *err, size_t errlen);
 int xgc_msg_check_schema(const char *schema, const void *data, size_t size,
                          char *err, size_t errlen);
 

@@ -45,3 +45,15 @@ char *xgc_cli_json(const void *data, size_t len)
     json_decref(str);
     return text;
 }
+
+void xgc_cli_print_entry(const char *key, uint64_t seq, const void *value, size_t len)
+{
+    char *text = xgc_cli_json(value, len);
+    json_t *line = json_pack("{s:s, s:I}", "key", key, "seq", (json_int_t)seq);
+    json_object_set_new(line, "value", json_loads(text, JSON_DECODE_ANY, NULL));
+    char *out = json_dumps(line, JSON_COMPACT);
+    printf("%s\n", out);
+    free(out);
+    free(text);
+    json_decref(line);
+}

@@ -22,6 +22,9 @@ int xgc_cli_fetch(xgc_bus_t *bus, const xgc_config_t *cfg, const char *command,
  * string saying so, so that output stays one valid JSON value. */
 char *xgc_cli_json(const void *data, size_t len);
 
+/* Print {"key", "seq", "value"} as one JSON line. */
+void xgc_cli_print_entry(const char *key, uint64_t seq, const void *value, size_t len);
+
 /* Print "<command>: no answer ..." for an unreachable broker; returns 1. */
 int xgc_cli_unreachable(const xgc_config_t *cfg, const char *command);
 

@@ -43,7 +43,7 @@ XGC_COMMAND(get, "print one state key (get KEY [--json])")
         else {
             char *text = xgc_cli_json(value, len);
             if (json)
-                printf("{\"key\":\"%s\",\"seq\":%" PRIu64 ",\"value\":%s}\n", key, seq, text);
+                xgc_cli_print_entry(key, seq, value, len);
             else
                 printf("%s\n", text);
             free(text);

@@ -13,11 +13,12 @@ static const char s_usage[] =
 static void s_print(void *arg, const char *key, const uint8_t *value, size_t len,
                     uint64_t seq)
 {
+    if (*(bool *)arg) {
+        xgc_cli_print_entry(key, seq, value, len);
+        return;
+    }
     char *text = xgc_cli_json(value, len);
-    if (*(bool *)arg)
-        printf("{\"key\":\"%s\",\"seq\":%" PRIu64 ",\"value\":%s}\n", key, seq, text);
-    else
-        printf("%-32s #%-8" PRIu64 " %s\n", key, seq, text);
+    printf("%-32s #%-8" PRIu64 " %s\n", key, seq, text);
     free(text);
 }
 

@@ -70,6 +70,8 @@ XGC_TEST(schema_errors_name_position_and_field)
          "t.yaml:2:48: field 'max_msg_bytes': 'lots' is not an integer"},
         {"cluster: x\nbroker: {endpoint: 'tcp://x:1'}\nlog: {level: loud}\n",
          "t.yaml:3:14: field 'level': 'loud' is not error, warn, info or debug"},
+        {"cluster: a\nbroker: {endpoint: 'tcp://x:1'}\ncluster: b\n",
+         "t.yaml:3:1: field 'cluster': duplicate key in the deployment"},
         {"- a\n- b\n", "t.yaml:1:1: a deployment must be a mapping"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

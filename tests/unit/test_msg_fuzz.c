@@ -189,24 +189,8 @@ static void s_exercise(const unsigned char *buf, size_t size)
         s_inconsistent++;            /* any valid frame must print as JSON */
     free(text);
     json_decref(json);
-    union {
-        xgc_vm_spec_t a; xgc_pm_spec_t b; xgc_heartbeat_t c; xgc_vm_actual_t d;
-        xgc_plan_entry_t e; xgc_power_state_t f; xgc_pm_admin_t g; xgc_lease_t h;
-        xgc_metric_vm_t i; xgc_metric_pm_t j; xgc_plan_round_t k; xgc_cmd_t l; xgc_op_t m;
-    } out;
-    xgc_msg_vm_spec_from_object(root, &out.a, err, sizeof err);
-    xgc_msg_pm_spec_from_object(root, &out.b, err, sizeof err);
-    xgc_msg_heartbeat_from_object(root, &out.c, err, sizeof err);
-    xgc_msg_vm_actual_from_object(root, &out.d, err, sizeof err);
-    xgc_msg_plan_entry_from_object(root, &out.e, err, sizeof err);
-    xgc_msg_power_state_from_object(root, &out.f, err, sizeof err);
-    xgc_msg_pm_admin_from_object(root, &out.g, err, sizeof err);
-    xgc_msg_lease_from_object(root, &out.h, err, sizeof err);
-    xgc_msg_metric_vm_from_object(root, &out.i, err, sizeof err);
-    xgc_msg_metric_pm_from_object(root, &out.j, err, sizeof err);
-    xgc_msg_plan_round_from_object(root, &out.k, err, sizeof err);
-    xgc_msg_cmd_from_object(root, &out.l, err, sizeof err);
-    xgc_msg_op_from_object(root, &out.m, err, sizeof err);
+    for (const char *const *schema = xgc_msg_schema_names; *schema; schema++)
+        xgc_msg_check_object(*schema, root, err, sizeof err);
     xgc_msg_destroy(&msg);
 }
 
