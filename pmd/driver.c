@@ -13,7 +13,7 @@
 #include "pmd/driver.h"
 
 
-#pragma weak xgc_driver_xl
+
 #pragma weak xgc_driver_qemu
 
 struct xgc_driver_t {

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "pmd/driver.h"
+#include "pmd/tcp.h"
 #include "pmd/xlmig.h"
 
 #define SIM_MAX_DOMS   512
@@ -358,50 +359,11 @@ static int s_options(sim_t *sim, const xgc_yaml_node_t *opts, char *listen,
 
 /* --- sockets --------------------------------------------------------- */
 
-/* "tcp://A.B.C.D:PORT" into a sockaddr. */
-static int s_parse_addr(const char *addr, struct sockaddr_in *sa)
-{
-    char host[64];
-    int port;
-    if (sscanf(addr, "tcp://%63[^:]:%d", host, &port) != 2 || port < 0 || port > 65535)
-        return -1;
-    memset(sa, 0, sizeof *sa);
-    sa->sin_family = AF_INET;
-    sa->sin_port = htons((uint16_t)port);
-    if (strcmp(host, "*") == 0 || strcmp(host, "0.0.0.0") == 0)
-        sa->sin_addr.s_addr = htonl(INADDR_ANY);
-    else if (strcmp(host, "localhost") == 0)
-        sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    else if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
-        return -1;
-    return 0;
-}
-
 static int s_listen(sim_t *sim, const char *where, char *err, size_t errlen)
 {
-    struct sockaddr_in sa;
-    if (s_parse_addr(where, &sa) < 0) {
-        snprintf(err, errlen, "sim driver: listen '%s' is not tcp://IPv4:port", where);
+    int fd = xgc_tcp_listen(where, 1, sim->addr, sizeof sim->addr, err, errlen);
+    if (fd < 0)
         return -1;
-    }
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    int one = 1;
-    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
-        bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 16) < 0) {
-        snprintf(err, errlen, "sim driver: cannot listen on %s: %s", where, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    socklen_t len = sizeof sa;
-    getsockname(fd, (struct sockaddr *)&sa, &len);
-    if (!sim->addr[0]) {
-        char ip[INET_ADDRSTRLEN];
-        inet_ntop(AF_INET, &sa.sin_addr, ip, sizeof ip);
-        snprintf(sim->addr, sizeof sim->addr, "tcp://%s:%d",
-                 sa.sin_addr.s_addr == htonl(INADDR_ANY) ? "127.0.0.1" : ip,
-                 ntohs(sa.sin_port));
-    }
     sim->listen_fd = fd;
     struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
     epoll_ctl(sim->epfd, EPOLL_CTL_ADD, fd, &ev);
@@ -443,18 +405,9 @@ static void s_conn_free(sim_t *sim, size_t i)
 static s_conn_t *s_connect(sim_t *sim, const char *addr, xgc_xlmig_role_t role,
                            const char *payload, char *err, size_t errlen)
 {
-    struct sockaddr_in sa;
-    if (s_parse_addr(addr, &sa) < 0) {
-        snprintf(err, errlen, "bad migration address '%s'", addr);
+    int fd = xgc_tcp_connect(addr, 1, err, errlen);
+    if (fd < 0)
         return NULL;
-    }
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0 || (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 && errno != EINPROGRESS)) {
-        snprintf(err, errlen, "cannot connect to %s: %s", addr, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return NULL;
-    }
     s_conn_t *c = s_conn_new(sim, fd, role, payload);
     if (!c) {
         close(fd);
