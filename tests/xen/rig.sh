@@ -118,6 +118,11 @@ s_domu_initrd() {
     cp "$(command -v busybox)" "$d/bin/busybox"
     for a in sh mount cat echo sleep ip ping sed cut uptime date hostname mkdir ls ps insmod; do ln -sf busybox "$d/bin/$a"; done
     cp "$here/domu-init.sh" "$d/init"; chmod +x "$d/init"
+    # the kernel runs /sbin/poweroff (/sbin/reboot) when Xen asks the guest
+    # to shut down: with no real init, sysrq does it at once
+    printf '#!/bin/sh\nsync; echo o > /proc/sysrq-trigger\n' > "$d/sbin/poweroff"
+    printf '#!/bin/sh\nsync; echo b > /proc/sysrq-trigger\n' > "$d/sbin/reboot"
+    chmod +x "$d/sbin/poweroff" "$d/sbin/reboot"
     mkdir -p "$d/lib"; cp "$(find "$out/cloud" -name xen-netfront.ko | head -1)" "$d/lib/"
     [ -n "$vmd" ] && cp "$vmd" "$d/bin/xgc-vmd"
     (cd "$d" && find . | cpio -o -H newc --quiet | gzip -1) > "$out/domu-initrd"

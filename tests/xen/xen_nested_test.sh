@@ -47,17 +47,7 @@ cp "$BIN/xgc-pmd" "$P/"
 { cat "$P/domu.cfg"
   echo "extra = \"console=hvc0 xgc.name=v1 xgc.ip=192.168.100.11 xgc.broker=tcp://192.168.100.1:$((PORT + 2))\""
 } > "$P/v1.cfg"
-cat > "$P/pmd.sh" <<'EOF'
-#!/bin/sh
-# pmd.sh start|kill — the host's xgc-pmd (xl driver), logging to /var/log/xgc-pmd.log
-case "$1" in
-start) mkdir -p /var/lib/xgc
-       /payload/xgc-pmd -c /payload/xgc.yaml --host "$(hostname)" --interval-ms 1000 \
-           >>/var/log/xgc-pmd.log 2>&1 </dev/null &
-       echo $! > /run/xgc-pmd.pid ;;
-kill)  kill -9 "$(cat /run/xgc-pmd.pid)"; sleep 0.5 ;;
-esac
-EOF
+cp "$here/pmd.sh" "$P/pmd.sh"
 printf '#!/bin/sh\nexec /payload/pmd.sh start\n' > "$P/start.sh"
 chmod +x "$P/pmd.sh" "$P/start.sh"
 export XEN_PAYLOAD=$P XEN_RELAY="$PORT:$((PORT + 1)):$((PORT + 2)):$((PORT + 3))"
@@ -197,7 +187,12 @@ if [ $have_tail = 1 ]; then
 fi
 
 # --- a killed pmd adopts, never duplicates ------------------------------------------
-xb "/payload/pmd.sh kill; /payload/pmd.sh start"
+old=$(xb /payload/pmd.sh pid)
+xb /payload/pmd.sh kill
+for _ in $(seq 30); do [ "$(xb /payload/pmd.sh pid)" != "$old" ] && break; sleep 1; done
+new=$(xb /payload/pmd.sh pid)
+check "xb's pmd SIGKILLed ($old) and started again ($new)" \
+    "$([ -n "$new" ] && [ "$new" != "$old" ] && echo yes)" '^yes$'
 sleep 15
 check "restarted pmd on xb reports v1 running" "$(field pm/xb/vm/v1 state)" '^running$'
 check "exactly one v1 domain on xb" "$(xb 'xl list | grep -c "^v1"')" '^1$'
