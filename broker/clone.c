@@ -1,7 +1,8 @@
-/* clone — see clone.h. One loop, one thread: requests are read in batches,
- * writes go to the store, and everything that must wait for durability (the
- * updates, acks, error replies, snapshots and status replies of the batch)
- * is queued as ready-to-send messages in `out`, sent after the sync.
+/* clone — see clone.h. One loop, one thread: requests are read in batches
+ * (frames kept in zmq_msg_t, no copies), writes go to the store, and
+ * everything that must wait for durability is queued until the sync: the
+ * updates of the batch in one byte buffer (`updates`), the replies (acks,
+ * errors, snapshots, status) as ready-to-send messages in `out`.
  */
 #include "broker/clone.h"
 
@@ -14,6 +15,7 @@
 #include "xgc_msg.h"
 
 #define BATCH           8192    /* requests per group commit at most */
+#define BATCH_BYTES     (64 << 20)  /* and journal bytes */
 #define HUGZ_MS         1000    /* heartbeat on the updates PUB */
 #define CLIENT_IDLE_MS  30000   /* a client not heard from since is gone */
 #define FORGET_MS       (24 * 3600 * 1000LL)    /* writer dedup memory */
@@ -22,6 +24,13 @@
 #define MAX_TTL_MS      (366 * 24 * 3600 * 1000LL)
 #define MAX_CID         64
 #define STATE_HWM       100000
+#define MAX_PARTS       64      /* frames in one request, at most */
+
+/* A request as received: frames stay in libzmq's messages (no copies). */
+typedef struct {
+    zmq_msg_t part[MAX_PARTS];
+    int n;
+} s_req_t;
 
 struct _xgc_clone_t {
     xgc_store_t *store;
@@ -31,8 +40,12 @@ struct _xgc_clone_t {
     int64_t started_ms, next_hugz_ms;
     uint64_t compact_bytes;
     zlist_t *out;               /* zmsg_t for the router, sent after sync */
-    zlist_t *updates;           /* zmsg_t for the pub, sent after sync */
+    zchunk_t *updates;          /* updates for the pub, sent after sync: records
+                                   u8 key_len, key, u64 seq, u32 len, value */
+    size_t n_updates;
     zhashx_t *clients;          /* identity (hex) -> int64_t last seen ms */
+    zhashx_t *acks;             /* identity (hex) -> its ACK in `out`, this batch */
+    char peer[2 * 256 + 1];     /* identity (hex) of the request being served */
     xgc_ratelimit_t ratelimit;
     /* counters for STATUS */
     uint64_t requests, writes, duplicates, out_of_order, rejected, dropped;
@@ -41,19 +54,30 @@ struct _xgc_clone_t {
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static bool s_value_valid(zframe_t *f)
+static void *s_data(s_req_t *req, int i)
 {
-    return xgc_bus_value_valid(zframe_data(f), zframe_size(f));
+    return zmq_msg_data(&req->part[i]);
+}
+
+static size_t s_size(s_req_t *req, int i)
+{
+    return zmq_msg_size(&req->part[i]);
+}
+
+/* Frame i as a C string into buf (n+1 bytes) if it has 1..n bytes. */
+static bool s_string(s_req_t *req, int i, char *buf, size_t n)
+{
+    size_t size = s_size(req, i);
+    if (size == 0 || size > n)
+        return false;
+    memcpy(buf, s_data(req, i), size);
+    buf[size] = 0;
+    return true;
 }
 
 static bool s_is_u64(zframe_t *f)
 {
     return f && zframe_size(f) == 8;
-}
-
-static uint64_t s_u64(zframe_t *f)
-{
-    return xgc_bus_get_u64(zframe_data(f));
 }
 
 static void s_add_u64(zmsg_t *msg, uint64_t v)
@@ -80,7 +104,7 @@ static bool s_key(zframe_t *f, char *key, bool allow_empty)
 static zmsg_t *s_reply(zframe_t *identity, const char *command)
 {
     zmsg_t *msg = zmsg_new();
-    zmsg_append(msg, &(zframe_t *){zframe_dup(identity)});
+    zmsg_addmem(msg, zframe_data(identity), zframe_size(identity));
     zmsg_addstr(msg, command);
     return msg;
 }
@@ -88,28 +112,33 @@ static zmsg_t *s_reply(zframe_t *identity, const char *command)
 static void s_drop(xgc_clone_t *self, const char *why)
 {
     self->dropped++;
-    xgc_log_limited_write(&self->ratelimit, XGC_LOG_WARN, "state request dropped: %s", why);
+    xgc_log_limited_write(&self->ratelimit, XGC_LOG_WARN, "state request dropped reason=\"%s\" peer=%s",
+                          why, self->peer);
 }
 
 /* Queue the update [key][seq,epoch][value] for the PUB and the tap. */
 static void s_publish(xgc_clone_t *self, const char *key, uint64_t seq,
                       const void *value, size_t len)
 {
-    zmsg_t *msg = zmsg_new();
-    zmsg_addstr(msg, key);
-    uint8_t meta[XGC_BUS_UPDATE_META];
-    xgc_bus_put_u64(meta, seq);
-    xgc_bus_put_u64(meta + 8, self->epoch);
-    zmsg_addmem(msg, meta, sizeof meta);
-    zmsg_addmem(msg, value, value ? len : 0);
-    zlist_append(self->updates, msg);
+    uint8_t head[1 + XGC_BUS_MAX_KEY + 8 + 4];
+    size_t key_len = strlen(key);
+    head[0] = (uint8_t)key_len;
+    memcpy(head + 1, key, key_len);
+    xgc_bus_put_u64(head + 1 + key_len, seq);
+    uint32_t n = value ? (uint32_t)len : 0;
+    uint8_t *p = head + 1 + key_len + 8;
+    p[0] = n >> 24; p[1] = n >> 16; p[2] = n >> 8; p[3] = (uint8_t)n;
+    zchunk_extend(self->updates, head, 1 + key_len + 12);
+    if (n)
+        zchunk_extend(self->updates, value, n);
+    self->n_updates++;
 }
 
 /* ---- requests ---------------------------------------------------------- */
 
 /* The outcome of a write: ack (applied or duplicate), or nothing (out of
  * order: the client resends from its oldest unacknowledged write). */
-static void s_write_done(xgc_clone_t *self, zframe_t *identity, int rc,
+static void s_write_done(xgc_clone_t *self, s_req_t *req, int rc,
                          uint64_t cseq, uint64_t seq)
 {
     if (rc == XGC_STORE_OUT_OF_ORDER) {
@@ -118,64 +147,83 @@ static void s_write_done(xgc_clone_t *self, zframe_t *identity, int rc,
     }
     if (rc == XGC_STORE_DUPLICATE)
         self->duplicates++;
-    zmsg_t *ack = s_reply(identity, "ACK");
+    /* ACKs are cumulative: one per client per batch, the last one wins */
+    zmsg_t *ack = zhashx_lookup(self->acks, self->peer);
+    if (ack) {
+        zmsg_first(ack);                        /* [identity]["ACK"][cseq][seq] */
+        zmsg_next(ack);
+        zframe_t *cseq_f = zmsg_next(ack), *seq_f = zmsg_next(ack);
+        xgc_bus_put_u64(zframe_data(cseq_f), cseq);
+        if (seq)
+            xgc_bus_put_u64(zframe_data(seq_f), seq);
+        return;
+    }
+    ack = zmsg_new();
+    zmsg_addmem(ack, s_data(req, 0), s_size(req, 0));
+    zmsg_addstr(ack, "ACK");
     s_add_u64(ack, cseq);
     s_add_u64(ack, seq);
     zlist_append(self->out, ack);
+    zhashx_insert(self->acks, self->peer, ack);
 }
 
-/* SET [cid][cseq][key][ttl_ms][value] / DEL [cid][cseq][key] */
-static void s_on_write(xgc_clone_t *self, zframe_t *identity, zmsg_t *msg,
-                       bool is_set)
+/* A write refused for its content: the client's cseq is consumed (so that
+ * its next write is in order) and it gets ERR, after any earlier ACK. */
+static void s_refuse(xgc_clone_t *self, s_req_t *req, const char *cid,
+                     uint64_t cseq, const char *reason)
+{
+    self->rejected++;
+    int rc = xgc_store_skip(self->store, cid, cseq, zclock_time());
+    if (rc != XGC_STORE_APPLIED) {
+        s_write_done(self, req, rc, cseq, 0);
+        return;
+    }
+    zmsg_t *err = zmsg_new();
+    zmsg_addmem(err, s_data(req, 0), s_size(req, 0));
+    zmsg_addstr(err, "ERR");
+    s_add_u64(err, cseq);
+    zmsg_addstr(err, reason);
+    zlist_append(self->out, err);
+    zhashx_delete(self->acks, self->peer);      /* later ACKs go after it */
+}
+
+/* [identity][SET][cid][cseq][acked][key][ttl_ms][value]
+ * [identity][DEL][cid][cseq][acked][key] */
+static void s_on_write(xgc_clone_t *self, s_req_t *req, bool is_set)
 {
     char cid[MAX_CID + 1], key[XGC_BUS_MAX_KEY + 1];
-    zframe_t *cid_f = zmsg_pop(msg), *cseq_f = zmsg_pop(msg), *key_f = zmsg_pop(msg);
-    zframe_t *ttl_f = is_set ? zmsg_pop(msg) : NULL;
-    zframe_t *value = is_set ? zmsg_pop(msg) : NULL;
-    bool framed = cid_f && zframe_size(cid_f) > 0 && zframe_size(cid_f) <= MAX_CID
-                  && s_is_u64(cseq_f) && key_f && (!is_set || (s_is_u64(ttl_f) && value))
-                  && zmsg_size(msg) == 0;
-    if (!framed)
+    if (req->n != (is_set ? 8 : 6) || !s_string(req, 2, cid, MAX_CID)
+        || s_size(req, 3) != 8 || s_size(req, 4) != 8 || (is_set && s_size(req, 6) != 8)) {
         s_drop(self, is_set ? "malformed SET" : "malformed DEL");
-    else {
-        memcpy(cid, zframe_data(cid_f), zframe_size(cid_f));
-        cid[zframe_size(cid_f)] = 0;
-        uint64_t cseq = s_u64(cseq_f), seq = 0;
-        uint64_t ttl = is_set ? s_u64(ttl_f) : 0;
-        int64_t now = zclock_time();
-        const char *reason = !s_key(key_f, key, false) ? "invalid key"
-                           : is_set && !s_value_valid(value) ? "value is not a msgpack map"
-                           : ttl > (uint64_t)MAX_TTL_MS ? "ttl too long" : NULL;
-        int rc;
-        if (reason) {
-            self->rejected++;
-            rc = xgc_store_skip(self->store, cid, cseq, now);
-            if (rc == XGC_STORE_APPLIED) {
-                zmsg_t *err = s_reply(identity, "ERR");
-                s_add_u64(err, cseq);
-                zmsg_addstr(err, reason);
-                zlist_append(self->out, err);
-            }
-            else
-                s_write_done(self, identity, rc, cseq, 0);
-        }
-        else {
-            self->writes++;
-            rc = is_set ? xgc_store_set(self->store, cid, cseq, key, zframe_data(value),
-                                        zframe_size(value), ttl ? now + (int64_t)ttl : 0,
-                                        now, &seq)
-                        : xgc_store_del(self->store, cid, cseq, key, now, &seq);
-            if (rc == XGC_STORE_APPLIED)
-                s_publish(self, key, seq, is_set ? zframe_data(value) : NULL,
-                          is_set ? zframe_size(value) : 0);
-            s_write_done(self, identity, rc, cseq, seq);
-        }
+        return;
     }
-    zframe_destroy(&cid_f);
-    zframe_destroy(&cseq_f);
-    zframe_destroy(&key_f);
-    zframe_destroy(&ttl_f);
-    zframe_destroy(&value);
+    uint64_t cseq = xgc_bus_get_u64(s_data(req, 3)), seq = 0, last;
+    uint64_t acked = xgc_bus_get_u64(s_data(req, 4));
+    uint64_t ttl = is_set ? xgc_bus_get_u64(s_data(req, 6)) : 0;
+    const void *value = is_set ? s_data(req, 7) : NULL;
+    size_t len = is_set ? s_size(req, 7) : 0;
+    /* A writer we do not know starts at its oldest unacknowledged write
+     * (acked + 1): if that one was lost on the way, a later one must not be
+     * applied first, or the resent one would then count as a duplicate. */
+    if (!xgc_store_writer(self->store, cid, &last) && cseq != acked + 1) {
+        self->out_of_order++;
+        return;
+    }
+    if (!xgc_bus_key_valid(s_data(req, 5), s_size(req, 5)))
+        return s_refuse(self, req, cid, cseq, "invalid key");
+    if (is_set && !xgc_bus_value_valid(value, len))
+        return s_refuse(self, req, cid, cseq, "value is not a msgpack map");
+    if (ttl > (uint64_t)MAX_TTL_MS)
+        return s_refuse(self, req, cid, cseq, "ttl too long");
+    s_string(req, 5, key, XGC_BUS_MAX_KEY);
+    self->writes++;
+    int64_t now = zclock_time();
+    int rc = is_set ? xgc_store_set(self->store, cid, cseq, key, value, len,
+                                    ttl ? now + (int64_t)ttl : 0, now, &seq)
+                    : xgc_store_del(self->store, cid, cseq, key, now, &seq);
+    if (rc == XGC_STORE_APPLIED)
+        s_publish(self, key, seq, value, len);
+    s_write_done(self, req, rc, cseq, seq);
 }
 
 typedef struct {
@@ -280,7 +328,7 @@ static void s_on_status(xgc_clone_t *self, zframe_t *identity, zmsg_t *msg)
         {"syncs", self->syncs},
         {"last_batch", self->last_batch},
         {"max_batch", self->max_batch},
-        {"queued_updates", zlist_size(self->updates)},
+        {"queued_updates", self->n_updates},
         {"queued_replies", zlist_size(self->out)},
         {"journal_bytes", xgc_store_journal_bytes(self->store)},
         {"compactions", self->compactions},
@@ -307,43 +355,96 @@ static void s_on_status(xgc_clone_t *self, zframe_t *identity, zmsg_t *msg)
     free(data);
 }
 
-static void s_note_client(xgc_clone_t *self, zframe_t *identity)
+static void s_note_client(xgc_clone_t *self)
 {
-    char *hex = zframe_strhex(identity);
-    int64_t *last = zhashx_lookup(self->clients, hex);
+    int64_t *last = zhashx_lookup(self->clients, self->peer);
     if (!last) {
         last = malloc(sizeof *last);
         assert(last);
-        zhashx_insert(self->clients, hex, last);
+        zhashx_insert(self->clients, self->peer, last);
     }
     *last = zclock_mono();
-    free(hex);
 }
 
-static void s_on_request(xgc_clone_t *self, zmsg_t *msg)
+/* ICANHAZ and STATUS (rare): served from a zmsg copy of the frames. */
+static void s_on_query(xgc_clone_t *self, s_req_t *req, const char *command)
+{
+    zframe_t *identity = zframe_new(s_data(req, 0), s_size(req, 0));
+    zmsg_t *msg = zmsg_new();
+    for (int i = 2; i < req->n; i++)
+        zmsg_addmem(msg, s_data(req, i), s_size(req, i));
+    if (streq(command, "ICANHAZ"))
+        s_on_icanhaz(self, identity, msg);
+    else
+        s_on_status(self, identity, msg);
+    zmsg_destroy(&msg);
+    zframe_destroy(&identity);
+}
+
+static void s_on_request(xgc_clone_t *self, s_req_t *req)
 {
     self->requests++;
-    zframe_t *identity = zmsg_pop(msg);
-    char *command = zmsg_popstr(msg);
-    if (!identity || !command)
-        s_drop(self, "no command frame");
-    else {
-        s_note_client(self, identity);
-        if (streq(command, "SET") || streq(command, "DEL"))
-            s_on_write(self, identity, msg, streq(command, "SET"));
-        else
-        if (streq(command, "ICANHAZ"))
-            s_on_icanhaz(self, identity, msg);
-        else
-        if (streq(command, "STATUS"))
-            s_on_status(self, identity, msg);
-        else
-        if (!streq(command, "PING"))
-            s_drop(self, "unknown command");
+    static const char hex[] = "0123456789ABCDEF";
+    const uint8_t *id = s_data(req, 0);
+    size_t id_len = s_size(req, 0) <= 255 ? s_size(req, 0) : 0;   /* ROUTER: <= 255 */
+    for (size_t i = 0; i < id_len; i++) {
+        self->peer[2 * i] = hex[id[i] >> 4];
+        self->peer[2 * i + 1] = hex[id[i] & 15];
     }
-    zstr_free(&command);
-    zframe_destroy(&identity);
-    zmsg_destroy(&msg);
+    self->peer[2 * id_len] = 0;
+    char command[16];
+    if (req->n < 2 || !id_len || !s_string(req, 1, command, sizeof command - 1)) {
+        s_drop(self, "no command frame");
+        return;
+    }
+    s_note_client(self);
+    if (streq(command, "SET") || streq(command, "DEL"))
+        s_on_write(self, req, streq(command, "SET"));
+    else
+    if (streq(command, "ICANHAZ") || streq(command, "STATUS"))
+        s_on_query(self, req, command);
+    else
+    if (!streq(command, "PING"))
+        s_drop(self, "unknown command");
+}
+
+static void s_req_close(s_req_t *req)
+{
+    for (int i = 0; i < req->n; i++)
+        zmq_msg_close(&req->part[i]);
+    req->n = 0;
+}
+
+/* Read one request without waiting: 1 if req holds one, 0 if none is
+ * waiting, -1 if one was dropped (more than MAX_PARTS frames). */
+static int s_recv(xgc_clone_t *self, s_req_t *req)
+{
+    void *router = zsock_resolve(self->router);
+    int total = 0;
+    bool more = true;
+    req->n = 0;
+    while (more) {
+        zmq_msg_t part;
+        zmq_msg_init(&part);
+        if (zmq_msg_recv(&part, router, total ? 0 : ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&part);
+            break;
+        }
+        more = zmq_msg_more(&part);
+        total++;
+        if (req->n < MAX_PARTS) {
+            zmq_msg_init(&req->part[req->n]);
+            zmq_msg_move(&req->part[req->n++], &part);
+        }
+        zmq_msg_close(&part);
+    }
+    if (total == 0)
+        return 0;
+    if (!more && total <= MAX_PARTS)
+        return 1;
+    s_req_close(req);
+    s_drop(self, "too many frames");
+    return -1;
 }
 
 /* ---- the loop -------------------------------------------------------------- */
@@ -364,13 +465,41 @@ static void s_send_all(zlist_t *list, zsock_t *sock)
     }
 }
 
+/* Publish the batch's updates on the PUB and the tap. */
+static void s_send_updates(xgc_clone_t *self)
+{
+    void *pub = zsock_resolve(self->pub);
+    const uint8_t *p = zchunk_data(self->updates), *end = p + zchunk_size(self->updates);
+    uint8_t meta[XGC_BUS_UPDATE_META];
+    xgc_bus_put_u64(meta + 8, self->epoch);
+    char key[XGC_BUS_MAX_KEY + 1];
+    while (p < end) {
+        size_t key_len = p[0];
+        memcpy(key, p + 1, key_len);
+        key[key_len] = 0;
+        p += 1 + key_len;
+        uint64_t seq = xgc_bus_get_u64(p);
+        uint32_t len = (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 | (uint32_t)p[10] << 8 | p[11];
+        const uint8_t *value = p + 12;
+        p = value + len;
+        xgc_bus_put_u64(meta, seq);
+        zmq_send(pub, key, key_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+        zmq_send(pub, meta, sizeof meta, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+        zmq_send(pub, value, len, ZMQ_DONTWAIT);
+        if (self->proxy)
+            xgc_proxy_tap_state(self->proxy, key, seq, self->epoch, len ? value : NULL, len);
+    }
+    zchunk_set(self->updates, "", 0);
+    self->n_updates = 0;
+}
+
 /* Sync the batch, then send what waited for it. -1 if the disk failed. */
 static int s_commit(xgc_clone_t *self)
 {
     size_t pending = xgc_store_pending(self->store);
     if (pending) {
         if (xgc_store_sync(self->store) < 0) {
-            xgc_log_error("state: journal write failed: %s", strerror(errno));
+            xgc_log_error("journal write failed, stopping error=\"%s\"", strerror(errno));
             return -1;
         }
         self->syncs++;
@@ -378,25 +507,16 @@ static int s_commit(xgc_clone_t *self)
         if (pending > self->max_batch)
             self->max_batch = pending;
     }
-    for (zmsg_t *m = zlist_first(self->updates); m; m = zlist_next(self->updates)) {
-        zframe_t *key = zmsg_first(m), *meta = zmsg_next(m), *value = zmsg_next(m);
-        if (self->proxy) {
-            char *k = zframe_strdup(key);
-            xgc_proxy_tap_state(self->proxy, k, s_u64(meta), self->epoch,
-                                zframe_size(value) ? zframe_data(value) : NULL,
-                                zframe_size(value));
-            free(k);
-        }
-    }
-    s_send_all(self->updates, self->pub);
+    s_send_updates(self);
     s_send_all(self->out, self->router);
+    zhashx_purge(self->acks);
     if (xgc_store_journal_bytes(self->store) > self->compact_bytes) {
         if (xgc_store_compact(self->store, zclock_time(), FORGET_MS) < 0) {
-            xgc_log_error("state: compaction failed: %s", strerror(errno));
+            xgc_log_error("compaction failed, stopping error=\"%s\"", strerror(errno));
             return -1;
         }
         self->compactions++;
-        xgc_log_info("state: journal compacted (%zu keys, seq %" PRIu64 ")",
+        xgc_log_info("journal compacted keys=%zu seq=%" PRIu64,
                   xgc_store_size(self->store), xgc_store_seq(self->store));
     }
     return 0;
@@ -440,12 +560,14 @@ int xgc_clone_run(xgc_clone_t *self)
     while (!zsys_interrupted) {
         if (zmq_poll(&item, 1, s_timeout(self)) < 0 && errno != EINTR)
             break;
-        for (int n = 0; n < BATCH && (zsock_events(self->router) & ZMQ_POLLIN); n++) {
-            zmsg_t *msg = zmsg_recv(self->router);
-            if (!msg)
-                break;
-            s_on_request(self, msg);
-        }
+        s_req_t req;
+        int got;
+        for (int n = 0; n < BATCH && xgc_store_pending_bytes(self->store) < BATCH_BYTES
+                        && (got = s_recv(self, &req)) != 0; n++)
+            if (got > 0) {
+                s_on_request(self, &req);
+                s_req_close(&req);
+            }
         xgc_store_expire(self->store, zclock_time(), s_on_expired, self);
         if (s_commit(self) < 0)
             return -1;
@@ -471,9 +593,10 @@ xgc_clone_t *xgc_clone_new(const xgc_config_t *cfg, xgc_proxy_t *proxy,
     self->proxy = proxy;
     self->compact_bytes = 64 << 20;
     self->out = zlist_new();
-    self->updates = zlist_new();
+    self->updates = zchunk_new(NULL, 1 << 16);
     self->clients = zhashx_new();
     zhashx_set_destructor(self->clients, s_free_item);
+    self->acks = zhashx_new();
     self->started_ms = zclock_mono();
     self->next_hugz_ms = self->started_ms;
     /* random, non-zero, and exact in a JSON number (< 2^53) */
@@ -494,9 +617,9 @@ xgc_clone_t *xgc_clone_new(const xgc_config_t *cfg, xgc_proxy_t *proxy,
         return NULL;
     }
     if (xgc_store_torn_bytes(self->store))
-        xgc_log_warn("state: %" PRIu64 " bytes of unsynced journal tail dropped",
+        xgc_log_warn("unsynced journal tail dropped bytes=%" PRIu64,
                      xgc_store_torn_bytes(self->store));
-    xgc_log_info("state: %zu keys, seq %" PRIu64 ", epoch %" PRIu64,
+    xgc_log_info("state loaded keys=%zu seq=%" PRIu64 " epoch=%" PRIu64,
               xgc_store_size(self->store), xgc_store_seq(self->store), self->epoch);
     return self;
 }
@@ -515,8 +638,9 @@ void xgc_clone_destroy(xgc_clone_t **self_p)
     if (!self)
         return;
     s_destroy_msgs(&self->out);
-    s_destroy_msgs(&self->updates);
+    zchunk_destroy(&self->updates);
     zhashx_destroy(&self->clients);
+    zhashx_destroy(&self->acks);
     zsock_destroy(&self->router);
     zsock_destroy(&self->pub);
     xgc_store_destroy(&self->store);

@@ -47,8 +47,10 @@ int main(int argc, char **argv)
         }
     }
     xgc_log_init("broker", NULL);
-    if (cfg->log_level[0])
-        xgc_log_set_level_name(cfg->log_level);
+    /* One I/O thread (czmq's default): measured better than two on 2 cores,
+     * where the proxy thread and the state loop already compete for them
+     * (docs/benchmarks/bus.md). */
+    zsys_set_io_threads(1);
     int lock = s_lock(cfg);
     char err[512] = "";
     xgc_proxy_t *proxy = lock >= 0 ? xgc_proxy_new(cfg, err, sizeof err) : NULL;

@@ -8,3 +8,9 @@ xgc-broker_SRCS := broker/main.c
 # Client programs for the bus integration tests and benchmarks.
 BINS += xgc-bustest
 xgc-bustest_SRCS := tests/integration/bus_helper.c
+
+# make bench: events through the broker vs direct, durable writes/s, memory.
+BENCH_TARGETS += bench-bus
+.PHONY: bench-bus
+bench-bus: all
+	@broker/bench.sh $(BUILD)/bin

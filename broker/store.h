@@ -54,6 +54,9 @@ int xgc_store_del(xgc_store_t *self, const char *cid, uint64_t cseq,
 int xgc_store_skip(xgc_store_t *self, const char *cid, uint64_t cseq,
                    int64_t now_ms);
 
+/* The last client sequence applied for writer cid: true if cid is known. */
+bool xgc_store_writer(xgc_store_t *self, const char *cid, uint64_t *last_cseq);
+
 bool xgc_store_get(xgc_store_t *self, const char *key, xgc_store_item_t *item);
 typedef void (xgc_store_each_fn)(void *arg, const char *key,
                                  const xgc_store_item_t *item);
@@ -78,6 +81,7 @@ int xgc_store_compact(xgc_store_t *self, int64_t now_ms, int64_t forget_ms);
 uint64_t xgc_store_seq(xgc_store_t *self);
 size_t xgc_store_size(xgc_store_t *self);
 size_t xgc_store_pending(xgc_store_t *self);       /* records not yet synced */
+size_t xgc_store_pending_bytes(xgc_store_t *self); /* their size */
 uint64_t xgc_store_journal_bytes(xgc_store_t *self);
 size_t xgc_store_writers(xgc_store_t *self);       /* dedup table size */
 /* Bytes cut from the journal's tail at open (torn or corrupt records). */

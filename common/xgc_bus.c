@@ -69,6 +69,7 @@ struct _xgc_bus_t {
     s_write_t **ring;
     size_t ring_cap, head, count, sent;
     uint64_t next_cseq;
+    uint64_t acked;             /* highest cseq acknowledged */
     int64_t progress_ms;        /* last ack, or first send after idle */
     /* status request */
     uint64_t status_token;
@@ -302,7 +303,7 @@ static void s_resync(xgc_bus_t *self, const char *why)
 
 int xgc_bus_watch(xgc_bus_t *self, const char *prefix)
 {
-    if (strlen(prefix) > XGC_BUS_MAX_KEY)
+    if (strlen(prefix) > XGC_BUS_MAX_KEY || zlist_size(self->prefixes) >= XGC_BUS_MAX_WATCH)
         return -1;
     if (zlist_size(self->prefixes) == 0)
         zsock_set_subscribe(self->updates, "");
@@ -495,22 +496,27 @@ static void s_ring_pop(xgc_bus_t *self)
         self->sent--;
 }
 
-/* SET [cid][cseq][key][ttl_ms][value] / DEL [cid][cseq][key] */
+/* SET [cid][cseq][acked][key][ttl_ms][value] / DEL [cid][cseq][acked][key]
+ * (acked: the highest cseq acknowledged so far). Only the first frame may
+ * be refused (queue full); then the rest goes with it. */
 static bool s_send_write(xgc_bus_t *self, s_write_t *w)
 {
-    zmsg_t *msg = zmsg_new();
-    zmsg_addstr(msg, w->is_set ? "SET" : "DEL");
-    zmsg_addstr(msg, self->cid);
-    s_add_u64(msg, w->cseq);
-    zmsg_addstr(msg, w->key);
+    void *dealer = zsock_resolve(self->dealer);
+    uint8_t cseq[8], acked[8], ttl[8];
+    xgc_bus_put_u64(cseq, w->cseq);
+    xgc_bus_put_u64(acked, self->acked);
+    xgc_bus_put_u64(ttl, w->ttl_ms);
+    if (zmq_send(dealer, w->is_set ? "SET" : "DEL", 3, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return false;
+    zmq_send(dealer, self->cid, strlen(self->cid), ZMQ_SNDMORE);
+    zmq_send(dealer, cseq, 8, ZMQ_SNDMORE);
+    zmq_send(dealer, acked, 8, ZMQ_SNDMORE);
+    zmq_send(dealer, w->key, strlen(w->key), w->is_set ? ZMQ_SNDMORE : 0);
     if (w->is_set) {
-        s_add_u64(msg, w->ttl_ms);
-        zmsg_addmem(msg, w->value, w->len);
+        zmq_send(dealer, ttl, 8, ZMQ_SNDMORE);
+        zmq_send(dealer, w->value, w->len, 0);
     }
-    if (zmsg_send(&msg, self->dealer) == 0)
-        return true;
-    zmsg_destroy(&msg);
-    return false;
+    return true;
 }
 
 /* Send queued writes while fewer than WINDOW are in flight. */
@@ -571,6 +577,8 @@ static void s_on_ack(xgc_bus_t *self, zmsg_t *msg)
     if (!s_u64_frame(zmsg_first(msg), &cseq))
         return;
     bool progress = false;
+    if (cseq > self->acked && cseq < self->next_cseq)
+        self->acked = cseq;
     while (self->count && s_ring_at(self, 0)->cseq <= cseq) {
         s_ring_pop(self);
         progress = true;
@@ -594,6 +602,7 @@ static void s_on_err(xgc_bus_t *self, zmsg_t *msg)
     if (self->handlers.write_failed)
         self->handlers.write_failed(self->arg, s_ring_at(self, 0)->key, reason);
     free(reason);
+    self->acked = cseq;
     s_ring_pop(self);
     s_pump(self);
 }

@@ -28,6 +28,8 @@
 
 /* Longest key or topic. Keys/topics are printable ASCII, no spaces. */
 #define XGC_BUS_MAX_KEY    255
+/* Most prefixes one client may watch (they travel in one snapshot request). */
+#define XGC_BUS_MAX_WATCH  60
 
 typedef struct _xgc_bus_t xgc_bus_t;
 
@@ -65,8 +67,9 @@ int xgc_bus_publish(xgc_bus_t *self, const char *topic, const void *data,
 int xgc_bus_subscribe(xgc_bus_t *self, const char *prefix);
 
 /* ---- state (the blackboard) -------------------------------------------- */
-/* Keep a replica of every key starting with prefix. Several prefixes may be
- * watched; adding one re-snapshots them all (do it at start). */
+/* Keep a replica of every key starting with prefix. Up to XGC_BUS_MAX_WATCH
+ * prefixes may be watched; adding one re-snapshots them all (do it at
+ * start). -1 if too long or too many. */
 int xgc_bus_watch(xgc_bus_t *self, const char *prefix);
 /* True when the replica is consistent with the broker (after the snapshot,
  * no gap since, same epoch, broker heard from recently). */

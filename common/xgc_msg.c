@@ -879,6 +879,65 @@ S_TYPE(plan_round, xgc_plan_round_t, NULL, NULL)
 S_TYPE(cmd, xgc_cmd_t, NULL, NULL)
 S_TYPE(op, xgc_op_t, NULL, NULL)
 
+/* ---- log.<component> events --------------------------------------------- */
+
+/* Is the word [start, end) a context pair "key=value" with a usable key? */
+static bool s_is_pair(const char *start, const char *end)
+{
+    const char *eq = memchr(start, '=', (size_t)(end - start));
+    if (!eq || eq == start || eq + 1 >= end)
+        return false;
+    for (const char *c = start; c < eq; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')
+              || *c == '_' || *c == '.' || *c == '-'))
+            return false;
+    size_t len = (size_t)(eq - start);
+    return !(len == 1 && *start == 'v') && !(len == 5 && !memcmp(start, "level", 5))
+        && !(len == 3 && !memcmp(start, "msg", 3));
+}
+
+int xgc_msg_log_encode(const char *level, const char *text, void **data, size_t *size)
+{
+    /* Walk back over the trailing key=value words to find where msg ends. */
+    const char *msg_end = text + strlen(text);
+    while (msg_end > text) {
+        const char *word_end = msg_end;
+        while (word_end > text && word_end[-1] == ' ')
+            word_end--;
+        const char *word = word_end;
+        while (word > text && word[-1] != ' ')
+            word--;
+        if (word == word_end || !s_is_pair(word, word_end))
+            break;
+        msg_end = word;
+    }
+    const char *pairs = msg_end;
+    while (msg_end > text && msg_end[-1] == ' ')
+        msg_end--;
+    xgc_msg_enc_t enc;
+    xgc_msg_enc_init(&enc);
+    xgc_msg_enc_map_begin(&enc);
+    xgc_msg_enc_kv_int(&enc, "v", XGC_MSG_VERSION);
+    xgc_msg_enc_kv_str(&enc, "level", level);
+    xgc_msg_enc_key(&enc, "msg");
+    xgc_msg_enc_strn(&enc, text, (size_t)(msg_end - text));
+    for (const char *p = pairs; *p;) {
+        while (*p == ' ')
+            p++;
+        const char *end = p + strcspn(p, " ");
+        const char *eq = memchr(p, '=', (size_t)(end - p));
+        if (eq) {
+            char key[64];
+            snprintf(key, sizeof key, "%.*s", (int)(eq - p), p);
+            xgc_msg_enc_key(&enc, key);
+            xgc_msg_enc_strn(&enc, eq + 1, (size_t)(end - eq - 1));
+        }
+        p = end;
+    }
+    xgc_msg_enc_map_end(&enc);
+    return xgc_msg_enc_finish(&enc, data, size);
+}
+
 /* ---- Keys and topics to schemas ---------------------------------------- */
 
 /* Does `s` match `pattern`, where '*' stands for one non-empty segment

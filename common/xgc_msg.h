@@ -148,6 +148,12 @@ XGC_MSG_CODEC(plan_round, xgc_plan_round_t);  /* plan.round */
 XGC_MSG_CODEC(cmd, xgc_cmd_t);                /* cmd.<host>.<verb> */
 XGC_MSG_CODEC(op, xgc_op_t);                  /* op.<host>.<verb> */
 
+/* log.<component> — {v: 1, level, msg, <context fields>} from a log line's
+ * text "message k=v k2=v2" (as xgc_log's hook receives it): the trailing
+ * key=value words become string fields (keys [A-Za-z0-9_.-], not "v",
+ * "level" or "msg"), the rest is msg. 0, or -1 (out of memory). */
+int xgc_msg_log_encode(const char *level, const char *text, void **data, size_t *size);
+
 /* Which typed codec, if any, owns a state key or an event topic:
  * "vm_spec", "pm_spec", ..., or NULL. Useful to tools (`xgc set` checks a
  * value for a known key before writing it). */

@@ -15,7 +15,8 @@
  *                       "received K in S s"
  *   junk                send malformed frames to every broker socket
  *   ttl KEY MS          set KEY with a TTL and wait to see its delete
- *   bench-events N      events/s through the broker vs direct PUB->SUB
+ *   bench-events N [R]  events/s through the broker vs direct PUB->SUB, R rounds
+ *                       (publisher: `xgc-bustest blast ENDPOINT N`)
  *   bench-memory N      broker RSS growth for N keys (needs the broker pid
  *                       in $XGC_BROKER_PID)
  * All take -c FILE.yaml. Exit 0 on success, 1 on failure, 2 on bad usage.
@@ -27,6 +28,8 @@
 #include "xgc_config.h"
 #include "xgc_log.h"
 #include "xgc_msg.h"
+
+static const char *s_self;      /* this program, to start a blaster */
 
 /* {v: 1, i: i} and, if pad, a "pad" string of that many bytes. */
 static void *s_value_padded(long i, size_t pad, size_t *len)
@@ -68,8 +71,11 @@ static bool s_value_is_i(const uint8_t *data, size_t len, long i)
 static int s_writes(const xgc_config_t *cfg, long n, long writers, long rate)
 {
     xgc_bus_t **bus = calloc(writers, sizeof *bus);
-    for (long w = 0; w < writers; w++)
+    zpoller_t *poller = zpoller_new(NULL);      /* wait on all writers at once */
+    for (long w = 0; w < writers; w++) {
         bus[w] = xgc_bus_new(cfg, "bustest-writer");
+        xgc_bus_poller_add(bus[w], poller);
+    }
     int64_t start = zclock_mono();
     char key[64];
     for (long i = 0; i < n; i++) {
@@ -81,17 +87,23 @@ static int s_writes(const xgc_config_t *cfg, long n, long writers, long rate)
         if (i % 256 == 0)
             for (long w = 0; w < writers; w++)
                 xgc_bus_poll(bus[w], 0);
-        while (rate && (zclock_mono() - start) * rate < (i + 1) * 1000)
+        while (rate && (zclock_mono() - start) * rate < (i + 1) * 1000) {
+            zpoller_wait(poller, 1);
             for (long w = 0; w < writers; w++)
-                xgc_bus_poll(bus[w], 1);
+                xgc_bus_poll(bus[w], 0);
+        }
     }
-    int rc = 0;
-    for (long w = 0; w < writers && rc == 0; w++) {
-        while (xgc_bus_pending(bus[w]) && !zsys_interrupted)
-            for (long v = 0; v < writers; v++)
-                xgc_bus_poll(bus[v], 1);
-        rc = xgc_bus_pending(bus[w]) ? 1 : 0;
+    size_t pending = 1;
+    while (pending && !zsys_interrupted) {
+        zpoller_wait(poller, 10);
+        pending = 0;
+        for (long w = 0; w < writers; w++) {
+            xgc_bus_poll(bus[w], 0);
+            pending += xgc_bus_pending(bus[w]);
+        }
     }
+    int rc = pending ? 1 : 0;
+    zpoller_destroy(&poller);
     double secs = (zclock_mono() - start) / 1000.0;
     if (rc == 0)
         printf("acked %ld in %.3f s (%.0f/s)\n", n, secs, n / secs);
@@ -209,7 +221,7 @@ static int s_publish(const xgc_config_t *cfg, const char *topic, long n, long ra
                      size_t pad)
 {
     xgc_bus_t *bus = xgc_bus_new(cfg, "bustest-pub");
-    zclock_sleep(300);                          /* let the connection settle */
+    zclock_sleep(1000);                         /* the broker's subscription arrives */
     int64_t start = zclock_mono();
     long failed = 0;
     for (long i = 0; i < n && !zsys_interrupted; i++) {
@@ -299,63 +311,109 @@ static int s_junk(const xgc_config_t *cfg)
 
 /* ---- benchmarks ------------------------------------------------------------ */
 
-/* Count n 2-frame events on sub, published flat out on pub; events/s. */
-static double s_pump_events(zsock_t *pub, zsock_t *sub, long n)
+/* Events of the bench: {v, i, pad} of about the size of a metric.vm event. */
+#define BENCH_PAD 100
+
+/* blast ENDPOINT N [PAD]: a PUB connected to ENDPOINT sends N events flat
+ * out, each padded with PAD bytes. */
+static int s_blast(const char *endpoint, long n, size_t pad)
 {
+    zsock_t *pub = zsock_new(ZMQ_PUB);
+    zsock_set_sndhwm(pub, 0);                   /* queue rather than drop */
+    zsock_connect(pub, "%s", endpoint);
+    zclock_sleep(500);                          /* subscriptions arrive */
     size_t len;
-    void *value = s_value_i(42, &len);
-    void *p = zsock_resolve(pub), *s = zsock_resolve(sub);
-    long got = 0, sent = 0;
-    int64_t start = zclock_mono();
-    zmq_msg_t msg;
-    zmq_msg_init(&msg);
-    while (got < n && zclock_mono() - start < 30000) {
-        while (sent < n && sent - got < 5000) {  /* stay under the queues */
-            zmq_send(p, "metric.bench", 12, ZMQ_SNDMORE);
-            zmq_send(p, value, len, 0);
-            sent++;
-        }
-        if (zmq_msg_recv(&msg, s, sent < n ? ZMQ_DONTWAIT : 0) >= 0) {
-            if (!zmq_msg_more(&msg))
-                got++;
-        }
-        else
-        if (sent >= n)
-            break;
+    void *value = s_value_padded(42, pad, &len);
+    void *p = zsock_resolve(pub);
+    for (long i = 0; i < n; i++) {
+        zmq_send(p, "metric.bench", 12, ZMQ_SNDMORE);
+        zmq_send(p, value, len, 0);
     }
-    double secs = (zclock_mono() - start) / 1000.0;
-    zmq_msg_close(&msg);
     free(value);
-    return got / secs;
+    zclock_sleep(1000);                         /* let the queue drain */
+    zsock_destroy(&pub);
+    return 0;
 }
 
-static int s_bench_events(const xgc_config_t *cfg, long n)
+/* Start `xgc-bustest blast publish_to n` and count what sub receives;
+ * events/s between the first and the last one received. */
+static double s_receive_blast(zsock_t *sub, const char *publish_to, long n, long *got)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "'%s' blast '%s' %ld %d &", s_self, publish_to, n,
+             BENCH_PAD);
+    if (system(cmd) != 0)
+        return 0;
+    void *s = zsock_resolve(sub);
+    zmq_pollitem_t item = {s, 0, ZMQ_POLLIN, 0};
+    zmq_msg_t msg;
+    zmq_msg_init(&msg);
+    int64_t first = 0, last = 0;
+    *got = 0;
+    while (*got < n && zmq_poll(&item, 1, first ? 1000 : 5000) > 0)
+        while (zmq_msg_recv(&msg, s, ZMQ_DONTWAIT) >= 0)
+            if (!zmq_msg_more(&msg)) {
+                last = zclock_mono();
+                if (!(*got)++)
+                    first = last;
+            }
+    zmq_msg_close(&msg);
+    zclock_sleep(1200);                         /* the blaster exits */
+    return last > first ? (*got - 1) * 1000.0 / (last - first) : 0;
+}
+
+/* One measurement: events/s received from a blaster (0 if none). */
+static double s_events_once(const char *connect_sub, const char *publish_to, long n,
+                            long *got)
+{
+    zsock_t *sub = zsock_new_sub(NULL, "metric.");
+    zsock_set_rcvhwm(sub, 0);
+    char direct[64];
+    if (!connect_sub) {                         /* direct: the SUB binds */
+        int port = zsock_bind(sub, "tcp://127.0.0.1:*");
+        snprintf(direct, sizeof direct, "tcp://127.0.0.1:%d", port);
+        publish_to = direct;
+    }
+    else
+        zsock_connect(sub, "%s", connect_sub);
+    double rate = s_receive_blast(sub, publish_to, n, got);
+    zsock_destroy(&sub);
+    return rate;
+}
+
+static int s_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Events/s through the broker and direct PUB->SUB, publisher and subscriber
+ * in separate processes, alternating `rounds` times; the median ratio. */
+static int s_bench_events(const xgc_config_t *cfg, long n, long rounds)
 {
     char in[XGC_PATH_MAX + 16], out[XGC_PATH_MAX + 16];
     xgc_config_endpoint(cfg, XGC_PORT_EV_IN, in, sizeof in);
     xgc_config_endpoint(cfg, XGC_PORT_EV_OUT, out, sizeof out);
-    zsock_t *pub = zsock_new_pub(NULL), *sub = zsock_new_sub(NULL, "metric.");
-    zsock_set_sndhwm(pub, 100000);
-    zsock_set_rcvhwm(sub, 100000);
-    zsock_connect(pub, "%s", in);
-    zsock_connect(sub, "%s", out);
-    zclock_sleep(500);
-    double broker = s_pump_events(pub, sub, n);
-    zsock_destroy(&pub);
-    zsock_destroy(&sub);
-
-    pub = zsock_new_pub(NULL);
-    sub = zsock_new_sub(NULL, "metric.");
-    zsock_set_sndhwm(pub, 100000);
-    zsock_set_rcvhwm(sub, 100000);
-    int port = zsock_bind(pub, "tcp://127.0.0.1:*");
-    zsock_connect(sub, "tcp://127.0.0.1:%d", port);
-    zclock_sleep(500);
-    double direct = s_pump_events(pub, sub, n);
-    zsock_destroy(&pub);
-    zsock_destroy(&sub);
-    printf("events: through broker %.0f/s, direct PUB->SUB %.0f/s, ratio %.2f\n",
-           broker, direct, broker / direct);
+    double ratio[16];
+    if (rounds < 1 || rounds > 16)
+        rounds = 3;
+    size_t size;
+    free(s_value_padded(42, BENCH_PAD, &size));
+    printf("events: %ld of %d bytes (topic + payload) sent flat out per run (no high-water mark at the publisher and "
+           "the subscriber: queued, not dropped), publisher and subscriber in separate "
+           "processes\n", n, (int)(size + 12));
+    for (long r = 0; r < rounds; r++) {
+        long got_broker, got_direct;
+        double broker = s_events_once(out, in, n, &got_broker);
+        double direct = s_events_once(NULL, NULL, n, &got_direct);
+        ratio[r] = direct > 0 ? broker / direct : 0;
+        printf("  round %ld: through the broker %.0f/s (%ld received), direct %.0f/s "
+               "(%ld received), ratio %.2f\n", r + 1, broker, got_broker, direct,
+               got_direct, ratio[r]);
+    }
+    qsort(ratio, rounds, sizeof ratio[0], s_cmp_double);
+    printf("events: median ratio broker/direct %.2f over %ld rounds\n", ratio[rounds / 2],
+           rounds);
     return 0;
 }
 
@@ -392,6 +450,9 @@ static int s_bench_memory(const xgc_config_t *cfg, long n)
 
 int main(int argc, char **argv)
 {
+    s_self = argv[0];
+    if ((argc == 4 || argc == 5) && !strcmp(argv[1], "blast"))
+        return s_blast(argv[2], atol(argv[3]), argc == 5 ? (size_t)atol(argv[4]) : 0);
     xgc_config_t *cfg = xgc_config_load_arg(&argc, argv, "usage: xgc-bustest COMMAND ARGS\n");
     if (!getenv("XGC_LOG"))
         xgc_log_set_level(XGC_LOG_WARN);
@@ -414,7 +475,7 @@ int main(int argc, char **argv)
     else if (!strcmp(cmd, "ttl") && argc == 4)
         rc = s_ttl(cfg, argv[2], atol(argv[3]));
     else if (!strcmp(cmd, "bench-events") && a > 0)
-        rc = s_bench_events(cfg, a);
+        rc = s_bench_events(cfg, a, b);
     else if (!strcmp(cmd, "bench-memory") && a > 0)
         rc = s_bench_memory(cfg, a);
     else

@@ -3,6 +3,7 @@
  * type, long string, bad enum, schema version). */
 #include <stdlib.h>
 
+#include "xgc_json.h"
 #include "xgc_msg.h"
 #include "xgc_test.h"
 
@@ -395,8 +396,82 @@ XGC_TEST(enum_names)
     CHECK_STR(xgc_op_phase_name(XGC_OP_DONE), "done");
 }
 
+XGC_TEST(log_events_split_context)
+{
+    void *data;
+    size_t size;
+    char err[XGC_ERR_MAX], out[160];
+    CHECK(xgc_msg_log_encode("warn", "vm failed: no room x=1 vm=web host=pm1 ms=40", &data,
+                             &size) == 0);
+    xgc_msg_t *msg = xgc_msg_decode(data, size, err, sizeof err);
+    free(data);
+    CHECK(msg);
+    const msgpack_object *root = xgc_msg_root(msg);
+    CHECK(xgc_msg_read_str(root, "msg", true, out, sizeof out, err, sizeof err) == 0);
+    CHECK_STR(out, "vm failed: no room");
+    CHECK(xgc_msg_read_str(root, "level", true, out, sizeof out, err, sizeof err) == 0);
+    CHECK_STR(out, "warn");
+    CHECK(xgc_msg_read_str(root, "host", true, out, sizeof out, err, sizeof err) == 0);
+    CHECK_STR(out, "pm1");
+    CHECK(xgc_msg_read_str(root, "x", true, out, sizeof out, err, sizeof err) == 0);
+    CHECK_STR(out, "1");
+    CHECK(root->via.map.size == 7);
+    xgc_msg_destroy(&msg);
+    /* No context, and words that only look like pairs. */
+    CHECK(xgc_msg_log_encode("info", "a=b started msg=x =y", &data, &size) == 0);
+    msg = xgc_msg_decode(data, size, err, sizeof err);
+    free(data);
+    CHECK(msg && xgc_msg_read_str(xgc_msg_root(msg), "msg", true, out, sizeof out, err,
+                                  sizeof err) == 0);
+    CHECK_STR(out, "a=b started msg=x =y");
+    xgc_msg_destroy(&msg);
+    CHECK(xgc_msg_log_encode("info", "", &data, &size) == 0);
+    free(data);
+}
+
+/* pm_spec from YAML-ish text, through the JSON module's text encoder. */
+static int s_pm_from_text(const char *text, xgc_pm_spec_t *pm, char *err)
+{
+    void *data;
+    size_t size;
+    if (xgc_json_to_msgpack(text, strlen(text), "t", &data, &size, err, XGC_ERR_MAX) < 0)
+        return -2;
+    int rc = xgc_msg_pm_spec_decode(data, size, pm, err, XGC_ERR_MAX);
+    free(data);
+    return rc;
+}
+
+XGC_TEST(pm_spec_nested_power)
+{
+    xgc_pm_spec_t pm;
+    char err[XGC_ERR_MAX];
+    CHECK(s_pm_from_text("{v: 1, name: a, cpu_mhz: 1, mem_mb: 1}", &pm, err) == 0);
+    CHECK_STR(pm.driver, "sim");
+    CHECK(pm.power.table_n == 0 && pm.cores == 0);
+    CHECK(s_pm_from_text("{v: 1, name: a, cpu_mhz: 1, mem_mb: 1, power: {table_w: [1,2]}}",
+                         &pm, err) < 0);
+    CHECK_STR(err, "pm_spec: field 'table_w': expected an array of 11 numbers");
+    CHECK(s_pm_from_text("{v: 1, name: a, cpu_mhz: 1, mem_mb: 1, power: {table_w: "
+                         "[1,2,3,4,5,6,7,8,9,10,-1]}}", &pm, err) < 0);
+    CHECK_STR(err, "pm_spec: field 'table_w': item 10 is not a number >= 0");
+    CHECK(s_pm_from_text("{v: 1, name: a, cpu_mhz: 1, mem_mb: 1, power: 5}", &pm, err) < 0);
+    CHECK_STR(err, "pm_spec: field 'power': expected a map, found an integer");
+    CHECK(s_pm_from_text("{v: 1, name: a, cpu_mhz: 1, mem_mb: 1, cores: 4294967296}", &pm,
+                         err) < 0);
+    CHECK_STR(err, "pm_spec: field 'cores': 4294967296 is out of range");
+    CHECK(s_pm_from_text("{v: 1, name: a, cpu_mhz: 1, mem_mb: 1, driver: abcdefghijklmnop}",
+                         &pm, err) < 0);
+    CHECK_STR(err, "pm_spec: field 'driver': 16 bytes is longer than the limit of 15");
+    CHECK(s_pm_from_text("{v: 1.0, name: a, cpu_mhz: 1, mem_mb: 1, cores: 8.0}", &pm, err) == 0);
+    CHECK(pm.cores == 8);
+    CHECK(s_pm_from_text("{v: 1, name: a, cpu_mhz: 1, mem_mb: 1, cores: 8.5}", &pm, err) < 0);
+    CHECK_STR(err, "pm_spec: field 'cores': 8.5 is not a whole number in range");
+}
+
 int main(void)
 {
+    XGC_TEST_RUN(pm_spec_nested_power);
+    XGC_TEST_RUN(log_events_split_context);
     XGC_TEST_RUN(round_trip_specs);
     XGC_TEST_RUN(round_trip_state_values);
     XGC_TEST_RUN(round_trip_events);
