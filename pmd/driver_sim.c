@@ -38,12 +38,12 @@
 #include <unistd.h>
 
 #include "pmd/driver.h"
+#include "pmd/expect.h"
 #include "pmd/tcp.h"
 #include "pmd/xlmig.h"
 
 #define SIM_MAX_DOMS   512
 #define SIM_MAX_CONNS  64
-#define SIM_MAX_EXPECT 64
 #define SIM_MAX_EVENTS 256
 #define SIM_BUF        4096
 #define SIM_RECORD     "XGCSIMST"    /* the simulated stream: magic + cpu_ns */
@@ -78,12 +78,6 @@ typedef struct {
 } s_conn_t;
 
 typedef struct {
-    char vm[XGC_NAME_MAX];
-    uint64_t op_id;
-    int64_t started_ms, expires_ms;
-} s_expect_t;
-
-typedef struct {
     char host[XGC_NAME_MAX];
     char state_path[512];
     double time_factor, create_s, migrate_s, destroy_s, wake_s;
@@ -96,8 +90,7 @@ typedef struct {
     size_t dom_n;
     s_conn_t *conns[SIM_MAX_CONNS];
     size_t conn_n;
-    s_expect_t expects[SIM_MAX_EXPECT];
-    size_t expect_n;
+    xgc_expect_table_t expects;
     xgc_drv_event_t events[SIM_MAX_EVENTS];
     size_t event_n;
     int64_t last_ms;
@@ -187,7 +180,7 @@ static void s_save(sim_t *sim)
         fprintf(stderr, "sim: cannot write %s: %s\n", tmp, strerror(errno));
         return;
     }
-    fprintf(f, "power %d\n", sim->off);
+    fprintf(f, "power %d\naddr %s\n", sim->off, sim->addr);
     for (size_t i = 0; i < sim->dom_n; i++) {
         const s_dom_t *d = sim->doms[i];
         const char *st;
@@ -205,6 +198,22 @@ static void s_save(sim_t *sim)
     }
     if (fclose(f) != 0 || rename(tmp, sim->state_path) != 0)
         fprintf(stderr, "sim: cannot replace %s: %s\n", sim->state_path, strerror(errno));
+}
+
+/* The migration address the previous run listened on (its state file). */
+static int s_saved_addr(const char *path, char *out, size_t outlen)
+{
+    FILE *f = fopen(path, "r");
+    char line[256], addr[128];
+    int rc = -1;
+    while (f && rc < 0 && fgets(line, sizeof line, f))
+        if (sscanf(line, "addr %127s", addr) == 1) {
+            snprintf(out, outlen, "%s", addr);
+            rc = 0;
+        }
+    if (f)
+        fclose(f);
+    return rc;
 }
 
 static void s_load(sim_t *sim)
@@ -451,13 +460,11 @@ static void s_restore(sim_t *sim, s_conn_t *c)
         c->closing = 1;
         return;
     }
-    size_t k = 0;
-    while (k < sim->expect_n && strcmp(sim->expects[k].vm, name) != 0)
-        k++;
     double mem = s_kv_double(cfg, "mem", 0);
     s_dom_t *d = NULL;
-    if (k == sim->expect_n || s_find(sim, name) || sim->off ||
-        s_used_mem(sim) + mem > sim->mem_mb || !(d = s_add(sim, name))) {
+    xgc_expect_t e;
+    if (s_find(sim, name) || sim->off || s_used_mem(sim) + mem > sim->mem_mb ||
+        !xgc_expect_take(&sim->expects, name, &e) || !(d = s_add(sim, name))) {
         fprintf(stderr, "sim %s: refusing incoming %s (not expected, present or no room)\n",
                 sim->host, name);
         xgc_xlmig_refuse(c->mig, "not expected here");
@@ -465,9 +472,8 @@ static void s_restore(sim_t *sim, s_conn_t *c)
         return;
     }
     snprintf(c->vm, sizeof c->vm, "%s", name);
-    c->op_id = sim->expects[k].op_id;
-    c->started_ms = sim->expects[k].started_ms;
-    sim->expects[k] = sim->expects[--sim->expect_n];
+    c->op_id = e.op_id;
+    c->started_ms = e.started_ms;
     d->info.state = XGC_DOM_MIGRATING_IN;
     d->info.mem_mb = mem;
     d->info.vcpus = (int)s_kv_double(cfg, "vcpus", 1);
@@ -732,13 +738,11 @@ static void s_timers(sim_t *sim, int64_t now)
                 d->query_at_ms = now + 1000;
         }
     }
-    for (size_t k = 0; k < sim->expect_n; k++)
-        if (now >= sim->expects[k].expires_ms) {
-            s_expect_t e = sim->expects[k];
-            sim->expects[k--] = sim->expects[--sim->expect_n];
-            s_event(sim, XGC_OP_MIGRATE_IN, e.vm, e.op_id, 0,
-                    "nothing arrived before the timeout", e.started_ms);
-        }
+    xgc_expect_t gone[8];
+    size_t n = xgc_expect_expire(&sim->expects, now, gone, 8);
+    for (size_t k = 0; k < n; k++)
+        s_event(sim, XGC_OP_MIGRATE_IN, gone[k].vm, gone[k].op_id, 0,
+                "nothing arrived before the timeout", gone[k].started_ms);
     if (sim->wake_due_ms && now >= sim->wake_due_ms) {
         sim->wake_due_ms = 0;
         sim->off = 0;
@@ -791,14 +795,24 @@ static void *sim_create_instance(const xgc_yaml_node_t *opts, const xgc_driver_e
     if (pm && pm->mem_mb > 0)
         sim->mem_mb = pm->mem_mb;
     char listen[128] = "tcp://127.0.0.1:0";
-    if (s_options(sim, opts, listen, sizeof listen, err, errlen) < 0 ||
-        s_listen(sim, listen, err, errlen) < 0) {
+    if (s_options(sim, opts, listen, sizeof listen, err, errlen) < 0) {
         sim_destroy_instance(sim);
         return NULL;
     }
     if (!sim->state_path[0])
         snprintf(sim->state_path, sizeof sim->state_path, "%s/sim-%s.state",
                  env && env->state_dir ? env->state_dir : ".", sim->host);
+    /* An any-port listener takes the port of the previous run again when it
+     * can, so that a source still in doubt about a migration to this host
+     * finds it at the address it knows. */
+    char again[128] = "";
+    int port_any = strcmp(listen + strlen(listen) - 2, ":0") == 0;
+    if (!(port_any && s_saved_addr(sim->state_path, again, sizeof again) == 0 &&
+          s_listen(sim, again, err, errlen) == 0) &&
+        s_listen(sim, listen, err, errlen) < 0) {
+        sim_destroy_instance(sim);
+        return NULL;
+    }
     sim->last_ms = s_now_ms();
     s_load(sim);
     return sim;
@@ -947,23 +961,15 @@ static int sim_migrate_in(void *self, const xgc_vm_spec_t *spec, uint64_t op_id,
         snprintf(err, errlen, "receive %s: host is off or waking up", spec->name);
         return -1;
     }
-    size_t k = 0;
-    while (k < sim->expect_n && strcmp(sim->expects[k].vm, spec->name) != 0)
-        k++;
-    if (k == SIM_MAX_EXPECT) {
+    xgc_expect_t old;
+    int rc = xgc_expect_put(&sim->expects, spec->name, op_id, s_now_ms(),
+                            (int64_t)(sim->expect_timeout_s * 1000), &old);
+    if (rc < 0) {
         snprintf(err, errlen, "receive %s: too many expected migrations", spec->name);
         return -1;
     }
-    if (k < sim->expect_n)    /* prepared again: the new op replaces the old */
-        s_event(sim, XGC_OP_MIGRATE_IN, spec->name, sim->expects[k].op_id, 0,
-                "superseded", sim->expects[k].started_ms);
-    else
-        sim->expect_n++;
-    s_expect_t *e = &sim->expects[k];
-    snprintf(e->vm, sizeof e->vm, "%s", spec->name);
-    e->op_id = op_id;
-    e->started_ms = s_now_ms();
-    e->expires_ms = e->started_ms + (int64_t)(sim->expect_timeout_s * 1000);
+    if (rc == 1)    /* prepared again: the new op replaces the old */
+        s_event(sim, XGC_OP_MIGRATE_IN, spec->name, old.op_id, 0, "superseded", old.started_ms);
     snprintf(addr, addrlen, "%s", sim->addr);
     return 0;
 }

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "pmd/driver.h"
+#include "pmd/expect.h"
 #include "pmd/tcp.h"
 #include "pmd/xlmig.h"
 
@@ -44,12 +45,6 @@ typedef struct {
     char vm[XGC_NAME_MAX];
     xgc_op_kind_t kind;
 } xl_busy_t;
-
-typedef struct {
-    char vm[XGC_NAME_MAX];
-    uint64_t op_id;
-    int64_t started_ms, expires_ms;
-} xl_expect_t;
 
 typedef struct {
     libxl_ctx *ctx;
@@ -63,8 +58,7 @@ typedef struct {
     size_t event_n;
     xl_busy_t busy[XL_MAX_BUSY];
     size_t busy_n;
-    xl_expect_t expects[64];
-    size_t expect_n;
+    xgc_expect_table_t expects;
     volatile int stopping;
     pthread_t acceptor, watcher;
     int threads;
@@ -313,17 +307,14 @@ static void *s_migrate_out_main(void *arg)
 
 static int s_take_expect(xl_t *xl, const char *vm, uint64_t *op_id, int64_t *started)
 {
-    int found = 0;
+    xgc_expect_t e;
     pthread_mutex_lock(&xl->lock);
-    for (size_t i = 0; i < xl->expect_n; i++)
-        if (strcmp(xl->expects[i].vm, vm) == 0) {
-            *op_id = xl->expects[i].op_id;
-            *started = xl->expects[i].started_ms;
-            xl->expects[i] = xl->expects[--xl->expect_n];
-            found = 1;
-            break;
-        }
+    int found = xgc_expect_take(&xl->expects, vm, &e);
     pthread_mutex_unlock(&xl->lock);
+    if (found) {
+        *op_id = e.op_id;
+        *started = e.started_ms;
+    }
     return found;
 }
 
@@ -836,24 +827,17 @@ static int xl_migrate_in(void *self, const xgc_vm_spec_t *spec, uint64_t op_id,
         snprintf(err, errlen, "receive %s: a domain of that name is here", spec->name);
         return -1;
     }
+    xgc_expect_t old;
     pthread_mutex_lock(&xl->lock);
-    size_t k = 0;
-    while (k < xl->expect_n && strcmp(xl->expects[k].vm, spec->name) != 0)
-        k++;
-    int full = k == 64;
-    if (!full) {
-        if (k == xl->expect_n)
-            xl->expect_n++;
-        snprintf(xl->expects[k].vm, sizeof xl->expects[k].vm, "%s", spec->name);
-        xl->expects[k].op_id = op_id;
-        xl->expects[k].started_ms = s_now_ms();
-        xl->expects[k].expires_ms = s_now_ms() + (int64_t)(xl->expect_timeout_s * 1000);
-    }
+    int rc = xgc_expect_put(&xl->expects, spec->name, op_id, s_now_ms(),
+                            (int64_t)(xl->expect_timeout_s * 1000), &old);
     pthread_mutex_unlock(&xl->lock);
-    if (full) {
+    if (rc < 0) {
         snprintf(err, errlen, "receive %s: too many expected migrations", spec->name);
         return -1;
     }
+    if (rc == 1)
+        s_event(xl, XGC_OP_MIGRATE_IN, spec->name, old.op_id, 0, "superseded", old.started_ms);
     snprintf(addr, addrlen, "%s", xl->addr);
     return 0;
 }
@@ -869,15 +853,9 @@ static size_t xl_poll(void *self, xgc_drv_event_t *out, size_t max)
     uint64_t count;
     if (read(xl->evfd, &count, sizeof count) < 0)
         count = 0;    /* nothing signalled; the queue is checked anyway */
-    int64_t now = s_now_ms();
-    xl_expect_t expired[64];
-    size_t ex = 0;
+    xgc_expect_t expired[XGC_EXPECT_MAX];
     pthread_mutex_lock(&xl->lock);
-    for (size_t i = 0; i < xl->expect_n; i++)
-        if (now >= xl->expects[i].expires_ms) {
-            expired[ex++] = xl->expects[i];
-            xl->expects[i--] = xl->expects[--xl->expect_n];
-        }
+    size_t ex = xgc_expect_expire(&xl->expects, s_now_ms(), expired, XGC_EXPECT_MAX);
     pthread_mutex_unlock(&xl->lock);
     for (size_t i = 0; i < ex; i++)
         s_event(xl, XGC_OP_MIGRATE_IN, expired[i].vm, expired[i].op_id, 0,

@@ -74,6 +74,7 @@ typedef struct {
     int64_t interval_ms, lease_ms, backoff_base_ms, backoff_max_ms, grace_ms;
     const char *power_off_cmd;
     s_vec_t ops, failures, waits, written, samples;
+    s_vec_t interest;        /* char[XGC_NAME_MAX]: VMs whose changes matter here */
     uint64_t next_op;
     int dirty, ever_synced, fenced;
     int64_t last_contact_ms, next_hb_ms, next_metric_ms, next_reconcile_ms, last_reconcile_ms;
@@ -485,6 +486,8 @@ static void s_each_mine(void *arg, const char *key, const uint8_t *value, size_t
         *w = a;
 }
 
+static void s_interest(pmd_t *p, const s_inputs_t *in, const xgc_rc_output_t *out);
+
 /* --- one reconcile step ----------------------------------------------------- */
 
 static void s_reconcile(pmd_t *p)
@@ -543,6 +546,7 @@ static void s_reconcile(pmd_t *p)
         for (size_t i = 0; i < out.action_n; i++)
             s_execute(p, &in, &out.actions[i]);
         s_report(p, &out);
+        s_interest(p, &in, &out);
         p->waits.n = 0;
         for (size_t i = 0; i < out.wait_n; i++) {
             xgc_rc_wait_t *w = s_push(&p->waits);
@@ -608,8 +612,11 @@ static void s_metrics(pmd_t *p)
     xgc_dom_info_t *doms = NULL;
     size_t n = 0;
     char err[256];
-    if (xgc_driver_list(p->drv, &doms, &n, err, sizeof err) < 0)
+    if (xgc_driver_list(p->drv, &doms, &n, err, sizeof err) < 0 ||
+        xgc_driver_host_info(p->drv, &p->hi, err, sizeof err) < 0) {
+        free(doms);
         return;
+    }
     int64_t mono = xgc_log_mono_ms(), now = xgc_log_now_ms();
     double core = p->hi.core_mhz > 0 ? p->hi.core_mhz : 1000;
     double used = 0;
@@ -683,16 +690,56 @@ static void s_fence(pmd_t *p)
 
 /* --- bus callbacks ---------------------------------------------------------- */
 
+/* Only changes that can alter this pmd's decisions trigger a reconcile at
+ * once (the periodic one catches the rest): with hundreds of pmds, every
+ * report of every pmd would otherwise wake every other one. */
+static int s_relevant(pmd_t *p, const char *key, size_t len)
+{
+    char a[XGC_NAME_MAX], b[XGC_NAME_MAX], c[XGC_NAME_MAX];
+    int mine;
+    if (sscanf(key, "plan/%63[^/]/%63s", a, b) == 2)
+        return strcmp(a, p->host) == 0 || s_find_name(&p->interest, b) >= 0;
+    if (sscanf(key, "vm/%63[^/]/%63s", a, b) == 2)
+        return s_find_name(&p->interest, a) >= 0;
+    if (sscanf(key, "pm/%63[^/]/%63[^/]/%63s", a, b, c) == 3)      /* pm/<h>/vm/<vm> */
+        return strcmp(a, p->host) != 0 && s_find_name(&p->interest, c) >= 0;
+    if (sscanf(key, "pm/%63[^/]/%63s", a, b) != 2)
+        return 0;
+    mine = strcmp(a, p->host) == 0;
+    if (strcmp(b, "alive") == 0)
+        return !mine && len == 0;    /* a peer's heartbeat expired */
+    return mine && (strcmp(b, "power") == 0 || strcmp(b, "admin") == 0);
+}
+
 static void s_on_change(void *arg, const char *key, const uint8_t *value, size_t len,
                         uint64_t seq)
 {
     (void)value; (void)seq;
     pmd_t *p = arg;
-    size_t kl = strlen(key);
-    /* a refreshed heartbeat changes nothing; an expired one does */
-    if (kl > 6 && strcmp(key + kl - 6, "/alive") == 0 && len > 0)
-        return;
-    p->dirty = 1;
+    if (s_relevant(p, key, len))
+        p->dirty = 1;
+}
+
+static void s_interest_add(pmd_t *p, const char *vm)
+{
+    char *e;
+    if (s_find_name(&p->interest, vm) < 0 && (e = s_push(&p->interest)))
+        snprintf(e, XGC_NAME_MAX, "%s", vm);
+}
+
+/* The VMs this pmd deals with: planned here, reported here, in flight. */
+static void s_interest(pmd_t *p, const s_inputs_t *in, const xgc_rc_output_t *out)
+{
+    p->interest.n = 0;
+    for (size_t i = 0; i < in->plan.n; i++) {
+        const xgc_rc_plan_t *e = s_at(&in->plan, i);
+        if (strcmp(e->host, p->host) == 0)
+            s_interest_add(p, e->vm);
+    }
+    for (size_t i = 0; i < out->report_n; i++)
+        s_interest_add(p, out->reports[i].vm);
+    for (size_t i = 0; i < p->ops.n; i++)
+        s_interest_add(p, ((s_op_t *)s_at(&p->ops, i))->vm);
 }
 
 /* --- set-up ------------------------------------------------------------------ */
@@ -806,11 +853,13 @@ static void s_tick(pmd_t *p)
             p->dirty = 1;
         } else if (p->fenced) {
             xgc_log_info("broker is back after fencing; reconciling");
-            p->fenced = 0;
         }
+        p->fenced = 0;
         p->ever_synced = 1;
         p->last_contact_ms = now;
-    } else if (p->ever_synced && !p->fenced && now - p->last_contact_ms > p->lease_ms / 2) {
+    } else if (!p->fenced && now - p->last_contact_ms > p->lease_ms / 2) {
+        /* also right after a start: a pmd that cannot reach the broker
+         * must assume its heartbeat expired and its VMs were re-placed */
         s_fence(p);
     }
     if (now >= p->next_hb_ms) {
@@ -822,7 +871,9 @@ static void s_tick(pmd_t *p)
         p->dirty = 0;
         s_reconcile(p);
         p->last_reconcile_ms = now;
-        p->next_reconcile_ms = now + p->interval_ms;
+        /* with nothing pending, the periodic pass is only a safety net */
+        int pending = p->ops.n || p->failures.n || p->waits.n;
+        p->next_reconcile_ms = now + p->interval_ms * (pending ? 1 : 5);
     }
     if (now >= p->next_metric_ms) {
         s_metrics(p);
@@ -838,7 +889,7 @@ int main(int argc, char **argv)
         .backoff_max_ms = 300000, .grace_ms = 10000,
         .ops.size = sizeof(s_op_t), .failures.size = sizeof(xgc_rc_failure_t),
         .waits.size = sizeof(xgc_rc_wait_t), .written.size = sizeof(xgc_vm_actual_t),
-        .samples.size = sizeof(s_sample_t),
+        .samples.size = sizeof(s_sample_t), .interest.size = XGC_NAME_MAX,
     };
     const char *state_dir = NULL;
     if (s_args(&p, argc, argv, &state_dir) < 0) {
@@ -860,11 +911,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "xgc-pmd: %s\n", err);
         rc = 2;
     } else {
+        p.last_contact_ms = xgc_log_mono_ms();
         xgc_log_info("started driver=%s migrate=%s lease_ms=%lld interval_ms=%lld",
                      xgc_driver_name(p.drv), p.hi.migrate_addr, (long long)p.lease_ms,
                      (long long)p.interval_ms);
         while (!zsys_interrupted) {
-            if (xgc_bus_poll(p.bus, 20) < 0)
+            if (xgc_bus_poll(p.bus, 50) < 0)
                 break;
             s_tick(&p);
         }
@@ -874,7 +926,7 @@ int main(int argc, char **argv)
     xgc_bus_destroy(&p.bus);
     xgc_driver_destroy(&p.drv);
     free(p.ops.items); free(p.failures.items); free(p.waits.items);
-    free(p.written.items); free(p.samples.items);
+    free(p.written.items); free(p.samples.items); free(p.interest.items);
     xgc_config_destroy(&cfg);
     return rc;
 }

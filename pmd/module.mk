@@ -4,3 +4,9 @@
 LIB_SRCS += $(filter-out pmd/main.c,$(wildcard pmd/*.c))
 BINS += xgc-pmd
 xgc-pmd_SRCS := pmd/main.c $(wildcard pmd/driver_*.c)
+
+# make bench: how many sim pmds one machine carries (docs/benchmarks/pmd.md).
+BENCH_TARGETS += bench-pmd
+.PHONY: bench-pmd
+bench-pmd: all
+	XGC_BIN=$(BUILD)/bin pmd/bench/scale.sh 200 200 5

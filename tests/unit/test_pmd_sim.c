@@ -181,6 +181,14 @@ XGC_TEST(restart_keeps_domains)
     xgc_host_info_t hi;
     CHECK(xgc_driver_host_info(d, &hi, err, sizeof err) == 0);
     CHECK(hi.cores == 2 && hi.cpu_mhz == 4000 && hi.free_mem_mb == 2048 - 512);
+    /* same migration address as before the restart (a source in doubt
+     * about a migration here finds it again) */
+    char addr1[128];
+    snprintf(addr1, sizeof addr1, "%s", hi.migrate_addr);
+    xgc_driver_destroy(&d);
+    d = new_sim("h3", NULL);
+    CHECK(d && xgc_driver_host_info(d, &hi, err, sizeof err) == 0);
+    CHECK_STR(hi.migrate_addr, addr1);
     /* power off refused while a VM is here */
     CHECK(xgc_driver_power(d, 1, err, sizeof err) == -1);
     CHECK(xgc_driver_destroy_vm(d, "vm1", 2, err, sizeof err) == 0);
@@ -248,6 +256,51 @@ XGC_TEST(live_migration_between_two_instances)
     xgc_driver_destroy(&ds[1]);
 }
 
+/* A source restarted in doubt (suspended after "go") asks the destination:
+ * it has the VM -> the source's copy goes; it does not -> it resumes. */
+XGC_TEST(indoubt_resolved_by_query)
+{
+    xgc_driver_t *dst = new_sim("qdst", NULL);
+    CHECK(dst);
+    char err[200], why[160];
+    xgc_vm_spec_t s = spec("vm1", "");
+    CHECK(xgc_driver_create(dst, &s, 0, 0, 1, err, sizeof err) == 0);
+    CHECK(wait_event(&dst, 1, XGC_OP_CREATE, "vm1", 2000, NULL) == 1);
+    xgc_host_info_t hi;
+    xgc_driver_host_info(dst, &hi, err, sizeof err);
+    char path[256];
+    snprintf(path, sizeof path, "%s/sim-qsrc.state", dir);
+    FILE *f = fopen(path, "w");
+    CHECK(f);
+    fprintf(f, "power 0\ndom vm1 indoubt 5 1 512 0 256 -1 1000 0 %s\n"
+               "dom vm9 indoubt 5 1 512 0 256 -1 1000 0 %s\n", hi.migrate_addr, hi.migrate_addr);
+    fclose(f);
+    xgc_driver_t *src = new_sim("qsrc", NULL);
+    CHECK(src);
+    CHECK(dom_state(src, "vm1", NULL) == XGC_DOM_INDOUBT);
+    int ok1 = -1, ok9 = -1;
+    for (int64_t end = now_ms() + 3000; now_ms() < end && (ok1 < 0 || ok9 < 0); usleep(2000)) {
+        xgc_drv_event_t ev[8];
+        size_t n = xgc_driver_poll(src, ev, 8);
+        xgc_driver_poll(dst, ev + n, 8 - n);
+        for (size_t i = 0; i < n; i++) {
+            if (ev[i].kind == XGC_OP_MIGRATE_OUT && !strcmp(ev[i].vm, "vm1"))
+                ok1 = ev[i].ok;
+            if (ev[i].kind == XGC_OP_MIGRATE_OUT && !strcmp(ev[i].vm, "vm9")) {
+                ok9 = ev[i].ok;
+                snprintf(why, sizeof why, "%s", ev[i].reason);
+            }
+        }
+    }
+    CHECK(ok1 == 1 && ok9 == 0);
+    CHECK(dom_state(src, "vm1", NULL) == -1);
+    CHECK(dom_state(dst, "vm1", NULL) == XGC_DOM_RUNNING);
+    CHECK(strstr(why, "does not have it"));
+    CHECK(dom_state(src, "vm9", NULL) == XGC_DOM_RUNNING);
+    xgc_driver_destroy(&src);
+    xgc_driver_destroy(&dst);
+}
+
 int main(void)
 {
     if (!mkdtemp(dir))
@@ -256,6 +309,7 @@ int main(void)
     XGC_TEST_RUN(failures_and_refusals);
     XGC_TEST_RUN(restart_keeps_domains);
     XGC_TEST_RUN(live_migration_between_two_instances);
+    XGC_TEST_RUN(indoubt_resolved_by_query);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
