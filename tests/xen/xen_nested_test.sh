@@ -79,8 +79,11 @@ wait_gone() {  # KEY SECS
 }
 ok_alive=1
 for h in xa xb; do
-    for _ in $(seq 120); do X get "pm/$h/alive" >/dev/null 2>&1 && break; sleep 1; done
-    X get "pm/$h/alive" >/dev/null 2>&1 || ok_alive=0
+    for _ in $(seq 180); do
+        X get "pm/$h/alive" >/dev/null 2>&1 && X get "pm/$h/info" >/dev/null 2>&1 && break
+        sleep 1
+    done
+    X get "pm/$h/info" >/dev/null 2>&1 || ok_alive=0
 done
 if [ $ok_alive = 0 ]; then
     fail "both pmds registered (pm/xa/alive, pm/xb/alive)"
