@@ -16,8 +16,21 @@
  * stack of the recursive copy. */
 #define XGC_YAML_MAX_DEPTH 64
 
-static xgc_yaml_node_t *s_copy(yaml_document_t *doc, yaml_node_t *src,
-                               const char *source, int depth);
+/* Aliases are copied, so a small document can expand exponentially ("a
+ * billion laughs"): the copy may hold at most this many nodes beyond a few
+ * copies of the document's own. */
+#define XGC_YAML_MAX_EXTRA_NODES 100000
+#define S_STR(x) S_STR2(x)
+#define S_STR2(x) #x
+
+typedef struct {
+    yaml_document_t *doc;
+    const char *source;
+    size_t budget;               /* nodes the copy may still create */
+    const char *problem;         /* why the copy stopped */
+} s_copier_t;
+
+static xgc_yaml_node_t *s_copy(s_copier_t *copier, yaml_node_t *src, int depth);
 
 static void s_mark(xgc_yaml_node_t *node, const yaml_mark_t *mark)
 {
@@ -25,16 +38,16 @@ static void s_mark(xgc_yaml_node_t *node, const yaml_mark_t *mark)
     node->col = (int)mark->column + 1;
 }
 
-static int s_copy_seq(yaml_document_t *doc, yaml_node_t *src,
-                      xgc_yaml_node_t *node, int depth)
+static int s_copy_seq(s_copier_t *copier, yaml_node_t *src, xgc_yaml_node_t *node, int depth)
 {
     size_t n = (size_t)(src->data.sequence.items.top - src->data.sequence.items.start);
     node->items = calloc(n ? n : 1, sizeof *node->items);
     if (!node->items)
         return -1;
     for (size_t i = 0; i < n; i++) {
-        yaml_node_t *child = yaml_document_get_node(doc, src->data.sequence.items.start[i]);
-        node->items[i] = s_copy(doc, child, node->source, depth + 1);
+        yaml_node_t *child = yaml_document_get_node(copier->doc,
+                                                    src->data.sequence.items.start[i]);
+        node->items[i] = s_copy(copier, child, depth + 1);
         if (!node->items[i])
             return -1;
         node->count = i + 1;
@@ -42,8 +55,7 @@ static int s_copy_seq(yaml_document_t *doc, yaml_node_t *src,
     return 0;
 }
 
-static int s_copy_map(yaml_document_t *doc, yaml_node_t *src,
-                      xgc_yaml_node_t *node, int depth)
+static int s_copy_map(s_copier_t *copier, yaml_node_t *src, xgc_yaml_node_t *node, int depth)
 {
     size_t n = (size_t)(src->data.mapping.pairs.top - src->data.mapping.pairs.start);
     node->items = calloc(n ? n : 1, sizeof *node->items);
@@ -54,15 +66,17 @@ static int s_copy_map(yaml_document_t *doc, yaml_node_t *src,
         return -1;
     for (size_t i = 0; i < n; i++) {
         yaml_node_pair_t *pair = &src->data.mapping.pairs.start[i];
-        yaml_node_t *key = yaml_document_get_node(doc, pair->key);
-        yaml_node_t *value = yaml_document_get_node(doc, pair->value);
-        if (!key || key->type != YAML_SCALAR_NODE)
-            return -1;   /* complex keys are not part of any xgc schema */
+        yaml_node_t *key = yaml_document_get_node(copier->doc, pair->key);
+        yaml_node_t *value = yaml_document_get_node(copier->doc, pair->value);
+        if (!key || key->type != YAML_SCALAR_NODE) {
+            copier->problem = "complex keys are not supported";
+            return -1;   /* not part of any xgc schema */
+        }
         node->keys[i] = strndup((const char *)key->data.scalar.value,
                                 key->data.scalar.length);
         node->key_lines[i] = (int)key->start_mark.line + 1;
         node->key_cols[i] = (int)key->start_mark.column + 1;
-        node->items[i] = s_copy(doc, value, node->source, depth + 1);
+        node->items[i] = s_copy(copier, value, depth + 1);
         if (!node->keys[i] || !node->items[i]) {
             free(node->keys[i]);
             xgc_yaml_destroy(&node->items[i]);
@@ -73,32 +87,38 @@ static int s_copy_map(yaml_document_t *doc, yaml_node_t *src,
     return 0;
 }
 
-static xgc_yaml_node_t *s_copy(yaml_document_t *doc, yaml_node_t *src,
-                               const char *source, int depth)
+static xgc_yaml_node_t *s_copy(s_copier_t *copier, yaml_node_t *src, int depth)
 {
-    if (!src || depth > XGC_YAML_MAX_DEPTH)
+    if (!src || depth > XGC_YAML_MAX_DEPTH || copier->budget == 0) {
+        copier->problem = depth > XGC_YAML_MAX_DEPTH
+                        ? "nesting deeper than " S_STR(XGC_YAML_MAX_DEPTH) " levels"
+                        : copier->budget == 0 ? "aliases expand to too many nodes"
+                        : "invalid node";
         return NULL;
+    }
+    copier->budget--;
     xgc_yaml_node_t *node = calloc(1, sizeof *node);
     if (!node)
         return NULL;
-    node->source = source;
+    node->source = copier->source;
     s_mark(node, &src->start_mark);
     int rc = 0;
     switch (src->type) {
     case YAML_SCALAR_NODE:
         node->kind = XGC_YAML_SCALAR;
         node->value = strndup((const char *)src->data.scalar.value, src->data.scalar.length);
-        node->quoted = src->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE
-                    || src->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+        /* Quoted and block (| >) scalars are always strings. */
+        node->quoted = src->data.scalar.style != YAML_PLAIN_SCALAR_STYLE
+                    && src->data.scalar.style != YAML_ANY_SCALAR_STYLE;
         rc = node->value ? 0 : -1;
         break;
     case YAML_SEQUENCE_NODE:
         node->kind = XGC_YAML_SEQ;
-        rc = s_copy_seq(doc, src, node, depth);
+        rc = s_copy_seq(copier, src, node, depth);
         break;
     case YAML_MAPPING_NODE:
         node->kind = XGC_YAML_MAP;
-        rc = s_copy_map(doc, src, node, depth);
+        rc = s_copy_map(copier, src, node, depth);
         break;
     default:
         rc = -1;
@@ -121,12 +141,13 @@ static xgc_yaml_node_t *s_load(yaml_parser_t *parser, const char *name,
         return NULL;
     }
     yaml_node_t *top = yaml_document_get_root_node(&doc);
+    size_t nodes = (size_t)(doc.nodes.top - doc.nodes.start);
+    s_copier_t copier = {&doc, name, 4 * nodes + XGC_YAML_MAX_EXTRA_NODES, "out of memory"};
     if (!top)
         snprintf(err, errlen, "%s:1:1: empty document", name);
-    else if (!(root = s_copy(&doc, top, name, 0)))
-        snprintf(err, errlen, "%s:%zu:%zu: unsupported YAML (complex key or nesting deeper than %d)",
-                 name, top->start_mark.line + 1, top->start_mark.column + 1,
-                 XGC_YAML_MAX_DEPTH);
+    else if (!(root = s_copy(&copier, top, 0)))
+        snprintf(err, errlen, "%s:%zu:%zu: unsupported YAML: %s", name,
+                 top->start_mark.line + 1, top->start_mark.column + 1, copier.problem);
     yaml_document_delete(&doc);
     return root;
 }
@@ -305,6 +326,15 @@ int xgc_yaml_check_keys(const xgc_yaml_node_t *map, const char *const *allowed,
                      map->source, map->key_lines[i], map->key_cols[i], map->keys[i], where);
             return -1;
         }
+        /* A repeated key would be read once and silently ignored once. Only
+         * known keys get here, so this loop stays short. */
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(map->keys[j], map->keys[i]) == 0) {
+                snprintf(err, errlen, "%s:%d:%d: field '%s': duplicate key in %s",
+                         map->source, map->key_lines[i], map->key_cols[i], map->keys[i],
+                         where);
+                return -1;
+            }
     }
     return 0;
 }

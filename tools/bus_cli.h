@@ -1,0 +1,31 @@
+/* bus_cli — what the bus sub-commands of `xgc` (get, set, del, ls, tail,
+ * broker) share: connecting with a timeout, fetching a prefix, and showing
+ * msgpack values as JSON. */
+#ifndef XGC_BUS_CLI_H
+#define XGC_BUS_CLI_H
+
+#include "xgc_bus.h"
+#include "xgc_config.h"
+
+/* How long a tool waits for the broker before giving up (ms). */
+#define XGC_CLI_TIMEOUT_MS 5000
+
+/* A bus client named "xgc-<command>"; logging quiet unless XGC_LOG is set. */
+xgc_bus_t *xgc_cli_connect(const xgc_config_t *cfg, const char *command);
+
+/* Watch prefix and wait for the snapshot: 0, or -1 after printing
+ * "<command>: no answer from the broker at <endpoint>". */
+int xgc_cli_fetch(xgc_bus_t *bus, const xgc_config_t *cfg, const char *command,
+                  const char *prefix);
+
+/* A msgpack value as compact JSON (malloc'd); undecodable bytes give a JSON
+ * string saying so, so that output stays one valid JSON value. */
+char *xgc_cli_json(const void *data, size_t len);
+
+/* Print {"key", "seq", "value"} as one JSON line. */
+void xgc_cli_print_entry(const char *key, uint64_t seq, const void *value, size_t len);
+
+/* Print "<command>: no answer ..." for an unreachable broker; returns 1. */
+int xgc_cli_unreachable(const xgc_config_t *cfg, const char *command);
+
+#endif
