@@ -1,7 +1,8 @@
-/* clone — see clone.h. One loop, one thread: requests are read in batches,
- * writes go to the store, and everything that must wait for durability (the
- * updates, acks, error replies, snapshots and status replies of the batch)
- * is queued as ready-to-send messages in `out`, sent after the sync.
+/* clone — see clone.h. One loop, one thread: requests are read in batches
+ * (frames kept in zmq_msg_t, no copies), writes go to the store, and
+ * everything that must wait for durability is queued until the sync: the
+ * updates of the batch in one byte buffer (`updates`), the replies (acks,
+ * errors, snapshots, status) as ready-to-send messages in `out`.
  */
 #include "broker/clone.h"
 
@@ -186,26 +187,35 @@ static void s_refuse(xgc_clone_t *self, s_req_t *req, const char *cid,
     zhashx_delete(self->acks, self->peer);      /* later ACKs go after it */
 }
 
-/* [identity][SET][cid][cseq][key][ttl_ms][value] / [identity][DEL][cid][cseq][key] */
+/* [identity][SET][cid][cseq][acked][key][ttl_ms][value]
+ * [identity][DEL][cid][cseq][acked][key] */
 static void s_on_write(xgc_clone_t *self, s_req_t *req, bool is_set)
 {
     char cid[MAX_CID + 1], key[XGC_BUS_MAX_KEY + 1];
-    if (req->n != (is_set ? 7 : 5) || !s_string(req, 2, cid, MAX_CID)
-        || s_size(req, 3) != 8 || (is_set && s_size(req, 5) != 8)) {
+    if (req->n != (is_set ? 8 : 6) || !s_string(req, 2, cid, MAX_CID)
+        || s_size(req, 3) != 8 || s_size(req, 4) != 8 || (is_set && s_size(req, 6) != 8)) {
         s_drop(self, is_set ? "malformed SET" : "malformed DEL");
         return;
     }
-    uint64_t cseq = xgc_bus_get_u64(s_data(req, 3)), seq = 0;
-    uint64_t ttl = is_set ? xgc_bus_get_u64(s_data(req, 5)) : 0;
-    const void *value = is_set ? s_data(req, 6) : NULL;
-    size_t len = is_set ? s_size(req, 6) : 0;
-    if (!xgc_bus_key_valid(s_data(req, 4), s_size(req, 4)))
+    uint64_t cseq = xgc_bus_get_u64(s_data(req, 3)), seq = 0, last;
+    uint64_t acked = xgc_bus_get_u64(s_data(req, 4));
+    uint64_t ttl = is_set ? xgc_bus_get_u64(s_data(req, 6)) : 0;
+    const void *value = is_set ? s_data(req, 7) : NULL;
+    size_t len = is_set ? s_size(req, 7) : 0;
+    /* A writer we do not know starts at its oldest unacknowledged write
+     * (acked + 1): if that one was lost on the way, a later one must not be
+     * applied first, or the resent one would then count as a duplicate. */
+    if (!xgc_store_writer(self->store, cid, &last) && cseq != acked + 1) {
+        self->out_of_order++;
+        return;
+    }
+    if (!xgc_bus_key_valid(s_data(req, 5), s_size(req, 5)))
         return s_refuse(self, req, cid, cseq, "invalid key");
     if (is_set && !xgc_bus_value_valid(value, len))
         return s_refuse(self, req, cid, cseq, "value is not a msgpack map");
     if (ttl > (uint64_t)MAX_TTL_MS)
         return s_refuse(self, req, cid, cseq, "ttl too long");
-    s_string(req, 4, key, XGC_BUS_MAX_KEY);
+    s_string(req, 5, key, XGC_BUS_MAX_KEY);
     char why[256];                              /* authorisation by role */
     if (!xgc_security_guard_write(self->guard, &req->part[1], key, why, sizeof why))
         return s_refuse(self, req, cid, cseq, why);

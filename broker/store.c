@@ -299,6 +299,16 @@ static size_t s_replay(xgc_store_t *self, const uint8_t *data, size_t size,
     return off;
 }
 
+static int s_fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
 static char *s_path(xgc_store_t *self, const char *name)
 {
     return zsys_sprintf("%s/%s", self->dir, name);
@@ -327,8 +337,10 @@ static int s_load(xgc_store_t *self, char *err, size_t errlen)
     if (rc == 0) {
         size_t good = s_replay(self, data, size, self->seq);
         self->torn_bytes = size - good;
+        /* the directory entry of a new journal must be durable too */
         self->journal_fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
-        if (self->journal_fd < 0 || ftruncate(self->journal_fd, good) < 0)
+        if (self->journal_fd < 0 || ftruncate(self->journal_fd, good) < 0
+            || (!data && s_fsync_dir(self->dir) < 0))
             rc = -1;
         self->journal_bytes = good;
     }
@@ -490,15 +502,6 @@ int xgc_store_sync(xgc_store_t *self)
 
 /* ---- compaction ------------------------------------------------------- */
 
-static int s_fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
 
 /* Encode the whole store (header, writers, items) into b. */
 static void s_encode_snapshot(xgc_store_t *self, s_buf_t *b, int64_t now_ms,
@@ -569,6 +572,14 @@ void xgc_store_foreach(xgc_store_t *self, const char *prefix,
             fn(arg, key, &item);
         }
     }
+}
+
+bool xgc_store_writer(xgc_store_t *self, const char *cid, uint64_t *last_cseq)
+{
+    s_writer_t *w = zhashx_lookup(self->writers, cid);
+    if (w)
+        *last_cseq = w->cseq;
+    return w != NULL;
 }
 
 uint64_t xgc_store_seq(xgc_store_t *self) { return self->seq; }

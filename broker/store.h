@@ -54,6 +54,9 @@ int xgc_store_del(xgc_store_t *self, const char *cid, uint64_t cseq,
 int xgc_store_skip(xgc_store_t *self, const char *cid, uint64_t cseq,
                    int64_t now_ms);
 
+/* The last client sequence applied for writer cid: true if cid is known. */
+bool xgc_store_writer(xgc_store_t *self, const char *cid, uint64_t *last_cseq);
+
 bool xgc_store_get(xgc_store_t *self, const char *key, xgc_store_item_t *item);
 typedef void (xgc_store_each_fn)(void *arg, const char *key,
                                  const xgc_store_item_t *item);

@@ -70,6 +70,7 @@ struct _xgc_bus_t {
     s_write_t **ring;
     size_t ring_cap, head, count, sent;
     uint64_t next_cseq;
+    uint64_t acked;             /* highest cseq acknowledged */
     int64_t progress_ms;        /* last ack, or first send after idle */
     /* status request */
     uint64_t status_token;
@@ -508,18 +509,21 @@ static void s_ring_pop(xgc_bus_t *self)
         self->sent--;
 }
 
-/* SET [cid][cseq][key][ttl_ms][value] / DEL [cid][cseq][key]. Only the
- * first frame may be refused (queue full); then the rest goes with it. */
+/* SET [cid][cseq][acked][key][ttl_ms][value] / DEL [cid][cseq][acked][key]
+ * (acked: the highest cseq acknowledged so far). Only the first frame may
+ * be refused (queue full); then the rest goes with it. */
 static bool s_send_write(xgc_bus_t *self, s_write_t *w)
 {
     void *dealer = zsock_resolve(self->dealer);
-    uint8_t cseq[8], ttl[8];
+    uint8_t cseq[8], acked[8], ttl[8];
     xgc_bus_put_u64(cseq, w->cseq);
+    xgc_bus_put_u64(acked, self->acked);
     xgc_bus_put_u64(ttl, w->ttl_ms);
     if (zmq_send(dealer, w->is_set ? "SET" : "DEL", 3, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
         return false;
     zmq_send(dealer, self->cid, strlen(self->cid), ZMQ_SNDMORE);
     zmq_send(dealer, cseq, 8, ZMQ_SNDMORE);
+    zmq_send(dealer, acked, 8, ZMQ_SNDMORE);
     zmq_send(dealer, w->key, strlen(w->key), w->is_set ? ZMQ_SNDMORE : 0);
     if (w->is_set) {
         zmq_send(dealer, ttl, 8, ZMQ_SNDMORE);
@@ -586,6 +590,8 @@ static void s_on_ack(xgc_bus_t *self, zmsg_t *msg)
     if (!s_u64_frame(zmsg_first(msg), &cseq))
         return;
     bool progress = false;
+    if (cseq > self->acked && cseq < self->next_cseq)
+        self->acked = cseq;
     while (self->count && s_ring_at(self, 0)->cseq <= cseq) {
         s_ring_pop(self);
         progress = true;
@@ -609,6 +615,7 @@ static void s_on_err(xgc_bus_t *self, zmsg_t *msg)
     if (self->handlers.write_failed)
         self->handlers.write_failed(self->arg, s_ring_at(self, 0)->key, reason);
     free(reason);
+    self->acked = cseq;
     s_ring_pop(self);
     s_pump(self);
 }

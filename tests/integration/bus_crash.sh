@@ -4,7 +4,7 @@
 # with its value afterwards; a client watching across the restart resyncs
 # by itself (new epoch) and ends with all 10 000 keys.
 . "$(dirname "$0")/bus_lib.sh"
-bus_setup 17710
+bus_setup
 N=10000
 start_broker --compact-bytes 100000 || { ko "broker starts"; finish; exit 1; }
 
@@ -25,7 +25,7 @@ for _ in $(seq 300); do
 done
 check "broker SIGKILLed mid-stream (seq ${seq:-?} of $N)" [ "$killed" = yes ] && [ "${seq:-0}" -lt $N ]
 sleep 0.5
-start_broker --compact-bytes 100000
+KEEP_PORTS=1 start_broker --compact-bytes 100000
 check "broker restarts after SIGKILL" [ -n "$(status_field epoch)" ]
 
 wait "$WRITER"; rc=$?
@@ -40,7 +40,7 @@ check "journal compacted while writing (snapshot file written)" \
 
 # and once more, a restart after a clean stop keeps everything
 kill "$BROKER"; wait "$BROKER" 2>/dev/null
-start_broker
+KEEP_PORTS=1 start_broker
 "$XGC_BIN/xgc-bustest" -c "$CFG" verify $N > "$TMP/verify2.out" 2>&1
 check "all present after a second restart ($(cat "$TMP/verify2.out"))" [ $? = 0 ]
 seq2=$(status_field seq)

@@ -212,7 +212,7 @@ static int s_publish(const xgc_config_t *cfg, const char *topic, long n, long ra
                      size_t pad)
 {
     xgc_bus_t *bus = xgc_bus_new(cfg, "bustest-pub");
-    zclock_sleep(300);                          /* let the connection settle */
+    zclock_sleep(1000);                         /* the broker's subscription arrives */
     int64_t start = zclock_mono();
     long failed = 0;
     for (long i = 0; i < n && !zsys_interrupted; i++) {
@@ -302,15 +302,19 @@ static int s_junk(const xgc_config_t *cfg)
 
 /* ---- benchmarks ------------------------------------------------------------ */
 
-/* blast ENDPOINT N: a PUB connected to ENDPOINT sends N events flat out. */
-static int s_blast(const char *endpoint, long n)
+/* Events of the bench: {v, i, pad} of about the size of a metric.vm event. */
+#define BENCH_PAD 100
+
+/* blast ENDPOINT N [PAD]: a PUB connected to ENDPOINT sends N events flat
+ * out, each padded with PAD bytes. */
+static int s_blast(const char *endpoint, long n, size_t pad)
 {
     zsock_t *pub = zsock_new(ZMQ_PUB);
-    zsock_set_sndhwm(pub, 100000);
+    zsock_set_sndhwm(pub, 0);                   /* queue rather than drop */
     zsock_connect(pub, "%s", endpoint);
     zclock_sleep(500);                          /* subscriptions arrive */
     size_t len;
-    void *value = s_value_i(42, &len);
+    void *value = s_value_padded(42, pad, &len);
     void *p = zsock_resolve(pub);
     for (long i = 0; i < n; i++) {
         zmq_send(p, "metric.bench", 12, ZMQ_SNDMORE);
@@ -327,7 +331,8 @@ static int s_blast(const char *endpoint, long n)
 static double s_receive_blast(zsock_t *sub, const char *publish_to, long n, long *got)
 {
     char cmd[512];
-    snprintf(cmd, sizeof cmd, "'%s' blast '%s' %ld &", s_self, publish_to, n);
+    snprintf(cmd, sizeof cmd, "'%s' blast '%s' %ld %d &", s_self, publish_to, n,
+             BENCH_PAD);
     if (system(cmd) != 0)
         return 0;
     void *s = zsock_resolve(sub);
@@ -353,7 +358,7 @@ static double s_events_once(const char *connect_sub, const char *publish_to, lon
                             long *got)
 {
     zsock_t *sub = zsock_new_sub(NULL, "metric.");
-    zsock_set_rcvhwm(sub, 100000);
+    zsock_set_rcvhwm(sub, 0);
     char direct[64];
     if (!connect_sub) {                         /* direct: the SUB binds */
         int port = zsock_bind(sub, "tcp://127.0.0.1:*");
@@ -383,8 +388,11 @@ static int s_bench_events(const xgc_config_t *cfg, long n, long rounds)
     double ratio[16];
     if (rounds < 1 || rounds > 16)
         rounds = 3;
-    printf("events: %ld sent flat out per run, publisher and subscriber in separate "
-           "processes\n", n);
+    size_t size;
+    free(s_value_padded(42, BENCH_PAD, &size));
+    printf("events: %ld of %d bytes (topic + payload) sent flat out per run (no high-water mark at the publisher and "
+           "the subscriber: queued, not dropped), publisher and subscriber in separate "
+           "processes\n", n, (int)(size + 12));
     for (long r = 0; r < rounds; r++) {
         long got_broker, got_direct;
         double broker = s_events_once(out, in, n, &got_broker);
@@ -434,8 +442,8 @@ static int s_bench_memory(const xgc_config_t *cfg, long n)
 int main(int argc, char **argv)
 {
     s_self = argv[0];
-    if (argc == 4 && !strcmp(argv[1], "blast"))
-        return s_blast(argv[2], atol(argv[3]));
+    if ((argc == 4 || argc == 5) && !strcmp(argv[1], "blast"))
+        return s_blast(argv[2], atol(argv[3]), argc == 5 ? (size_t)atol(argv[4]) : 0);
     xgc_config_t *cfg = xgc_config_load_arg(&argc, argv, "usage: xgc-bustest COMMAND ARGS\n");
     if (!getenv("XGC_LOG"))
         xgc_log_set_level(XGC_LOG_WARN);

@@ -1,6 +1,8 @@
 # Shared by the bus integration tests (sourced, not run): a private
-# deployment on loopback port BASE..BASE+4 under a temporary directory, a
+# deployment on loopback ports BASE..BASE+4 under a temporary directory, a
 # broker, pass/fail counting, and cleanup of everything started (trap EXIT).
+# BASE is random in 20000..59999 and changed until the broker can bind it, so
+# that test runs of several worktrees at once do not meet.
 set -u
 XGC_BIN=${XGC_BIN:-$(cd "$(dirname "$0")/../.." && pwd)/build/bin}
 pass=0; fail=0; PIDS=""
@@ -8,12 +10,13 @@ TMP=$(mktemp -d /tmp/xgc-bus-test.XXXXXX)
 CFG=$TMP/deploy.yaml
 BROKER=""
 
-bus_setup() {  # BASE-PORT
+bus_setup() {  # [BASE-PORT]
+    BASE=${1:-$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))}
     cat > "$CFG" <<YAML
 cluster: bustest
 data_dir: $TMP/data
 broker:
-  endpoint: tcp://127.0.0.1:$1
+  endpoint: tcp://127.0.0.1:$BASE
 YAML
 }
 
@@ -28,15 +31,25 @@ ok()   { pass=$((pass + 1)); echo "ok   $1"; }
 ko()   { fail=$((fail + 1)); echo "FAIL $1"; }
 check() { name=$1; shift; if "$@"; then ok "$name"; else ko "$name"; fi; }
 
-# Start the broker (extra args passed on) and wait until it answers.
+# Start the broker (extra args passed on) and wait until it answers; if it
+# cannot bind its ports (another test run has them), move to other ports,
+# unless the test already has clients on these ones (KEEP_PORTS=1).
+STARTS=0
 start_broker() {
-    "$XGC_BIN/xgc-broker" -c "$CFG" "$@" 2>>"$TMP/broker.log" &
-    BROKER=$!
-    for _ in $(seq 50); do
-        "$XGC_BIN/xgc" broker status -c "$CFG" >/dev/null 2>&1 && return 0
-        sleep 0.1
+    for _ in 1 2 3 4 5; do
+        STARTS=$((STARTS + 1)); BROKER_LOG="$TMP/broker.$STARTS.log"
+        "$XGC_BIN/xgc-broker" -c "$CFG" "$@" 2>"$BROKER_LOG" &
+        BROKER=$!
+        for _ in $(seq 50); do       # our broker's own "started" line
+            kill -0 "$BROKER" 2>/dev/null || break
+            grep -q "broker started" "$BROKER_LOG" && return 0
+            sleep 0.1
+        done
+        kill -9 "$BROKER" 2>/dev/null; wait "$BROKER" 2>/dev/null
+        [ "${KEEP_PORTS:-0}" = 1 ] && sleep 1 && continue
+        bus_setup
     done
-    echo "broker did not start:"; cat "$TMP/broker.log"; return 1
+    echo "broker did not start:"; cat "$BROKER_LOG"; return 1
 }
 
 # One field of `xgc broker status`.
@@ -45,6 +58,9 @@ status_field() {
 }
 
 finish() {
+    if [ "$fail" != 0 ] && [ -s "${BROKER_LOG:-/dev/null}" ]; then
+        echo "--- broker log (last 20 lines)"; tail -20 "$BROKER_LOG"
+    fi
     echo "$pass passed, $fail failed"
     [ "$fail" = 0 ]
 }

@@ -2,7 +2,7 @@
 # xgc get / set / del / ls / broker status, and bad input: a clear error,
 # exit status 2, nothing written.
 . "$(dirname "$0")/bus_lib.sh"
-bus_setup 17750
+bus_setup
 X="$XGC_BIN/xgc"
 start_broker || { ko "broker starts"; finish; exit 1; }
 check "set YAML" "$X" set -c "$CFG" vm/web1/spec '{v: 1, name: web1, min_mhz: 500, max_mhz: 2000, mem_mb: 512}'

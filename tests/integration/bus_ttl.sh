@@ -2,7 +2,7 @@
 # A TTL key expires at its time and its delete is published (to watching
 # clients and to `xgc tail`).
 . "$(dirname "$0")/bus_lib.sh"
-bus_setup 17730
+bus_setup
 start_broker || { ko "broker starts"; finish; exit 1; }
 "$XGC_BIN/xgc" tail -c "$CFG" --json ttl/ -n 2 > "$TMP/tail.out" 2>&1 &
 TAIL=$!; PIDS="$PIDS $TAIL"

@@ -14,7 +14,6 @@
 set -u
 BIN=${XGC_BIN:-$(cd "$(dirname "$0")/../.." && pwd)/build/bin}
 T=$(mktemp -d /tmp/xgc-security.XXXXXX)
-PORT=$((23000 + (RANDOM % 1000) * 5))
 PIDS=()
 pass=0; fail=0
 cleanup() {
@@ -30,16 +29,31 @@ base() {  # PORT DATA
     printf 'pms:\n  - {name: pm1, cpu_mhz: 8000, mem_mb: 4096, cores: 4, driver_opts: {time_factor: 100}}\n'
     printf '  - {name: pm2, cpu_mhz: 8000, mem_mb: 4096, cores: 4, driver_opts: {time_factor: 100}}\n'
 }
-base "$PORT" "$T/data" > "$T/plain.yaml"
-{ base "$PORT" "$T/data"; printf 'security:\n  mode: curve\n  certs: certs\n'; } > "$T/curve.yaml"
+configs() {  # a random base port for both deployment files
+    PORT=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+    base "$PORT" "$T/data" > "$T/plain.yaml"
+    { base "$PORT" "$T/data"; printf 'security:\n  mode: curve\n  certs: certs\n'; } > "$T/curve.yaml"
+}
+configs
 X() { "$BIN/xgc" "$@"; }
 C="-c $T/curve.yaml"
 
+# start a broker and wait for its "started" line; if it cannot bind (another
+# test run holds the ports), move both deployments to other ports
 start_broker() {  # YAML LOG
-    "$BIN/xgc-broker" -c "$1" >> "$2" 2>&1 &
-    BROKER=$!
-    PIDS+=($BROKER)
-    sleep 0.4
+    for _ in 1 2 3 4 5; do
+        "$BIN/xgc-broker" -c "$1" > "$2" 2>&1 &
+        BROKER=$!
+        PIDS+=($BROKER)
+        for _ in $(seq 30); do
+            kill -0 "$BROKER" 2>/dev/null || break
+            grep -q "broker started" "$2" && break
+            sleep 0.1
+        done
+        grep -q "broker started" "$2" && return 0
+        kill -9 "$BROKER" 2>/dev/null; wait "$BROKER" 2>/dev/null
+        configs
+    done
 }
 stop_broker() { kill "$BROKER" 2>/dev/null; wait "$BROKER" 2>/dev/null; }
 # a command's exit status and output (both streams) within N seconds

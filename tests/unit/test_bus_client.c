@@ -1,5 +1,5 @@
 /* Bus client unit tests against a scripted fake broker (a ROUTER and a PUB
- * in this process, loopback port 17760+): snapshot, sequenced updates, gap
+ * in this process, on a free pair of loopback ports): snapshot, sequenced updates, gap
  * → re-snapshot with exact change notifications, new epoch → re-snapshot,
  * writes resent until acknowledged, refused writes, wire helpers. */
 #include <czmq.h>
@@ -200,13 +200,14 @@ XGC_TEST(writes_resent_until_acked)
     CHECK(xgc_bus_pending(bus) == 2);
     zmsg_t *set = s_fake_recv(bus), *del = s_fake_recv(bus);
     CHECK(set && del);
-    CHECK(zmsg_size(set) == 6 && zmsg_size(del) == 4);
+    CHECK(zmsg_size(set) == 7 && zmsg_size(del) == 5);
     CHECK(zframe_streq(zmsg_first(set), "SET") && zframe_streq(zmsg_first(del), "DEL"));
     char *cid = zframe_strdup(zmsg_next(set));
     CHECK(!strncmp(cid, "unit-", 5));
     free(cid);
-    zframe_t *cseq = zmsg_next(set);
+    zframe_t *cseq = zmsg_next(set), *acked = zmsg_next(set);
     CHECK(zframe_size(cseq) == 8 && xgc_bus_get_u64(zframe_data(cseq)) == 1);
+    CHECK(zframe_size(acked) == 8 && xgc_bus_get_u64(zframe_data(acked)) == 0);
     zmsg_destroy(&set);
     zmsg_destroy(&del);
     /* no ACK: after the retry time, both are sent again, in order */
@@ -249,18 +250,28 @@ XGC_TEST(wire_helpers)
 
 int main(void)
 {
-    char err[512];
-    const char *yaml = "cluster: unit\ndata_dir: /tmp/xgc-unit-bus\n"
-                       "broker:\n  endpoint: tcp://127.0.0.1:17760\n";
+    /* a base port whose +0 (state) and +1 (updates) we can bind */
+    int base = 0;
+    srand((unsigned)getpid());
+    for (int i = 0; i < 50 && !s_fake.pub; i++) {
+        zsock_destroy(&s_fake.router);
+        base = 20000 + rand() % 40000;
+        char ep[64];
+        snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", base);
+        s_fake.router = zsock_new_router(ep);
+        snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", base + 1);
+        s_fake.pub = s_fake.router ? zsock_new_pub(ep) : NULL;
+    }
+    if (!s_fake.pub) {
+        fprintf(stderr, "no free pair of ports\n");
+        return 1;
+    }
+    char err[512], yaml[256];
+    snprintf(yaml, sizeof yaml, "cluster: unit\ndata_dir: /tmp/xgc-unit-bus\n"
+             "broker:\n  endpoint: tcp://127.0.0.1:%d\n", base);
     s_cfg = xgc_config_load_string(yaml, strlen(yaml), "unit", err, sizeof err);
     if (!s_cfg) {
         fprintf(stderr, "%s\n", err);
-        return 1;
-    }
-    s_fake.router = zsock_new_router("tcp://127.0.0.1:17760");
-    s_fake.pub = zsock_new_pub("tcp://127.0.0.1:17761");
-    if (!s_fake.router || !s_fake.pub) {
-        fprintf(stderr, "cannot bind 17760/17761\n");
         return 1;
     }
     XGC_TEST_RUN(wire_helpers);
