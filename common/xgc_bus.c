@@ -166,7 +166,7 @@ static void s_send(xgc_bus_t *self, zmsg_t **msg_p)
 /* ---- construction -------------------------------------------------------- */
 
 static zsock_t *s_connect(const xgc_config_t *cfg, xgc_security_client_t *sec, int type,
-                          int offset)
+                          int offset, xgc_security_watch_t **watch)
 {
     char endpoint[XGC_PATH_MAX + 16];
     if (xgc_config_endpoint(cfg, offset, endpoint, sizeof endpoint) < 0)
@@ -178,8 +178,13 @@ static zsock_t *s_connect(const xgc_config_t *cfg, xgc_security_client_t *sec, i
     zsock_set_maxmsgsize(sock, cfg->max_msg_bytes);
     zsock_set_sndtimeo(sock, 0);
     xgc_security_client_apply(sec, sock);       /* CURVE keys, if configured */
-    if (zsock_connect(sock, "%s", endpoint) < 0)
+    if (watch)                                  /* and a watch on its handshakes */
+        *watch = xgc_security_watch_new(sock);
+    if (zsock_connect(sock, "%s", endpoint) < 0) {
+        if (watch)
+            xgc_security_watch_destroy(watch);
         zsock_destroy(&sock);
+    }
     return sock;
 }
 
@@ -195,12 +200,11 @@ xgc_bus_t *xgc_bus_new(const xgc_config_t *cfg, const char *identity)
     assert(self);
     snprintf(self->cid, sizeof self->cid, "%.47s-%016" PRIx64,
              identity && *identity ? identity : "client", s_random());
-    self->dealer = s_connect(cfg, sec, ZMQ_DEALER, XGC_PORT_STATE);
-    self->updates = s_connect(cfg, sec, ZMQ_SUB, XGC_PORT_UPDATES);
-    self->pub = s_connect(cfg, sec, ZMQ_PUB, XGC_PORT_EV_IN);
-    self->sub = s_connect(cfg, sec, ZMQ_SUB, XGC_PORT_EV_OUT);
+    self->dealer = s_connect(cfg, sec, ZMQ_DEALER, XGC_PORT_STATE, &self->watch);
+    self->updates = s_connect(cfg, sec, ZMQ_SUB, XGC_PORT_UPDATES, NULL);
+    self->pub = s_connect(cfg, sec, ZMQ_PUB, XGC_PORT_EV_IN, NULL);
+    self->sub = s_connect(cfg, sec, ZMQ_SUB, XGC_PORT_EV_OUT, NULL);
     xgc_security_client_destroy(&sec);
-    self->watch = self->dealer ? xgc_security_watch_new(self->dealer) : NULL;
     self->prefixes = zlist_new();
     zlist_autofree(self->prefixes);
     self->replica = s_replica_new();
