@@ -483,7 +483,6 @@ struct _xgc_security_guard_t {
     zcertstore_t *store;        /* <certs>/clients: key -> role metadata */
     zhashx_t *principals;       /* User-Id -> s_principal_t (cache) */
     xgc_ratelimit_t ratelimit;  /* refusal log lines */
-    uint64_t refused;
 };
 
 static void s_free_item(void **item)
@@ -553,7 +552,6 @@ bool xgc_security_guard_write(xgc_security_guard_t *self, zmq_msg_t *msg, const 
     xgc_role_t role = p ? p->role : XGC_ROLE_NONE;
     if (xgc_authz_check(role, p ? p->host : NULL, key, why, whylen))
         return true;
-    self->refused++;
     xgc_log_limited_write(&self->ratelimit, XGC_LOG_WARN,
                           "security: write refused key=%s role=%s host=%s client_key=%s", key,
                           xgc_role_name(role), p && p->host[0] ? p->host : "-",
@@ -572,7 +570,6 @@ bool xgc_security_guard_event(xgc_security_guard_t *self, zmq_msg_t *msg)
     xgc_role_t role = p ? p->role : XGC_ROLE_NONE;
     if (xgc_authz_event_allows(role, p ? p->host : NULL, topic))
         return true;
-    self->refused++;
     xgc_log_limited_write(&self->ratelimit, XGC_LOG_WARN,
                           "security: event dropped topic=%s role=%s host=%s client_key=%s",
                           topic, xgc_role_name(role), p && p->host[0] ? p->host : "-",
