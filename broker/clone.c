@@ -16,6 +16,7 @@
 #include "xgc_security.h"
 
 #define BATCH           8192    /* requests per group commit at most */
+#define BATCH_BYTES     (64 << 20)  /* and journal bytes */
 #define HUGZ_MS         1000    /* heartbeat on the updates PUB */
 #define CLIENT_IDLE_MS  30000   /* a client not heard from since is gone */
 #define FORGET_MS       (24 * 3600 * 1000LL)    /* writer dedup memory */
@@ -113,7 +114,8 @@ static zmsg_t *s_reply(zframe_t *identity, const char *command)
 static void s_drop(xgc_clone_t *self, const char *why)
 {
     self->dropped++;
-    xgc_log_limited_write(&self->ratelimit, XGC_LOG_WARN, "state request dropped: %s", why);
+    xgc_log_limited_write(&self->ratelimit, XGC_LOG_WARN, "state request dropped reason=\"%s\" peer=%s",
+                          why, self->peer);
 }
 
 /* Queue the update [key][seq,epoch][value] for the PUB and the tap. */
@@ -387,18 +389,19 @@ static void s_on_query(xgc_clone_t *self, s_req_t *req, const char *command)
 static void s_on_request(xgc_clone_t *self, s_req_t *req)
 {
     self->requests++;
-    char command[16];
-    if (req->n < 2 || s_size(req, 0) > 255 || !s_string(req, 1, command, sizeof command - 1)) {
-        s_drop(self, "no command frame");
-        return;
-    }
     static const char hex[] = "0123456789ABCDEF";
     const uint8_t *id = s_data(req, 0);
-    for (size_t i = 0; i < s_size(req, 0); i++) {
+    size_t id_len = s_size(req, 0) <= 255 ? s_size(req, 0) : 0;   /* ROUTER: <= 255 */
+    for (size_t i = 0; i < id_len; i++) {
         self->peer[2 * i] = hex[id[i] >> 4];
         self->peer[2 * i + 1] = hex[id[i] & 15];
     }
-    self->peer[2 * s_size(req, 0)] = 0;
+    self->peer[2 * id_len] = 0;
+    char command[16];
+    if (req->n < 2 || !id_len || !s_string(req, 1, command, sizeof command - 1)) {
+        s_drop(self, "no command frame");
+        return;
+    }
     s_note_client(self);
     if (streq(command, "SET") || streq(command, "DEL"))
         s_on_write(self, req, streq(command, "SET"));
@@ -501,7 +504,7 @@ static int s_commit(xgc_clone_t *self)
     size_t pending = xgc_store_pending(self->store);
     if (pending) {
         if (xgc_store_sync(self->store) < 0) {
-            xgc_log_error("state: journal write failed: %s", strerror(errno));
+            xgc_log_error("journal write failed, stopping error=\"%s\"", strerror(errno));
             return -1;
         }
         self->syncs++;
@@ -514,11 +517,11 @@ static int s_commit(xgc_clone_t *self)
     zhashx_purge(self->acks);
     if (xgc_store_journal_bytes(self->store) > self->compact_bytes) {
         if (xgc_store_compact(self->store, zclock_time(), FORGET_MS) < 0) {
-            xgc_log_error("state: compaction failed: %s", strerror(errno));
+            xgc_log_error("compaction failed, stopping error=\"%s\"", strerror(errno));
             return -1;
         }
         self->compactions++;
-        xgc_log_info("state: journal compacted (%zu keys, seq %" PRIu64 ")",
+        xgc_log_info("journal compacted keys=%zu seq=%" PRIu64,
                   xgc_store_size(self->store), xgc_store_seq(self->store));
     }
     return 0;
@@ -564,7 +567,8 @@ int xgc_clone_run(xgc_clone_t *self)
             break;
         s_req_t req;
         int got;
-        for (int n = 0; n < BATCH && (got = s_recv(self, &req)) != 0; n++)
+        for (int n = 0; n < BATCH && xgc_store_pending_bytes(self->store) < BATCH_BYTES
+                        && (got = s_recv(self, &req)) != 0; n++)
             if (got > 0) {
                 s_on_request(self, &req);
                 s_req_close(&req);
@@ -619,9 +623,9 @@ xgc_clone_t *xgc_clone_new(const xgc_config_t *cfg, xgc_proxy_t *proxy,
         return NULL;
     }
     if (xgc_store_torn_bytes(self->store))
-        xgc_log_warn("state: %" PRIu64 " bytes of unsynced journal tail dropped",
+        xgc_log_warn("unsynced journal tail dropped bytes=%" PRIu64,
                      xgc_store_torn_bytes(self->store));
-    xgc_log_info("state: %zu keys, seq %" PRIu64 ", epoch %" PRIu64,
+    xgc_log_info("state loaded keys=%zu seq=%" PRIu64 " epoch=%" PRIu64,
               xgc_store_size(self->store), xgc_store_seq(self->store), self->epoch);
     return self;
 }

@@ -48,9 +48,10 @@ int main(int argc, char **argv)
         }
     }
     xgc_log_init("broker", NULL);
-    /* two I/O threads: events in (XSUB) and out (XPUB) are read and written
-     * in parallel */
-    zsys_set_io_threads(2);
+    /* One I/O thread (czmq's default): measured better than two on 2 cores,
+     * where the proxy thread and the state loop already compete for them
+     * (docs/benchmarks/bus.md). */
+    zsys_set_io_threads(1);
     int lock = s_lock(cfg);
     char err[512] = "";
     /* security: zauth + CURVE keys before any socket exists (xgc_security.h) */

@@ -585,6 +585,7 @@ bool xgc_store_writer(xgc_store_t *self, const char *cid, uint64_t *last_cseq)
 uint64_t xgc_store_seq(xgc_store_t *self) { return self->seq; }
 size_t xgc_store_size(xgc_store_t *self) { return zhashx_size(self->items); }
 size_t xgc_store_pending(xgc_store_t *self) { return self->pending_records; }
+size_t xgc_store_pending_bytes(xgc_store_t *self) { return self->pending.len; }
 uint64_t xgc_store_journal_bytes(xgc_store_t *self) { return self->journal_bytes; }
 size_t xgc_store_writers(xgc_store_t *self) { return zhashx_size(self->writers); }
 uint64_t xgc_store_torn_bytes(xgc_store_t *self) { return self->torn_bytes; }

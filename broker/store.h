@@ -81,6 +81,7 @@ int xgc_store_compact(xgc_store_t *self, int64_t now_ms, int64_t forget_ms);
 uint64_t xgc_store_seq(xgc_store_t *self);
 size_t xgc_store_size(xgc_store_t *self);
 size_t xgc_store_pending(xgc_store_t *self);       /* records not yet synced */
+size_t xgc_store_pending_bytes(xgc_store_t *self); /* their size */
 uint64_t xgc_store_journal_bytes(xgc_store_t *self);
 size_t xgc_store_writers(xgc_store_t *self);       /* dedup table size */
 /* Bytes cut from the journal's tail at open (torn or corrupt records). */

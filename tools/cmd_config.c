@@ -1,11 +1,14 @@
 /* xgc config — check a deployment file and show what it says. `check`
- * loads it the way every binary does, so a file that passes here will not
- * be refused at start (the sections owned by other loaders excepted). */
+ * loads it the way every binary does, and the `pms:` and `vms:` sections
+ * with the model's loaders, so a file that passes here will not be refused
+ * at start (the other components' sections excepted). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tools/xgc_cmd.h"
 #include "xgc_config.h"
+#include "xgc_model.h"
 
 static const char s_usage[] =
     "usage: xgc config check [-c FILE.yaml]   load and check a deployment, print a summary\n"
@@ -43,6 +46,23 @@ static void s_summary(const xgc_config_t *cfg)
     s_section("metrics", cfg->metrics);
 }
 
+/* Load pms: and vms: as the scheduler will; counts, or -1 with err set. */
+static int s_check_model(const xgc_config_t *cfg, size_t *pms, size_t *vms, char *err,
+                         size_t errlen)
+{
+    xgc_pm_spec_t *pm_list = NULL;
+    xgc_vm_spec_t *vm_list = NULL;
+    *pms = *vms = 0;
+    int rc = 0;
+    if (cfg->pms)
+        rc = xgc_model_load_pms(cfg->pms, &pm_list, pms, err, errlen);
+    if (rc == 0 && cfg->vms)
+        rc = xgc_model_load_vms(cfg->vms, &vm_list, vms, err, errlen);
+    free(pm_list);
+    free(vm_list);
+    return rc;
+}
+
 XGC_COMMAND(config, "check a deployment file (config check -c FILE.yaml)")
 {
     if (argc >= 2 && !strcmp(argv[1], "default")) {
@@ -61,7 +81,16 @@ XGC_COMMAND(config, "check a deployment file (config check -c FILE.yaml)")
         xgc_config_destroy(&cfg);
         return 2;
     }
+    char err[XGC_ERR_MAX];
+    size_t pms, vms;
+    if (s_check_model(cfg, &pms, &vms, err, sizeof err) < 0) {
+        fprintf(stderr, "xgc config check: %s\n", err);
+        xgc_config_destroy(&cfg);
+        return 2;
+    }
     s_summary(cfg);
+    printf("  model      %zu pm%s, %zu vm%s\n", pms, pms == 1 ? "" : "s", vms,
+           vms == 1 ? "" : "s");
     xgc_config_destroy(&cfg);
     return 0;
 }

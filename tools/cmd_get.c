@@ -41,12 +41,13 @@ XGC_COMMAND(get, "print one state key (get KEY [--json])")
         if (!value)
             fprintf(stderr, "xgc get: %s: no such key\n", key);
         else {
-            char *text = xgc_cli_json(value, len);
             if (json)
                 xgc_cli_print_entry(key, seq, value, len);
-            else
+            else {
+                char *text = xgc_cli_json(value, len);
                 printf("%s\n", text);
-            free(text);
+                free(text);
+            }
             rc = 0;
         }
     }

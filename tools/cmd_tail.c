@@ -108,8 +108,11 @@ static void s_print(s_tail_t *self, int kind, const char *name, uint64_t ts,
         if (kind == XGC_BUS_TAP_EVENT)
             printf("%s.%03d %-5s %s %s\n", when, (int)(ts % 1000), op, name, payload);
         else
+        if (kind == XGC_BUS_TAP_SET)
             printf("%s.%03d %-5s %s #%" PRIu64 " %s\n", when, (int)(ts % 1000), op, name,
-                   seq, kind == XGC_BUS_TAP_SET ? payload : "");
+                   seq, payload);
+        else
+            printf("%s.%03d %-5s %s #%" PRIu64 "\n", when, (int)(ts % 1000), op, name, seq);
     }
     free(payload);
     self->printed++;

@@ -11,7 +11,7 @@ FUZZ_OUT     := build/fuzz
 FUZZ_TARGETS ?= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 # Only the modules under test (and what they use), so that the fuzzers do not
 # depend on the rest of libxgc.
-FUZZ_SRCS    := $(addprefix common/xgc_,msg.c json.c yaml.c config.c log.c state.c)
+FUZZ_SRCS    := $(addprefix common/xgc_,msg.c json.c yaml.c config.c log.c state.c model.c)
 FUZZ_CFLAGS   = -g -O1 -std=gnu11 -Wall -Wextra -Werror -I. -Icommon -I$(BUILD)/gen \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 

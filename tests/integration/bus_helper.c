@@ -71,8 +71,11 @@ static bool s_value_is_i(const uint8_t *data, size_t len, long i)
 static int s_writes(const xgc_config_t *cfg, long n, long writers, long rate)
 {
     xgc_bus_t **bus = calloc(writers, sizeof *bus);
-    for (long w = 0; w < writers; w++)
+    zpoller_t *poller = zpoller_new(NULL);      /* wait on all writers at once */
+    for (long w = 0; w < writers; w++) {
         bus[w] = xgc_bus_new(cfg, "bustest-writer");
+        xgc_bus_poller_add(bus[w], poller);
+    }
     int64_t start = zclock_mono();
     char key[64];
     for (long i = 0; i < n; i++) {
@@ -84,17 +87,23 @@ static int s_writes(const xgc_config_t *cfg, long n, long writers, long rate)
         if (i % 256 == 0)
             for (long w = 0; w < writers; w++)
                 xgc_bus_poll(bus[w], 0);
-        while (rate && (zclock_mono() - start) * rate < (i + 1) * 1000)
+        while (rate && (zclock_mono() - start) * rate < (i + 1) * 1000) {
+            zpoller_wait(poller, 1);
             for (long w = 0; w < writers; w++)
-                xgc_bus_poll(bus[w], 1);
+                xgc_bus_poll(bus[w], 0);
+        }
     }
-    int rc = 0;
-    for (long w = 0; w < writers && rc == 0; w++) {
-        while (xgc_bus_pending(bus[w]) && !zsys_interrupted)
-            for (long v = 0; v < writers; v++)
-                xgc_bus_poll(bus[v], 1);
-        rc = xgc_bus_pending(bus[w]) ? 1 : 0;
+    size_t pending = 1;
+    while (pending && !zsys_interrupted) {
+        zpoller_wait(poller, 10);
+        pending = 0;
+        for (long w = 0; w < writers; w++) {
+            xgc_bus_poll(bus[w], 0);
+            pending += xgc_bus_pending(bus[w]);
+        }
     }
+    int rc = pending ? 1 : 0;
+    zpoller_destroy(&poller);
     double secs = (zclock_mono() - start) / 1000.0;
     if (rc == 0)
         printf("acked %ld in %.3f s (%.0f/s)\n", n, secs, n / secs);

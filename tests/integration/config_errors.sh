@@ -42,6 +42,21 @@ broker:
 expect missing 2 "$tmp/missing.yaml:1:1: field 'cluster': missing" \
 'broker: {endpoint: "tcp://127.0.0.1:7800"}
 '
+expect bad_vm 2 "$tmp/bad_vm.yaml:4:38: field 'max_mhz'" \
+'cluster: lab
+broker: {endpoint: "tcp://127.0.0.1:7800"}
+vms:
+  - {name: a, min_mhz: 900, max_mhz: 500, mem_mb: 1}
+'
+expect model 0 "model      1 pm, 2 vms" \
+'cluster: lab
+broker: {endpoint: "tcp://127.0.0.1:7800"}
+pms:
+  - {name: pm1, cpu_mhz: 9600, mem_mb: 16384}
+vms:
+  - {name: a, min_mhz: 100, max_mhz: 500, mem_mb: 1}
+  - {name: b, min_mhz: 100, max_mhz: 500, mem_mb: 1}
+'
 
 # No such file, and a missing -c argument: status 2 too.
 out=$("$bin/xgc" config check -c "$tmp/none.yaml" 2>&1); rc=$?

@@ -230,6 +230,46 @@ XGC_TEST(writes_resent_until_acked)
     xgc_bus_destroy(&bus);
 }
 
+/* zloop: the fake broker answers ICANHAZ from its own reader */
+static int s_loop_fake(zloop_t *loop, zsock_t *router, void *arg)
+{
+    (void)loop;
+    (void)arg;
+    zmsg_t *msg = zmsg_recv(router);
+    zframe_destroy(&s_fake.client);
+    s_fake.client = zmsg_pop(msg);
+    if (zframe_streq(zmsg_first(msg), "ICANHAZ"))
+        s_fake_snapshot(msg, 1, 5, (const char *[]){"z/1", V("zed")}, 1);
+    zmsg_destroy(&msg);
+    return 0;
+}
+
+static int s_loop_check(zloop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    return xgc_bus_synced(arg) ? -1 : 0;        /* -1 ends zloop_start */
+}
+
+XGC_TEST(zloop_attach)
+{
+    xgc_bus_t *bus = xgc_bus_new(s_cfg, "unit-loop");
+    CHECK(bus);
+    zloop_t *loop = zloop_new();
+    CHECK(xgc_bus_attach(bus, loop) == 0);
+    zloop_reader(loop, s_fake.router, s_loop_fake, NULL);
+    zloop_timer(loop, 20, 0, s_loop_check, bus);
+    zloop_timer(loop, 3000, 1, s_loop_check, bus);      /* give up after 3 s */
+    xgc_bus_watch(bus, "z/");
+    zloop_start(loop);
+    CHECK(xgc_bus_synced(bus));
+    size_t len;
+    CHECK(xgc_bus_get(bus, "z/1", &len, NULL) && len == 4);
+    xgc_bus_detach(bus, loop);
+    zloop_destroy(&loop);
+    xgc_bus_destroy(&bus);
+}
+
 XGC_TEST(wire_helpers)
 {
     uint8_t b[8];
@@ -277,6 +317,7 @@ int main(void)
     XGC_TEST_RUN(wire_helpers);
     XGC_TEST_RUN(snapshot_updates_gap_epoch);
     XGC_TEST_RUN(writes_resent_until_acked);
+    XGC_TEST_RUN(zloop_attach);
     zframe_destroy(&s_fake.client);
     zsock_destroy(&s_fake.router);
     zsock_destroy(&s_fake.pub);

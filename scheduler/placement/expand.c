@@ -1,0 +1,761 @@
+/* expand — EMM, PEMM and our optimiser: admit at min, then improve by moves.
+ *
+ * EMM (ALGORITHMS.md): every VM is admitted at its min by first-fit, VMs by
+ * utility per MHz (Umax/max) descending; then the move with the largest gain
+ * in Net — a VM to another PM, which is also how it expands — is taken again
+ * and again until no move gains. The gains are exact (water-filling on the
+ * two PMs concerned); the candidates of a VM are the `candidates` used PMs
+ * with most headroom plus one empty PM per class of identical PMs. A max-heap
+ * holds each VM's best move; a popped move whose gain has changed is
+ * re-evaluated and pushed back (lazy greedy), and when the heap runs dry a
+ * full pass re-evaluates every VM, so the result is a true local optimum.
+ *
+ * PEMM: the same with the power cost in the gain (−P_j for a PM that opens,
+ * +P_j for one that empties), then a pass that tries to close each used PM by
+ * re-placing its VMs on the other used PMs, kept when Net rises; moves and
+ * closing alternate until neither gains. Variants: FORWARD (EMM on the first
+ * k PMs, k growing while Net rises) and GREEDY (one pass, power-aware gain).
+ *
+ * Ours (xgc): PEMM, then the same moves over more candidates, pairwise swaps
+ * and closing, until a round gains nothing.
+ */
+#define _GNU_SOURCE /* qsort_r */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scheduler/placement/internal.h"
+
+typedef struct {
+    const xgc_place_problem_t *p;
+    const xgc_place_options_t *o;
+    xgc_place_state_t *s;
+    const bool *movable;                /* by VM */
+    const int *order;                   /* VM order (ties in the heap) */
+    int *pos;                           /* position of a VM in `order` */
+    bool with_power;
+    int k;                              /* candidates per move */
+} s_search_t;
+
+/* ---- admission ---------------------------------------------------------------- */
+
+/* First-fit by min of the unplaced movable VMs, in order, PMs by rank. */
+static int s_admit(s_search_t *x)
+{
+    const xgc_place_problem_t *p = x->p;
+    xgc_place_state_t *s = x->s;
+    xgc_fittree_t *tree = xgc_fittree_new(p->npm);
+    if (!tree)
+        return -1;
+    for (size_t r = 0; r < p->npm && (int)r < s->limit; r++) {
+        int j = s->by_rank[r];
+        xgc_fittree_set(tree, r, xgc_place_state_pm_headroom(s, (size_t)j),
+                        xgc_place_state_pm_free_mem(s, (size_t)j));
+    }
+    for (size_t q = 0; q < p->nvm; q++) {
+        int i = x->order[q];
+        if (!x->movable[i] || s->pm_of[i] != XGC_PLACE_UNPLACED)
+            continue;
+        const xgc_place_vm_t *v = &p->vm[i];
+        long r = xgc_fittree_first(tree, v->min - 1e-9 * (1 + v->min), v->mem - 1e-9);
+        if (r < 0)
+            continue;                    /* fits nowhere at min: stays unplaced */
+        int j = s->by_rank[r];
+        xgc_place_state_move(s, (size_t)i, j);
+        xgc_fittree_set(tree, (size_t)r, xgc_place_state_pm_headroom(s, (size_t)j),
+                        xgc_place_state_pm_free_mem(s, (size_t)j));
+    }
+    xgc_fittree_destroy(&tree);
+    return 0;
+}
+
+/* ---- moves: lazy-greedy best-first --------------------------------------------- */
+
+typedef struct {
+    double gain;
+    int vm;
+} s_entry_t;
+
+typedef struct {
+    s_entry_t *e;
+    size_t len, alloc;
+    const int *pos;
+} s_heap_t;
+
+static bool s_above(const s_heap_t *h, s_entry_t a, s_entry_t b)
+{
+    return a.gain > b.gain || (a.gain == b.gain && h->pos[a.vm] < h->pos[b.vm]);
+}
+
+static bool s_push(s_heap_t *h, s_entry_t e)
+{
+    if (h->len == h->alloc) {
+        size_t n = h->alloc ? 2 * h->alloc : 64;
+        s_entry_t *grown = realloc(h->e, n * sizeof *grown);
+        if (!grown)
+            return false;
+        h->e = grown;
+        h->alloc = n;
+    }
+    size_t i = h->len++;
+    while (i > 0 && s_above(h, e, h->e[(i - 1) / 2])) {
+        h->e[i] = h->e[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h->e[i] = e;
+    return true;
+}
+
+static s_entry_t s_pop(s_heap_t *h)
+{
+    s_entry_t top = h->e[0], last = h->e[--h->len];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= h->len)
+            break;
+        if (c + 1 < h->len && s_above(h, h->e[c + 1], h->e[c]))
+            c++;
+        if (!s_above(h, h->e[c], last))
+            break;
+        h->e[i] = h->e[c];
+        i = c;
+    }
+    if (h->len)
+        h->e[i] = last;
+    return top;
+}
+
+/* vm's best move now: destination and gain (unplacing counts when VMs may be
+ * dropped). */
+static int s_best_move(const s_search_t *x, int vm, double *gain)
+{
+    int j = xgc_place_best(x->s, (size_t)vm, x->with_power, x->k, true, -1, gain);
+    if (!x->o->must_place_all && x->s->pm_of[vm] >= 0) {
+        double drop = xgc_place_state_move_gain(x->s, (size_t)vm, XGC_PLACE_UNPLACED,
+                                                x->with_power);
+        if (j < 0 || drop > *gain + 1e-12) {
+            j = XGC_PLACE_UNPLACED;
+            *gain = drop;
+        }
+    }
+    return j;
+}
+
+/* Push vm's best move if it gains. */
+static bool s_offer(s_search_t *x, s_heap_t *heap, int vm)
+{
+    double gain;
+    if (!x->movable[vm])
+        return true;
+    int j = s_best_move(x, vm, &gain);
+    if ((j < 0 && x->s->pm_of[vm] < 0) || !(gain > XGC_PLACE_GAIN_EPS))
+        return true;
+    return s_push(heap, (s_entry_t){gain, vm});
+}
+
+/* Take the best moves until none gains; returns how many were taken (or -1).
+ * A round offers every VM's best move (the first round and the confirming
+ * last), or only those of VMs on PMs the previous round changed. */
+static long s_improve(s_search_t *x)
+{
+    const xgc_place_problem_t *p = x->p;
+    xgc_place_state_t *s = x->s;
+    s_heap_t heap = {NULL, 0, 0, x->pos};
+    int *touched = malloc((p->npm + 1) * sizeof *touched), ntouched = 0;
+    bool *mark = calloc(p->npm + 1, 1), full = true;
+    long moves = 0;
+    if (!touched || !mark)
+        goto fail;
+    for (int round = 0; round < x->o->max_rounds; round++) {
+        if (full) {
+            for (size_t q = 0; q < p->nvm; q++)
+                if (!s_offer(x, &heap, x->order[q]))
+                    goto fail;
+        } else {
+            for (int t = 0; t < ntouched; t++)
+                for (int r = 0; r < s->pm[touched[t]].len; r++)
+                    if (!s_offer(x, &heap, s->pm[touched[t]].vms[r]))
+                        goto fail;
+        }
+        for (int t = 0; t < ntouched; t++)
+            mark[touched[t]] = false;
+        ntouched = 0;
+        long before = moves;
+        while (heap.len) {
+            s_entry_t e = s_pop(&heap);
+            double gain;
+            int j = s_best_move(x, e.vm, &gain), from = s->pm_of[e.vm];
+            if (!(gain > XGC_PLACE_GAIN_EPS) || (j < 0 && from < 0))
+                continue;
+            /* Still the best of all? Otherwise back in with its new gain. */
+            if (heap.len && gain < heap.e[0].gain - 1e-12) {
+                if (!s_push(&heap, (s_entry_t){gain, e.vm}))
+                    goto fail;
+                continue;
+            }
+            xgc_place_state_move(s, (size_t)e.vm, j);
+            moves++;
+            int ends[2] = {from, j};
+            for (int t = 0; t < 2; t++)
+                if (ends[t] >= 0 && !mark[ends[t]]) {
+                    mark[ends[t]] = true;
+                    touched[ntouched++] = ends[t];
+                }
+        }
+        if (moves == before && full)
+            break;
+        full = moves == before;          /* quiet: confirm with a full round */
+    }
+    free(heap.e);
+    free(touched);
+    free(mark);
+    return moves;
+fail:
+    free(heap.e);
+    free(touched);
+    free(mark);
+    return -1;
+}
+
+/* ---- opening PMs (PEMM) ------------------------------------------------------------ */
+
+/* Open the empty PM j by pulling VMs from the most squeezed PMs, one at a
+ * time while that gains (the first move pays P_j); keep it when Net rises in
+ * total, else put everything back. Returns 1 if opened, 0 if not. */
+static int s_try_open(s_search_t *x, int j, int *vms, int *from)
+{
+    xgc_place_state_t *s = x->s;
+    double total = 0;
+    int done = 0;
+    long dear[8];
+    for (; done < x->o->max_rounds * 4 && done < (int)x->p->nvm; done++) {
+        size_t n = xgc_place_dearest(s, 8, dear);
+        int best = -1;
+        double best_gain = -HUGE_VAL;
+        for (size_t r = 0; r < n; r++) {
+            const xgc_place_pmstate_t *pm = &s->pm[dear[r]];
+            for (int t = 0; dear[r] != j && t < pm->len; t++) {
+                int i = pm->vms[t];
+                double gain = x->movable[i] ? xgc_place_state_move_gain(s, (size_t)i, j, true)
+                                            : -HUGE_VAL;
+                if (gain > best_gain + 1e-12) {
+                    best = i;
+                    best_gain = gain;
+                }
+            }
+        }
+        if (best < 0 || (done > 0 && !(best_gain > XGC_PLACE_GAIN_EPS)))
+            break;
+        vms[done] = best;
+        from[done] = s->pm_of[best];
+        xgc_place_state_move(s, (size_t)best, j);
+        total += best_gain;
+    }
+    if (total > XGC_PLACE_GAIN_EPS)
+        return 1;
+    while (done-- > 0)
+        xgc_place_state_move(s, (size_t)vms[done], from[done]);
+    return 0;
+}
+
+/* Open PMs, one per class in turn, while it pays; returns how many. */
+static int s_open_pass(s_search_t *x)
+{
+    const xgc_place_problem_t *p = x->p;
+    int *vms = malloc((p->nvm + 1) * sizeof *vms), *from = malloc((p->nvm + 1) * sizeof *from);
+    int opened = -1;
+    if (!vms || !from)
+        goto done;
+    opened = 0;
+    for (bool progress = true; progress;) {
+        progress = false;
+        for (int c = 0; c < p->nclass; c++) {
+            int j = xgc_place_first_empty(x->s, c);
+            if (j >= 0 && s_try_open(x, j, vms, from) == 1) {
+                opened++;
+                progress = true;
+            }
+        }
+    }
+done:
+    free(vms);
+    free(from);
+    return opened;
+}
+
+/* ---- closing PMs ---------------------------------------------------------------- */
+
+typedef struct {
+    double value;
+    int pm;
+} s_pm_value_t;
+
+static int s_value_cmp(const void *a, const void *b)
+{
+    const s_pm_value_t *x = a, *y = b;
+    if (x->value != y->value)
+        return x->value < y->value ? -1 : 1;
+    return (x->pm > y->pm) - (x->pm < y->pm);
+}
+
+static int s_min_desc(const void *a, const void *b, void *arg)
+{
+    const xgc_place_problem_t *p = arg;
+    int x = *(const int *)a, y = *(const int *)b;
+    if (p->vm[x].min != p->vm[y].min)
+        return p->vm[x].min > p->vm[y].min ? -1 : 1;
+    return (x > y) - (x < y);
+}
+
+/* Empty PM j onto the other used PMs, largest min first; keep it when Net
+ * rises, else put everything back. Returns 1 if closed, 0 if not, -1. */
+static int s_try_close(s_search_t *x, int j, int *vms, int *from)
+{
+    xgc_place_state_t *s = x->s;
+    int n = (int)xgc_place_state_pm_count(s, (size_t)j);
+    memcpy(vms, s->pm[j].vms, (size_t)n * sizeof *vms);
+    for (int r = 0; r < n; r++)
+        if (!x->movable[vms[r]])
+            return 0;
+    qsort_r(vms, (size_t)n, sizeof *vms, s_min_desc, (void *)x->p);
+    double total = 0;
+    int done = 0;
+    for (; done < n; done++) {
+        double gain;
+        int to = xgc_place_best(s, (size_t)vms[done], true, x->k, false, j, &gain);
+        if (to < 0)
+            break;
+        from[done] = j;
+        xgc_place_state_move(s, (size_t)vms[done], to);
+        total += gain;
+    }
+    if (done == n && total > XGC_PLACE_GAIN_EPS)
+        return 1;
+    while (done-- > 0)
+        xgc_place_state_move(s, (size_t)vms[done], from[done]);
+    return 0;
+}
+
+/* One closing pass over the used PMs, least valuable (utility − cost) first;
+ * it stops after S_CLOSE_MISSES failures in a row (the PMs further on are
+ * worth more and harder to close), which keeps it near-linear. */
+#define S_CLOSE_MISSES 16
+
+static int s_close_pass(s_search_t *x)
+{
+    const xgc_place_problem_t *p = x->p;
+    xgc_place_state_t *s = x->s;
+    s_pm_value_t *cand = malloc((p->npm + 1) * sizeof *cand);
+    int *vms = malloc((p->nvm + 1) * sizeof *vms), *from = malloc((p->nvm + 1) * sizeof *from);
+    int closed = -1;
+    if (!cand || !vms || !from)
+        goto done;
+    size_t n = 0;
+    for (size_t j = 0; j < p->npm; j++)
+        if (s->pm[j].len > 0)
+            cand[n++] = (s_pm_value_t){s->pm[j].util - p->cost[j], (int)j};
+    qsort(cand, n, sizeof *cand, s_value_cmp);
+    closed = 0;
+    int misses = 0;
+    for (size_t r = 0; r < n && (x->k <= 0 || misses < S_CLOSE_MISSES); r++) {
+        if (s->pm[cand[r].pm].len == 0)
+            continue;
+        int ok = s_try_close(x, cand[r].pm, vms, from);
+        closed += ok;
+        misses = ok ? 0 : misses + 1;
+    }
+done:
+    free(cand);
+    free(vms);
+    free(from);
+    return closed;
+}
+
+/* ---- swaps (ours) --------------------------------------------------------------- */
+
+/* For each VM, the best swap with a VM of one of the k used PMs with most
+ * headroom (all used PMs when k = 0); taken at once when it gains. */
+static long s_swap_pass(s_search_t *x)
+{
+    const xgc_place_problem_t *p = x->p;
+    xgc_place_state_t *s = x->s;
+    long swaps = 0, found[64];
+    for (size_t q = 0; q < p->nvm; q++) {
+        int a = x->order[q], ja = s->pm_of[a];
+        if (!x->movable[a] || ja < 0)
+            continue;
+        size_t n = 0;
+        if (x->k <= 0 || (size_t)x->k >= p->npm) {
+            for (size_t j = 0; j < p->npm; j++)
+                if (s->pm[j].len > 0 && n < 64)
+                    found[n++] = (long)j;
+        } else {
+            n = xgc_fittree_top(s->used_tree, -HUGE_VAL, -HUGE_VAL, (size_t)x->k, found);
+        }
+        int best = -1;
+        double best_gain = XGC_PLACE_GAIN_EPS;
+        for (size_t r = 0; r < n; r++) {
+            const xgc_place_pmstate_t *pm = &s->pm[found[r]];
+            for (int t = 0; found[r] != ja && t < pm->len; t++) {
+                int b = pm->vms[t];
+                double gain = x->movable[b]
+                                  ? xgc_place_state_swap_gain(s, (size_t)a, (size_t)b)
+                                  : -HUGE_VAL;
+                if (gain > best_gain + 1e-12) {
+                    best = b;
+                    best_gain = gain;
+                }
+            }
+        }
+        if (best >= 0) {
+            int jb = s->pm_of[best];
+            xgc_place_state_move(s, (size_t)a, jb);
+            xgc_place_state_move(s, (size_t)best, ja);
+            swaps++;
+        }
+    }
+    return swaps;
+}
+
+/* Bring the state to placement `to` (moves without checks: the end is
+ * feasible, the way there need not be). */
+static void s_reset(xgc_place_state_t *s, const int *to)
+{
+    for (size_t i = 0; i < s->p->nvm; i++)
+        if (s->pm_of[i] != to[i])
+            xgc_place_state_move(s, i, XGC_PLACE_UNPLACED);
+    for (size_t i = 0; i < s->p->nvm; i++)
+        xgc_place_state_move(s, i, to[i]);
+}
+
+/* ---- re-partitioning two PMs (ours, small instances) --------------------------- */
+
+#define S_PAIR_MAX 12                   /* VMs of the two PMs together */
+
+/* Utility of the VMs `set` (n of them) on PM j by water-filling, or
+ * -HUGE_VAL if Σ min or memory overflows; power cost counted when non-empty. */
+static double s_set_net(const xgc_place_problem_t *p, int j, const int *set, int n)
+{
+    double min[S_PAIR_MAX], max[S_PAIR_MAX], sh[S_PAIR_MAX], x[S_PAIR_MAX], mem = 0;
+    for (int r = 0; r < n; r++) {
+        const xgc_place_vm_t *v = &p->vm[set[r]];
+        min[r] = v->min;
+        max[r] = v->max;
+        sh[r] = v->shares;
+        mem += v->mem;
+    }
+    if (n == 0)
+        return 0;
+    if (mem > p->pmem[j] * (1 + XGC_PLACE_EPS)
+        || xgc_place_waterfill((size_t)n, min, max, sh, p->cap[j], x) < 0)
+        return -HUGE_VAL;
+    double u = -p->cost[j];
+    for (int r = 0; r < n; r++)
+        u += xgc_place_utility(&p->vms[set[r]], x[r]);
+    return u;
+}
+
+/* The best split of the VMs of PMs a and b between them (2^n splits, n ≤
+ * S_PAIR_MAX, pinned VMs stay); applied when it raises Net. */
+static bool s_repartition(s_search_t *x, int a, int b)
+{
+    const xgc_place_problem_t *p = x->p;
+    xgc_place_state_t *s = x->s;
+    int all[S_PAIR_MAX], n = 0, na = s->pm[a].len, nb = s->pm[b].len;
+    if (na + nb > S_PAIR_MAX || na + nb == 0)
+        return false;
+    for (int r = 0; r < na; r++)
+        all[n++] = s->pm[a].vms[r];
+    for (int r = 0; r < nb; r++)
+        all[n++] = s->pm[b].vms[r];
+    unsigned now = (1u << na) - 1, fixed_a = 0, fixed_b = 0, best_mask = now;
+    for (int r = 0; r < n; r++)
+        if (!x->movable[all[r]])
+            *(r < na ? &fixed_a : &fixed_b) |= 1u << r;
+    double base = s->pm[a].util + s->pm[b].util - (na ? p->cost[a] : 0) - (nb ? p->cost[b] : 0);
+    double best = base + XGC_PLACE_GAIN_EPS;
+    for (unsigned mask = 0; mask < (1u << n); mask++) {   /* bit set: on PM a */
+        if ((mask & fixed_a) != fixed_a || (mask & fixed_b))
+            continue;
+        int sa[S_PAIR_MAX], sb[S_PAIR_MAX], ka = 0, kb = 0;
+        for (int r = 0; r < n; r++) {
+            if (mask >> r & 1)
+                sa[ka++] = all[r];
+            else
+                sb[kb++] = all[r];
+        }
+        double ua = s_set_net(p, a, sa, ka);
+        double ub = ua == -HUGE_VAL ? ua : s_set_net(p, b, sb, kb);
+        if (ub != -HUGE_VAL && ua + ub > best) {
+            best = ua + ub;
+            best_mask = mask;
+        }
+    }
+    if (best_mask == now)
+        return false;
+    for (int r = 0; r < n; r++)
+        xgc_place_state_move(s, (size_t)all[r], best_mask >> r & 1 ? a : b);
+    return true;
+}
+
+/* Every pair of used PMs, and each used PM with the first empty PM of each
+ * class; only on small data centres (≤ 64 PMs). Returns the splits taken. */
+static long s_pair_pass(s_search_t *x)
+{
+    const xgc_place_problem_t *p = x->p;
+    long changed = 0;
+    if (p->npm > 64)
+        return 0;
+    for (size_t a = 0; a < p->npm; a++) {
+        if (x->s->pm[a].len == 0)
+            continue;
+        for (size_t b = a + 1; b < p->npm; b++)
+            if (x->s->pm[b].len > 0)
+                changed += s_repartition(x, (int)a, (int)b);
+        for (int c = 0; c < p->nclass; c++) {
+            int e = xgc_place_first_empty(x->s, c);
+            if (e >= 0 && x->s->pm[a].len > 0)
+                changed += s_repartition(x, (int)a, e);
+        }
+    }
+    return changed;
+}
+
+/* ---- variants of PEMM -------------------------------------------------------------- */
+
+/* GREEDY: one pass in order, each VM to its best destination with the power
+ * cost of opening counted; opened anyway when it must be placed. */
+static void s_greedy(s_search_t *x)
+{
+    for (size_t q = 0; q < x->p->nvm; q++) {
+        int i = x->order[q];
+        double gain;
+        if (!x->movable[i] || x->s->pm_of[i] != XGC_PLACE_UNPLACED)
+            continue;
+        int j = xgc_place_best(x->s, (size_t)i, true, x->k, true, -1, &gain);
+        if (j >= 0 && (gain > 0 || x->o->must_place_all))
+            xgc_place_state_move(x->s, (size_t)i, j);
+    }
+}
+
+/* EMM on the PMs of rank < limit, from the placement `start`; Net or NAN. */
+static double s_emm_limited(s_search_t *x, const int *start, int limit, int *out)
+{
+    xgc_place_state_t *s = xgc_place_state_new(x->p, start);
+    double net = NAN;
+    if (!s || xgc_place_state_order(s, x->s->by_rank, limit) < 0)
+        goto done;
+    s_search_t sub = *x;
+    sub.s = s;
+    sub.with_power = false;
+    if (s_admit(&sub) < 0 || s_improve(&sub) < 0)
+        goto done;
+    memcpy(out, s->pm_of, x->p->nvm * sizeof *out);
+    net = xgc_place_state_net(s);
+done:
+    xgc_place_state_destroy(&s);
+    return net;
+}
+
+/* FORWARD: k from the fewest PMs that admit everything at min, upwards, while
+ * Net rises (stop after `lookahead` misses); keep the best. */
+static int s_forward(s_search_t *x)
+{
+    const xgc_place_problem_t *p = x->p;
+    int *start = malloc((p->nvm + 1) * sizeof *start), *cand = malloc((p->nvm + 1) * sizeof *cand);
+    int *best = malloc((p->nvm + 1) * sizeof *best), rc = -1;
+    if (!start || !cand || !best)
+        goto done;
+    memcpy(start, x->s->pm_of, p->nvm * sizeof *start);
+    /* k_min: the highest rank first-fit by min uses, plus one. */
+    if (s_admit(x) < 0)
+        goto done;
+    int k = 1;
+    for (size_t j = 0; j < p->npm; j++)
+        if (x->s->pm[j].len > 0 && x->s->rank[j] + 1 > k)
+            k = x->s->rank[j] + 1;
+    double best_net = s_emm_limited(x, start, k, best);
+    if (isnan(best_net))
+        goto done;
+    for (int misses = 0; k < (int)p->npm && misses < x->o->pemm_lookahead;) {
+        double net = s_emm_limited(x, start, ++k, cand);
+        if (isnan(net))
+            goto done;
+        if (net > best_net + XGC_PLACE_GAIN_EPS) {
+            best_net = net;
+            memcpy(best, cand, p->nvm * sizeof *best);
+            misses = 0;
+        } else {
+            misses++;
+        }
+    }
+    s_reset(x->s, best);
+    rc = 0;
+done:
+    free(start);
+    free(cand);
+    free(best);
+    return rc;
+}
+
+/* ---- the driver ---------------------------------------------------------------------- */
+
+/* Moves, then (PEMM) opening and closing PMs, until none of them gains. */
+static int s_moves_and_closing(s_search_t *x, bool close)
+{
+    for (int round = 0; round < 8; round++) {
+        if (s_improve(x) < 0)
+            return -1;
+        int opened = close ? s_open_pass(x) : 0;
+        if (opened > 0 && s_improve(x) < 0)
+            return -1;
+        int closed = close ? s_close_pass(x) : 0;
+        if (opened < 0 || closed < 0)
+            return -1;
+        if (closed == 0 && opened == 0)
+            break;
+    }
+    return 0;
+}
+
+/* Ours: PEMM's result, then wider moves, swaps and closing until stable. */
+static int s_polish(s_search_t *x)
+{
+    int k = x->o->candidates;
+    bool small = x->p->npm <= 64;        /* small: every PM is a candidate */
+    for (int round = 0; round < 5; round++) {
+        x->k = small || k <= 0 ? 0 : 2 * k;
+        double before = xgc_place_state_net(x->s);
+        if (s_moves_and_closing(x, true) < 0)
+            return -1;
+        x->k = small || k <= 0 ? 0 : (k + 1) / 2;
+        if (s_swap_pass(x) < 0)
+            return -1;
+        s_pair_pass(x);
+        if (!(xgc_place_state_net(x->s) > before + XGC_PLACE_GAIN_EPS))
+            break;
+    }
+    return 0;
+}
+
+static int s_pemm(s_search_t *x);
+
+/* Ours: PEMM then polish; on instances of interactive size (≤ 5 000 VMs)
+ * also polish the plans of GMM and GM (packed at max, often one swap from
+ * the best) and keep the best of all. */
+static int s_ours(s_search_t *x, const int *initial, const bool *pinned)
+{
+    const xgc_place_problem_t *p = x->p;
+    int *best = malloc((p->nvm + 1) * sizeof *best), *start = malloc((p->nvm + 1) * sizeof *start);
+    int rc = -1;
+    if (!best || !start || s_pemm(x) < 0 || s_polish(x) < 0)
+        goto done;
+    double best_net = xgc_place_state_net(x->s);
+    memcpy(best, x->s->pm_of, p->nvm * sizeof *best);
+    xgc_place_algorithm_t packers[] = {XGC_PLACE_GMM, XGC_PLACE_GM};
+    for (int a = 0; p->nvm <= 5000 && a < 2; a++) {
+        xgc_place_options_t o = *x->o;
+        o.algorithm = packers[a];
+        o.key = XGC_PLACE_KEY_DEFAULT;
+        if (xgc_place_first_fit(p, &o, initial, pinned, start) < 0)
+            goto done;
+        s_reset(x->s, start);
+        if (s_admit(x) < 0 || s_polish(x) < 0)
+            goto done;
+        if (xgc_place_state_net(x->s) > best_net + XGC_PLACE_GAIN_EPS) {
+            best_net = xgc_place_state_net(x->s);
+            memcpy(best, x->s->pm_of, p->nvm * sizeof *best);
+        }
+    }
+    s_reset(x->s, best);
+    rc = 0;
+done:
+    free(best);
+    free(start);
+    return rc;
+}
+
+/* PEMM's two starts: consolidated (admission, then power-aware moves,
+ * opening and closing) and spread (EMM's moves first, then the same); the
+ * better Net wins, so PEMM never ends below what EMM reaches and then
+ * consolidates. */
+static int s_pemm(s_search_t *x)
+{
+    const xgc_place_problem_t *p = x->p;
+    int *start = malloc((p->nvm + 1) * sizeof *start);
+    int *first = malloc((p->nvm + 1) * sizeof *first), rc = -1;
+    if (!start || !first)
+        goto done;
+    memcpy(start, x->s->pm_of, p->nvm * sizeof *start);
+    if (s_admit(x) < 0 || s_moves_and_closing(x, x->o->pemm_close) < 0)
+        goto done;
+    double consolidated = xgc_place_state_net(x->s);
+    memcpy(first, x->s->pm_of, p->nvm * sizeof *first);
+    s_reset(x->s, start);
+    x->with_power = false;
+    if (s_admit(x) < 0 || s_improve(x) < 0)
+        goto done;
+    x->with_power = true;
+    if (s_moves_and_closing(x, x->o->pemm_close) < 0)
+        goto done;
+    if (consolidated >= xgc_place_state_net(x->s) - XGC_PLACE_GAIN_EPS)
+        s_reset(x->s, first);
+    rc = 0;
+done:
+    free(start);
+    free(first);
+    return rc;
+}
+
+static int s_run(s_search_t *x, const int *initial, const bool *pinned)
+{
+    const xgc_place_options_t *o = x->o;
+    if (o->algorithm == XGC_PLACE_PEMM && o->pemm == XGC_PLACE_PEMM_FORWARD)
+        return s_forward(x);
+    if (o->algorithm == XGC_PLACE_PEMM && o->pemm == XGC_PLACE_PEMM_GREEDY) {
+        s_greedy(x);
+        return 0;
+    }
+    if (o->algorithm == XGC_PLACE_XGC)
+        return s_ours(x, initial, pinned);
+    if (o->algorithm == XGC_PLACE_PEMM)
+        return s_pemm(x);
+    return s_admit(x) < 0 || s_improve(x) < 0 ? -1 : 0;
+}
+
+int xgc_place_expand(const xgc_place_problem_t *p, const xgc_place_options_t *o,
+                     const int *initial, const bool *pinned, int *pm_of)
+{
+    xgc_place_key_t key = o->key == XGC_PLACE_KEY_DEFAULT ? XGC_PLACE_KEY_PMAX : o->key;
+    xgc_place_pm_order_t pmo = o->pm_order == XGC_PLACE_PMS_DEFAULT ? XGC_PLACE_PMS_CAPACITY
+                                                                   : o->pm_order;
+    s_search_t x = {.p = p, .o = o, .with_power = o->algorithm != XGC_PLACE_EMM,
+                    .k = o->candidates};
+    int *by_rank = xgc_place_pm_order(p, pmo), *order = xgc_place_vm_order(p, key);
+    int *pos = malloc((p->nvm + 1) * sizeof *pos);
+    bool *movable = malloc(p->nvm + 1);
+    int rc = -1;
+    x.s = xgc_place_state_new(p, initial);
+    if (!by_rank || !order || !pos || !movable || !x.s
+        || xgc_place_state_order(x.s, by_rank, (int)p->npm) < 0)
+        goto done;
+    for (size_t q = 0; q < p->nvm; q++)
+        pos[order[q]] = (int)q;
+    for (size_t i = 0; i < p->nvm; i++)
+        movable[i] = !(initial && initial[i] >= 0 && (!pinned || pinned[i]));
+    x.order = order;
+    x.pos = pos;
+    x.movable = movable;
+    if (s_run(&x, initial, pinned) == 0) {
+        memcpy(pm_of, x.s->pm_of, p->nvm * sizeof *pm_of);
+        rc = 0;
+    }
+done:
+    xgc_place_state_destroy(&x.s);
+    free(by_rank);
+    free(order);
+    free(pos);
+    free(movable);
+    return rc;
+}

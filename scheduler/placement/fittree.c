@@ -1,0 +1,140 @@
+/* fittree — see fittree.h. A complete binary tree in two arrays (node 1 is
+ * the root, node k has children 2k and 2k+1, leaves from `size`), each node
+ * holding the maxima of a and of b below it. The two maxima may come from
+ * different slots, so a search prunes a subtree only when one of them is too
+ * small and otherwise descends, backtracking when a leaf does not fit: in
+ * practice O(log n), since memory and CPU are seldom both scarce at once.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "scheduler/placement/fittree.h"
+
+struct xgc_fittree {
+    size_t n, size;
+    double *a, *b;
+};
+
+xgc_fittree_t *xgc_fittree_new(size_t n)
+{
+    xgc_fittree_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->n = n;
+    self->size = 1;
+    while (self->size < n)
+        self->size <<= 1;
+    self->a = malloc(2 * self->size * sizeof *self->a);
+    self->b = malloc(2 * self->size * sizeof *self->b);
+    if (!self->a || !self->b) {
+        xgc_fittree_destroy(&self);
+        return NULL;
+    }
+    for (size_t k = 0; k < 2 * self->size; k++)
+        self->a[k] = self->b[k] = -HUGE_VAL;
+    return self;
+}
+
+void xgc_fittree_destroy(xgc_fittree_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    free((*self_p)->a);
+    free((*self_p)->b);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+void xgc_fittree_set(xgc_fittree_t *self, size_t slot, double a, double b)
+{
+    size_t k = self->size + slot;
+    self->a[k] = a;
+    self->b[k] = b;
+    for (k >>= 1; k >= 1; k >>= 1) {
+        double na = fmax(self->a[2 * k], self->a[2 * k + 1]);
+        double nb = fmax(self->b[2 * k], self->b[2 * k + 1]);
+        if (na == self->a[k] && nb == self->b[k])
+            break;                       /* nothing above changes */
+        self->a[k] = na;
+        self->b[k] = nb;
+    }
+}
+
+double xgc_fittree_a(const xgc_fittree_t *self, size_t slot)
+{
+    return self->a[self->size + slot];
+}
+
+static long s_first(const xgc_fittree_t *self, size_t k, double x, double y)
+{
+    if (self->a[k] < x || self->b[k] < y || self->a[k] == -HUGE_VAL)
+        return -1;
+    if (k >= self->size)
+        return (long)(k - self->size);
+    long found = s_first(self, 2 * k, x, y);
+    return found >= 0 ? found : s_first(self, 2 * k + 1, x, y);
+}
+
+long xgc_fittree_first(const xgc_fittree_t *self, double x, double y)
+{
+    return self->n ? s_first(self, 1, x, y) : -1;
+}
+
+/* A small max-heap of nodes by a (ties: lower node first, i.e. leftmost). */
+#define S_HEAP_MAX 512
+
+static int s_before(const xgc_fittree_t *self, size_t p, size_t q)
+{
+    return self->a[p] > self->a[q] || (self->a[p] == self->a[q] && p < q);
+}
+
+static void s_push(const xgc_fittree_t *self, size_t *heap, size_t *len, size_t node)
+{
+    if (*len == S_HEAP_MAX)
+        return;                          /* bounded work: drop the candidate */
+    size_t i = (*len)++;
+    while (i > 0 && s_before(self, node, heap[(i - 1) / 2])) {
+        heap[i] = heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    heap[i] = node;
+}
+
+static size_t s_pop(const xgc_fittree_t *self, size_t *heap, size_t *len)
+{
+    size_t top = heap[0], last = heap[--*len], i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= *len)
+            break;
+        if (c + 1 < *len && s_before(self, heap[c + 1], heap[c]))
+            c++;
+        if (!s_before(self, heap[c], last))
+            break;
+        heap[i] = heap[c];
+        i = c;
+    }
+    if (*len)
+        heap[i] = last;
+    return top;
+}
+
+size_t xgc_fittree_top(const xgc_fittree_t *self, double x, double y, size_t k, long *out)
+{
+    size_t heap[S_HEAP_MAX], len = 0, found = 0;
+    if (!self->n || k == 0)
+        return 0;
+    s_push(self, heap, &len, 1);
+    while (len && found < k) {
+        size_t node = s_pop(self, heap, &len);
+        if (self->a[node] < x || self->b[node] < y || self->a[node] == -HUGE_VAL)
+            continue;                    /* too small, or only empty slots */
+        if (node >= self->size) {
+            out[found++] = (long)(node - self->size);
+            continue;
+        }
+        s_push(self, heap, &len, 2 * node);
+        s_push(self, heap, &len, 2 * node + 1);
+    }
+    return found;
+}

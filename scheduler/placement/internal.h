@@ -1,0 +1,108 @@
+/* internal — the data layout shared by the files of the placement core.
+ * Not for use outside scheduler/placement/ (the API is placement.h). */
+#ifndef XGC_PLACE_INTERNAL_H
+#define XGC_PLACE_INTERNAL_H
+
+#include "scheduler/placement/fittree.h"
+#include "scheduler/placement/placement.h"
+
+#define XGC_PLACE_EPS 1e-9              /* relative slack on capacity checks */
+#define XGC_PLACE_GAIN_EPS 1e-7         /* a move must gain more than this */
+
+typedef struct {
+    double min, max, shares, mem, umin, umax;
+    double slope;                       /* g = (Umax − Umin)/(max − min), 0 if equal */
+    double level;                       /* (max − min)/shares: capped above this */
+} xgc_place_vm_t;
+
+struct xgc_place_problem {
+    size_t npm, nvm;
+    xgc_pm_spec_t *pms;
+    xgc_vm_spec_t *vms;
+    double *cap, *pmem, *cost;          /* per PM */
+    int *pm_class, nclass;              /* equal (capacity, memory, cost) */
+    int *pm_by_name, *vm_by_name;       /* indices sorted by name */
+    xgc_place_vm_t *vm;
+};
+
+void xgc_place_vm_derive(const xgc_vm_spec_t *spec, xgc_place_vm_t *vm);
+void xgc_place_problem_index(xgc_place_problem_t *self);
+int xgc_place_check(const xgc_place_problem_t *p, const int *pm_of, char *err, size_t errlen);
+
+/* One PM in a state: its VMs sorted by (level, index), and cached sums. */
+typedef struct {
+    int *vms;
+    int len, alloc;
+    double summin, summem, util;
+    double weight, sumumin, sumgs;      /* Σ shares, Σ Umin, Σ g·shares */
+} xgc_place_pmstate_t;
+
+typedef struct {                        /* a min-heap of PM ranks (lazy) */
+    int *rank;
+    int len, alloc;
+} xgc_place_heap_t;
+
+struct xgc_place_state {
+    const xgc_place_problem_t *p;
+    int *pm_of;
+    xgc_place_pmstate_t *pm;
+    double utility, power;
+    size_t used;
+    xgc_fittree_t *used_tree;           /* used PMs: (headroom, free memory) */
+    xgc_fittree_t *cheap_tree;          /* used PMs: (−price of a MHz, free memory) */
+    xgc_fittree_t *dear_tree;           /* used PMs: (price of a MHz, VMs on it) */
+    long *cache;                        /* candidate PMs of the last query ... */
+    int cache_n, cache_k;               /* ... how many, for which k ... */
+    unsigned long version, cache_version;   /* ... valid while no move happened */
+    xgc_place_heap_t *empty;            /* per class: empty PMs by rank */
+    int *rank, *by_rank;                /* PM order: rank of a PM, PM of a rank */
+    int limit;                          /* PMs of rank ≥ limit are off-limits */
+};
+
+/* One step of water-filling: raise the common level towards `cap_level`,
+ * where the next VM (its `shares`) reaches its max. True when it gets there
+ * (spare and weight reduced, level = cap_level); false when the spare runs
+ * out first (level raised by what is left: the last step). */
+static inline bool xgc_place_raise(double *level, double *spare, double *weight,
+                                   double cap_level, double shares)
+{
+    double need = (cap_level - *level) * *weight;
+    if (need > *spare) {
+        *level += *spare / *weight;
+        return false;
+    }
+    *spare -= need;
+    *level = cap_level;
+    *weight -= shares;
+    return true;
+}
+
+/* Grow an array of `size`-byte items to hold one more (doubling). */
+bool xgc_place_grow(void **items, int len, int *alloc, size_t size);
+
+/* Utility of PM j's VMs, plus `add` and minus `skip` (−1 for none):
+ * water-filling over the sorted list, O(k). -HUGE_VAL when Σ min overflows. */
+double xgc_place_pm_util(const xgc_place_state_t *s, int j, int add, int skip);
+/* Set the PM order (rank per PM) and the number of PMs allowed. */
+int xgc_place_state_order(xgc_place_state_t *s, const int *by_rank, int limit);
+/* The first empty PM (in PM order, below the limit) of class cls, or -1. */
+int xgc_place_first_empty(const xgc_place_state_t *s, int cls);
+/* The n used PMs where a MHz is worth most (the most squeezed), into out. */
+size_t xgc_place_dearest(const xgc_place_state_t *s, size_t n, long *out);
+/* Best destination for vm: `k` used PMs by headroom (0 = all), plus the
+ * first empty PM of each class when allow_empty; never `exclude`. Returns
+ * the PM, or XGC_PLACE_UNPLACED; *gain is its ΔNet (−HUGE_VAL if none fits). */
+int xgc_place_best(xgc_place_state_t *s, size_t vm, bool with_power, int k,
+                   bool allow_empty, int exclude, double *gain);
+
+/* Algorithms (algorithms.c, search.c). `movable[i]` false = pinned. */
+int xgc_place_first_fit(const xgc_place_problem_t *p, const xgc_place_options_t *o,
+                        const int *initial, const bool *pinned, int *pm_of);
+int xgc_place_expand(const xgc_place_problem_t *p, const xgc_place_options_t *o,
+                     const int *initial, const bool *pinned, int *pm_of);
+/* PM order of the options, as by_rank (npm entries, caller frees). */
+int *xgc_place_pm_order(const xgc_place_problem_t *p, xgc_place_pm_order_t order);
+/* VM order by key (nvm entries, caller frees). */
+int *xgc_place_vm_order(const xgc_place_problem_t *p, xgc_place_key_t key);
+
+#endif

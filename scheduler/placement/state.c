@@ -1,0 +1,524 @@
+/* state — a placement with every PM's water-filling kept current.
+ *
+ * Each PM keeps its VMs sorted by the level at which water-filling caps them
+ * at max, so that the utility of the PM with one VM more or one VM less is a
+ * single O(k) merge-scan (k = VMs on that PM), never a sort. Net is kept as a
+ * running sum. Two indexes make the search for destinations cheap: a fittree
+ * over the used PMs by (headroom = C − Σ min, free memory) for "the used PMs
+ * with most room", and per class of identical PMs a heap of the empty ones in
+ * PM order, so that one representative per class stands for all empty PMs.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scheduler/placement/internal.h"
+
+/* ---- water-filling on one PM -------------------------------------------- */
+
+/* Does VM a come before VM b in a PM's list (level, then index)? */
+static inline bool s_before(const xgc_place_vm_t *vm, int a, int b)
+{
+    return vm[a].level < vm[b].level || (vm[a].level == vm[b].level && a < b);
+}
+
+/* The utility with `spare` MHz above the mins (clamped at 0: an overfull PM,
+ * which only the exhaustive search visits, gives everyone their min).
+ * *price (nullable): what one more MHz would be worth there, the utility per
+ * MHz of the VMs still below max; minus the idle MHz when all are at max. */
+static double s_util(const xgc_place_state_t *s, int j, int add, int skip, double spare,
+                     double *price)
+{
+    const xgc_place_vm_t *vm = s->p->vm;
+    const xgc_place_pmstate_t *pm = &s->pm[j];
+    /* Totals over the set: weight, Σ Umin and Σ g·s of the VMs not capped
+     * (kept per PM by s_refresh, adjusted for `skip` and `add`). */
+    double weight = pm->weight, rest_umin = pm->sumumin, rest_gs = pm->sumgs;
+    if (skip >= 0) {
+        weight -= vm[skip].shares;
+        rest_umin -= vm[skip].umin;
+        rest_gs -= vm[skip].slope * vm[skip].shares;
+    }
+    if (add >= 0) {
+        weight += vm[add].shares;
+        rest_umin += vm[add].umin;
+        rest_gs += vm[add].slope * vm[add].shares;
+    }
+    /* Raise the level through the VMs in cap order, `add` merged in. */
+    double level = 0, capped_u = 0;
+    bool add_done = add < 0;
+    int r = 0;
+    if (spare < 0)
+        spare = 0;
+    for (;;) {
+        while (r < pm->len && pm->vms[r] == skip)
+            r++;
+        int i;
+        if (!add_done && (r >= pm->len || s_before(vm, add, pm->vms[r]))) {
+            i = add;
+            add_done = true;
+        } else if (r < pm->len) {
+            i = pm->vms[r++];
+        } else {
+            if (price)                   /* every VM at max */
+                *price = -spare;
+            break;
+        }
+        if (!xgc_place_raise(&level, &spare, &weight, vm[i].level, vm[i].shares)) {
+            if (price)
+                *price = rest_gs / weight;
+            break;
+        }
+        capped_u += vm[i].umax;
+        rest_umin -= vm[i].umin;
+        rest_gs -= vm[i].slope * vm[i].shares;
+    }
+    return capped_u + rest_umin + level * rest_gs;
+}
+
+double xgc_place_pm_util(const xgc_place_state_t *s, int j, int add, int skip)
+{
+    const xgc_place_problem_t *p = s->p;
+    double spare = p->cap[j] - s->pm[j].summin;
+    if (skip >= 0)
+        spare += p->vm[skip].min;
+    if (add >= 0)
+        spare -= p->vm[add].min;
+    if (spare < -XGC_PLACE_EPS * (1 + p->cap[j]))
+        return -HUGE_VAL;
+    return s_util(s, j, add, skip, spare, NULL);
+}
+
+double xgc_place_state_alloc(const xgc_place_state_t *s, size_t vm_index)
+{
+    int j = s->pm_of[vm_index];
+    if (j < 0)
+        return 0;
+    const xgc_place_vm_t *vm = s->p->vm;
+    const xgc_place_pmstate_t *pm = &s->pm[j];
+    double spare = fmax(0, s->p->cap[j] - pm->summin), weight = 0, level = 0;
+    for (int r = 0; r < pm->len; r++)
+        weight += vm[pm->vms[r]].shares;
+    for (int r = 0; r < pm->len; r++) {
+        int i = pm->vms[r];
+        if (!xgc_place_raise(&level, &spare, &weight, vm[i].level, vm[i].shares))
+            break;
+        if (i == (int)vm_index)
+            return vm[i].max;
+    }
+    const xgc_place_vm_t *v = &vm[vm_index];
+    return fmin(v->max, v->min + level * v->shares);
+}
+
+bool xgc_place_grow(void **items, int len, int *alloc, size_t size)
+{
+    if (len < *alloc)
+        return true;
+    int n = *alloc ? 2 * *alloc : 4;
+    void *grown = realloc(*items, (size_t)n * size);
+    if (!grown)
+        return false;
+    *items = grown;
+    *alloc = n;
+    return true;
+}
+
+/* ---- the empty-PM heaps ---------------------------------------------------- */
+
+static bool s_heap_push(xgc_place_heap_t *h, int rank)
+{
+    if (!xgc_place_grow((void **)&h->rank, h->len, &h->alloc, sizeof *h->rank))
+        return false;
+    int i = h->len++;
+    while (i > 0 && rank < h->rank[(i - 1) / 2]) {
+        h->rank[i] = h->rank[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h->rank[i] = rank;
+    return true;
+}
+
+static void s_heap_pop(xgc_place_heap_t *h)
+{
+    int last = h->rank[--h->len], i = 0;
+    for (;;) {
+        int c = 2 * i + 1;
+        if (c >= h->len)
+            break;
+        if (c + 1 < h->len && h->rank[c + 1] < h->rank[c])
+            c++;
+        if (h->rank[c] >= last)
+            break;
+        h->rank[i] = h->rank[c];
+        i = c;
+    }
+    if (h->len)
+        h->rank[i] = last;
+}
+
+/* Keep each heap's top a PM that is empty and allowed (lazy deletion). */
+static void s_heap_clean(xgc_place_state_t *s, int cls)
+{
+    xgc_place_heap_t *h = &s->empty[cls];
+    while (h->len && (s->pm[s->by_rank[h->rank[0]]].len > 0 || h->rank[0] >= s->limit))
+        s_heap_pop(h);
+}
+
+/* The first empty PM of class cls, or -1. */
+int xgc_place_first_empty(const xgc_place_state_t *s, int cls)
+{
+    const xgc_place_heap_t *h = &s->empty[cls];
+    return h->len ? s->by_rank[h->rank[0]] : -1;
+}
+
+int xgc_place_state_order(xgc_place_state_t *s, const int *by_rank, int limit)
+{
+    const xgc_place_problem_t *p = s->p;
+    for (size_t r = 0; r < p->npm; r++) {
+        s->by_rank[r] = by_rank ? by_rank[r] : (int)r;
+        s->rank[s->by_rank[r]] = (int)r;
+    }
+    s->limit = limit;
+    for (int c = 0; c < p->nclass; c++)
+        s->empty[c].len = 0;
+    for (size_t r = 0; r < p->npm && (int)r < limit; r++) {
+        int j = s->by_rank[r];
+        if (s->pm[j].len == 0 && !s_heap_push(&s->empty[p->pm_class[j]], (int)r))
+            return -1;
+    }
+    for (int c = 0; c < p->nclass; c++)
+        s_heap_clean(s, c);
+    return 0;
+}
+
+/* ---- life cycle ------------------------------------------------------------ */
+
+void xgc_place_state_destroy(xgc_place_state_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    xgc_place_state_t *s = *self_p;
+    if (s->pm)
+        for (size_t j = 0; j < s->p->npm; j++)
+            free(s->pm[j].vms);
+    if (s->empty)
+        for (int c = 0; c < s->p->nclass; c++)
+            free(s->empty[c].rank);
+    free(s->pm);
+    free(s->empty);
+    free(s->pm_of);
+    free(s->rank);
+    free(s->by_rank);
+    xgc_fittree_destroy(&s->used_tree);
+    xgc_fittree_destroy(&s->cheap_tree);
+    xgc_fittree_destroy(&s->dear_tree);
+    free(s->cache);
+    free(s);
+    *self_p = NULL;
+}
+
+/* Recompute PM j's sums and cached utility after its list changed, and
+ * update Net, the used-PM tree and the empty heaps. */
+static void s_refresh(xgc_place_state_t *s, int j)
+{
+    const xgc_place_problem_t *p = s->p;
+    xgc_place_pmstate_t *pm = &s->pm[j];
+    pm->summin = pm->summem = pm->weight = pm->sumumin = pm->sumgs = 0;
+    for (int r = 0; r < pm->len; r++) {
+        const xgc_place_vm_t *v = &p->vm[pm->vms[r]];
+        pm->summin += v->min;
+        pm->summem += v->mem;
+        pm->weight += v->shares;
+        pm->sumumin += v->umin;
+        pm->sumgs += v->slope * v->shares;
+    }
+    s->utility -= pm->util;
+    double price = 0;
+    pm->util = pm->len ? s_util(s, j, -1, -1, p->cap[j] - pm->summin, &price) : 0;
+    s->utility += pm->util;
+    if (pm->len) {
+        xgc_fittree_set(s->used_tree, (size_t)j, p->cap[j] - pm->summin, p->pmem[j] - pm->summem);
+        xgc_fittree_set(s->cheap_tree, (size_t)j, -price, p->pmem[j] - pm->summem);
+        xgc_fittree_set(s->dear_tree, (size_t)j, price, pm->len);
+    } else {
+        xgc_fittree_set(s->dear_tree, (size_t)j, -HUGE_VAL, -HUGE_VAL);
+        xgc_fittree_set(s->used_tree, (size_t)j, -HUGE_VAL, -HUGE_VAL);
+        xgc_fittree_set(s->cheap_tree, (size_t)j, -HUGE_VAL, -HUGE_VAL);
+    }
+}
+
+static bool s_list_insert(xgc_place_state_t *s, int j, int i)
+{
+    xgc_place_pmstate_t *pm = &s->pm[j];
+    if (!xgc_place_grow((void **)&pm->vms, pm->len, &pm->alloc, sizeof *pm->vms))
+        return false;
+    int r = pm->len++;
+    while (r > 0 && s_before(s->p->vm, i, pm->vms[r - 1])) {
+        pm->vms[r] = pm->vms[r - 1];
+        r--;
+    }
+    pm->vms[r] = i;
+    return true;
+}
+
+static void s_list_remove(xgc_place_state_t *s, int j, int i)
+{
+    xgc_place_pmstate_t *pm = &s->pm[j];
+    int r = 0;
+    while (r < pm->len && pm->vms[r] != i)
+        r++;
+    memmove(pm->vms + r, pm->vms + r + 1, (size_t)(pm->len - r - 1) * sizeof *pm->vms);
+    pm->len--;
+}
+
+/* Move without checks; false only when memory runs out (state unchanged). */
+static bool s_move(xgc_place_state_t *s, size_t vm, int to)
+{
+    const xgc_place_problem_t *p = s->p;
+    int from = s->pm_of[vm];
+    if (from == to)
+        return true;
+    if (to >= 0 && !s_list_insert(s, to, (int)vm))
+        return false;
+    s->version++;
+    if (from >= 0) {
+        s_list_remove(s, from, (int)vm);
+        s_refresh(s, from);
+        if (s->pm[from].len == 0) {
+            s->used--;
+            s->power -= p->cost[from];
+            if (s->rank[from] < s->limit)
+                s_heap_push(&s->empty[p->pm_class[from]], s->rank[from]);
+        }
+    }
+    if (to >= 0) {
+        s_refresh(s, to);
+        if (s->pm[to].len == 1) {
+            s->used++;
+            s->power += p->cost[to];
+            s_heap_clean(s, p->pm_class[to]);
+        }
+    }
+    s->pm_of[vm] = to;
+    return true;
+}
+
+xgc_place_state_t *xgc_place_state_new(const xgc_place_problem_t *p, const int *pm_of)
+{
+    xgc_place_state_t *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->p = p;
+    size_t np = p->npm ? p->npm : 1;
+    s->pm_of = malloc((p->nvm ? p->nvm : 1) * sizeof *s->pm_of);
+    s->pm = calloc(np, sizeof *s->pm);
+    s->empty = calloc((size_t)(p->nclass ? p->nclass : 1), sizeof *s->empty);
+    s->rank = malloc(np * sizeof *s->rank);
+    s->by_rank = malloc(np * sizeof *s->by_rank);
+    s->used_tree = xgc_fittree_new(p->npm);
+    s->cheap_tree = xgc_fittree_new(p->npm);
+    s->dear_tree = xgc_fittree_new(p->npm);
+    s->cache = malloc(130 * sizeof *s->cache);
+    s->cache_version = (unsigned long)-1;
+    if (!s->dear_tree || !s->cache || !s->pm_of || !s->pm || !s->empty || !s->rank || !s->by_rank || !s->used_tree
+        || !s->cheap_tree
+        || xgc_place_state_order(s, NULL, (int)p->npm) < 0) {
+        xgc_place_state_destroy(&s);
+        return NULL;
+    }
+    for (size_t i = 0; i < p->nvm; i++)
+        s->pm_of[i] = XGC_PLACE_UNPLACED;
+    for (size_t i = 0; pm_of && i < p->nvm; i++) {
+        int j = pm_of[i];
+        if (j == XGC_PLACE_UNPLACED)
+            continue;
+        if (j < 0 || (size_t)j >= p->npm || !xgc_place_state_fits(s, i, (size_t)j)
+            || !s_move(s, i, j)) {
+            xgc_place_state_destroy(&s);
+            return NULL;
+        }
+    }
+    return s;
+}
+
+/* ---- queries ---------------------------------------------------------------- */
+
+int xgc_place_state_pm_of(const xgc_place_state_t *s, size_t vm) { return s->pm_of[vm]; }
+const int *xgc_place_state_assignment(const xgc_place_state_t *s) { return s->pm_of; }
+size_t xgc_place_state_pm_count(const xgc_place_state_t *s, size_t pm) { return (size_t)s->pm[pm].len; }
+double xgc_place_state_pm_utility(const xgc_place_state_t *s, size_t pm) { return s->pm[pm].util; }
+double xgc_place_state_net(const xgc_place_state_t *s) { return s->utility - s->power; }
+
+double xgc_place_state_pm_headroom(const xgc_place_state_t *s, size_t pm)
+{
+    return s->p->cap[pm] - s->pm[pm].summin;
+}
+
+double xgc_place_state_pm_free_mem(const xgc_place_state_t *s, size_t pm)
+{
+    return s->p->pmem[pm] - s->pm[pm].summem;
+}
+
+bool xgc_place_state_fits(const xgc_place_state_t *s, size_t vm, size_t pm)
+{
+    const xgc_place_problem_t *p = s->p;
+    if (s->rank[pm] >= s->limit && s->pm[pm].len == 0)
+        return false;
+    double min = p->vm[vm].min, mem = p->vm[vm].mem;
+    if (s->pm_of[vm] == (int)pm)
+        min = mem = 0;
+    return s->pm[pm].summin + min <= p->cap[pm] * (1 + XGC_PLACE_EPS)
+           && s->pm[pm].summem + mem <= p->pmem[pm] * (1 + XGC_PLACE_EPS);
+}
+
+/* The two halves of a move's gain: leaving its PM, joining another. */
+static double s_leave_gain(const xgc_place_state_t *s, size_t vm, bool with_power)
+{
+    int from = s->pm_of[vm];
+    if (from < 0)
+        return 0;
+    double gain = xgc_place_pm_util(s, from, -1, (int)vm) - s->pm[from].util;
+    return with_power && s->pm[from].len == 1 ? gain + s->p->cost[from] : gain;
+}
+
+static double s_join_gain(const xgc_place_state_t *s, size_t vm, int to, bool with_power)
+{
+    if (!xgc_place_state_fits(s, vm, (size_t)to))
+        return -HUGE_VAL;
+    double gain = xgc_place_pm_util(s, to, (int)vm, -1) - s->pm[to].util;
+    return with_power && s->pm[to].len == 0 ? gain - s->p->cost[to] : gain;
+}
+
+double xgc_place_state_move_gain(const xgc_place_state_t *s, size_t vm, int to,
+                                 bool with_power)
+{
+    if (to == s->pm_of[vm])
+        return 0;
+    double join = to >= 0 ? s_join_gain(s, vm, to, with_power) : 0;
+    return join == -HUGE_VAL ? join : join + s_leave_gain(s, vm, with_power);
+}
+
+double xgc_place_state_swap_gain(const xgc_place_state_t *s, size_t a, size_t b)
+{
+    const xgc_place_problem_t *p = s->p;
+    int ja = s->pm_of[a], jb = s->pm_of[b];
+    if (ja < 0 || jb < 0 || ja == jb)
+        return -HUGE_VAL;
+    const xgc_place_vm_t *va = &p->vm[a], *vb = &p->vm[b];
+    if (s->pm[ja].summem - va->mem + vb->mem > p->pmem[ja] * (1 + XGC_PLACE_EPS)
+        || s->pm[jb].summem - vb->mem + va->mem > p->pmem[jb] * (1 + XGC_PLACE_EPS))
+        return -HUGE_VAL;
+    double ua = xgc_place_pm_util(s, ja, (int)b, (int)a);
+    double ub = xgc_place_pm_util(s, jb, (int)a, (int)b);
+    if (ua == -HUGE_VAL || ub == -HUGE_VAL)
+        return -HUGE_VAL;
+    return ua + ub - s->pm[ja].util - s->pm[jb].util;
+}
+
+void xgc_place_state_move(xgc_place_state_t *s, size_t vm, int to)
+{
+    s_move(s, vm, to);
+}
+
+void xgc_place_state_score(const xgc_place_state_t *s, xgc_place_score_t *score)
+{
+    memset(score, 0, sizeof *score);
+    for (size_t i = 0; i < s->p->nvm; i++) {
+        if (s->pm_of[i] < 0)
+            score->unplaced++;
+        else if (xgc_place_state_alloc(s, i) >= s->p->vm[i].max * (1 - 1e-9))
+            score->at_max++;
+    }
+    score->gross = s->utility;
+    score->power_cost = s->power;
+    score->net = s->utility - s->power;
+    score->pms_on = s->used;
+}
+
+/* ---- destinations ------------------------------------------------------------- */
+
+/* Consider PM j as vm's destination: keep it when it gains more (ties: the
+ * lower rank, i.e. first in PM order). */
+/* Consider PM j as vm's destination (`leave`: the gain of leaving its PM):
+ * keep it when it gains more (ties: the lower rank, first in PM order). */
+static void s_consider(const xgc_place_state_t *s, size_t vm, int j, bool with_power,
+                       double leave, int *best, double *best_gain)
+{
+    if (j < 0 || j == s->pm_of[vm])
+        return;
+    double gain = s_join_gain(s, vm, j, with_power);
+    if (gain == -HUGE_VAL)
+        return;
+    gain += leave;
+    if (*best < 0 || gain > *best_gain + 1e-12
+        || (gain >= *best_gain - 1e-12 && s->rank[j] < s->rank[*best])) {
+        *best = j;
+        *best_gain = gain;
+    }
+}
+
+static bool s_listed(const long *list, size_t n, long item)
+{
+    for (size_t r = 0; r < n; r++)
+        if (list[r] == item)
+            return true;
+    return false;
+}
+
+size_t xgc_place_dearest(const xgc_place_state_t *s, size_t n, long *out)
+{
+    return xgc_fittree_top(s->dear_tree, 0, 1, n, out);
+}
+
+/* The candidate used PMs for k: most headroom, then cheapest MHz, without
+ * repeats; recomputed only after a move (one query serves a whole pass). */
+static void s_candidates(xgc_place_state_t *s, int k)
+{
+    if (s->cache_version == s->version && s->cache_k == k)
+        return;
+    size_t want = (size_t)(k < 64 ? k : 64);
+    size_t n = xgc_fittree_top(s->used_tree, -HUGE_VAL, -HUGE_VAL, want, s->cache);
+    size_t end = n + xgc_fittree_top(s->cheap_tree, -HUGE_VAL, -HUGE_VAL, want, s->cache + n);
+    for (size_t r = n; r < end; r++)
+        if (!s_listed(s->cache, n, s->cache[r]))
+            s->cache[n++] = s->cache[r];
+    s->cache_n = (int)n;
+    s->cache_k = k;
+    s->cache_version = s->version;
+}
+
+int xgc_place_best(xgc_place_state_t *s, size_t vm, bool with_power, int k,
+                   bool allow_empty, int exclude, double *gain)
+{
+    const xgc_place_problem_t *p = s->p;
+    int best = XGC_PLACE_UNPLACED;
+    double best_gain = -HUGE_VAL, leave = s_leave_gain(s, vm, with_power);
+    if (k <= 0) {                        /* every used PM */
+        for (size_t j = 0; j < p->npm; j++)
+            if (s->pm[j].len > 0 && (int)j != exclude)
+                s_consider(s, vm, (int)j, with_power, leave, &best, &best_gain);
+    } else {
+        s_candidates(s, k);
+        for (int r = 0; r < s->cache_n; r++)
+            if ((int)s->cache[r] != exclude)
+                s_consider(s, vm, (int)s->cache[r], with_power, leave, &best, &best_gain);
+    }
+    for (int c = 0; allow_empty && c < p->nclass; c++) {
+        int j = xgc_place_first_empty(s, c);
+        if (j != exclude)
+            s_consider(s, vm, j, with_power, leave, &best, &best_gain);
+    }
+    *gain = best_gain;
+    return best;
+}
+
+int xgc_place_state_best_move(xgc_place_state_t *s, size_t vm, bool with_power,
+                              int candidates, double *gain)
+{
+    int j = xgc_place_best(s, vm, with_power, candidates, true, -1, gain);
+    if (j < 0 || *gain <= XGC_PLACE_GAIN_EPS) {
+        *gain = 0;
+        return XGC_PLACE_UNPLACED;
+    }
+    return j;
+}
