@@ -392,7 +392,7 @@ const char *xgc_security_watch_check(xgc_security_watch_t *self)
     if (!self->failure || (self->vague && zclock_mono() - self->since_ms < S_VAGUE_MS))
         return NULL;
     if (!self->reported)
-        xgc_log_error("bus: %s", self->failure);
+        xgc_log_warn("bus: %s", self->failure);     /* tools print it themselves */
     self->reported = true;
     snprintf(s_last_failure, sizeof s_last_failure, "%s", self->failure);
     return self->failure;
