@@ -13,6 +13,7 @@
 #include "xgc_bus.h"
 #include "xgc_log.h"
 #include "xgc_msg.h"
+#include "xgc_security.h"
 
 #define BATCH           8192    /* requests per group commit at most */
 #define BATCH_BYTES     (64 << 20)  /* and journal bytes */
@@ -45,6 +46,7 @@ struct _xgc_clone_t {
     size_t n_updates;
     zhashx_t *clients;          /* identity (hex) -> int64_t last seen ms */
     zhashx_t *acks;             /* identity (hex) -> its ACK in `out`, this batch */
+    xgc_security_guard_t *guard;    /* security: who may write what (NULL: all) */
     char peer[2 * 256 + 1];     /* identity (hex) of the request being served */
     xgc_ratelimit_t ratelimit;
     /* counters for STATUS */
@@ -216,6 +218,9 @@ static void s_on_write(xgc_clone_t *self, s_req_t *req, bool is_set)
     if (ttl > (uint64_t)MAX_TTL_MS)
         return s_refuse(self, req, cid, cseq, "ttl too long");
     s_string(req, 5, key, XGC_BUS_MAX_KEY);
+    char why[256];                              /* authorisation by role */
+    if (!xgc_security_guard_write(self->guard, &req->part[1], key, why, sizeof why))
+        return s_refuse(self, req, cid, cseq, why);
     self->writes++;
     int64_t now = zclock_time();
     int rc = is_set ? xgc_store_set(self->store, cid, cseq, key, value, len,
@@ -597,6 +602,7 @@ xgc_clone_t *xgc_clone_new(const xgc_config_t *cfg, xgc_proxy_t *proxy,
     self->clients = zhashx_new();
     zhashx_set_destructor(self->clients, s_free_item);
     self->acks = zhashx_new();
+    self->guard = xgc_security_guard_new();
     self->started_ms = zclock_mono();
     self->next_hugz_ms = self->started_ms;
     /* random, non-zero, and exact in a JSON number (< 2^53) */
@@ -641,6 +647,7 @@ void xgc_clone_destroy(xgc_clone_t **self_p)
     zchunk_destroy(&self->updates);
     zhashx_destroy(&self->clients);
     zhashx_destroy(&self->acks);
+    xgc_security_guard_destroy(&self->guard);
     zsock_destroy(&self->router);
     zsock_destroy(&self->pub);
     xgc_store_destroy(&self->store);

@@ -8,6 +8,7 @@
 #include "broker/proxy.h"
 #include "xgc_config.h"
 #include "xgc_log.h"
+#include "xgc_security.h"
 
 static const char *s_usage =
     "usage: xgc-broker [-c FILE.yaml] [--compact-bytes N]\n"
@@ -53,7 +54,9 @@ int main(int argc, char **argv)
     zsys_set_io_threads(1);
     int lock = s_lock(cfg);
     char err[512] = "";
-    xgc_proxy_t *proxy = lock >= 0 ? xgc_proxy_new(cfg, err, sizeof err) : NULL;
+    /* security: zauth + CURVE keys before any socket exists (xgc_security.h) */
+    xgc_security_server_t *sec = lock >= 0 ? xgc_security_server_new(cfg, err, sizeof err) : NULL;
+    xgc_proxy_t *proxy = sec ? xgc_proxy_new(cfg, err, sizeof err) : NULL;
     xgc_clone_t *clone = proxy ? xgc_clone_new(cfg, proxy, err, sizeof err) : NULL;
     int rc = 1;
     if (clone) {
@@ -68,6 +71,7 @@ int main(int argc, char **argv)
         xgc_log_error("cannot start: %s", err);
     xgc_clone_destroy(&clone);
     xgc_proxy_destroy(&proxy);
+    xgc_security_server_destroy(&sec);
     if (lock >= 0)
         close(lock);
     xgc_config_destroy(&cfg);

@@ -11,6 +11,7 @@
 
 #include "xgc_bus.h"
 #include "xgc_log.h"
+#include "xgc_security.h"
 
 #define BURST       1024
 #define EVENT_HWM   100000      /* per-pipe queue of the XSUB/XPUB */
@@ -25,6 +26,7 @@ typedef struct {
     int64_t tap_topics;         /* subscriptions at the tap: 0 = nobody tails */
     int64_t now_ms;             /* wall clock, read once per wake-up */
     xgc_ratelimit_t ratelimit;
+    xgc_security_guard_t *guard;    /* security: who may publish what (NULL: all) */
 } s_loop_t;
 
 struct _xgc_proxy_t {
@@ -101,6 +103,12 @@ static bool s_forward_one(s_loop_t *self)
         xgc_log_limited_write(&self->ratelimit, XGC_LOG_WARN,
                               "malformed event dropped first_frame_bytes=%zu",
                               zmq_msg_size(&topic));
+        zmq_msg_close(&topic);
+        zmq_msg_close(&payload);
+        return true;
+    }
+    if (!xgc_security_guard_event(self->guard, &topic)) {  /* security: by role */
+        s_count(self->stats->events_dropped, 1);
         zmq_msg_close(&topic);
         zmq_msg_close(&payload);
         return true;
@@ -204,6 +212,7 @@ static void s_proxy_actor(zsock_t *pipe, void *args)
     zsock_destroy(&self->xpub_sock);
     zsock_destroy(&self->tap_sock);
     zsock_destroy(&self->feed_in);
+    xgc_security_guard_destroy(&self->guard);
     free(self);
 }
 
@@ -223,6 +232,7 @@ zsock_t *xgc_broker_bind(const xgc_config_t *cfg, int type, int offset, int hwm,
     zsock_set_rcvhwm(sock, hwm);
     zsock_set_maxmsgsize(sock, cfg->max_msg_bytes);
     zsock_set_sndtimeo(sock, 0);
+    xgc_security_server_apply(sock);            /* CURVE server, if configured */
     if (zsock_bind(sock, "%s", endpoint) < 0) {
         snprintf(err, errlen, "cannot bind %s: %s", endpoint, zmq_strerror(errno));
         zsock_destroy(&sock);
@@ -264,6 +274,7 @@ xgc_proxy_t *xgc_proxy_new(const xgc_config_t *cfg, char *err, size_t errlen)
     zsock_set_sndhwm(self->feed, EVENT_HWM);
     zsock_connect(self->feed, "%s", feed);
     loop->stats = &self->stats;
+    loop->guard = xgc_security_guard_new();
     self->loop = loop;
     self->actor = zactor_new(s_proxy_actor, loop);
     return self;

@@ -25,6 +25,7 @@
 #include <sys/random.h>
 
 #include "xgc_log.h"
+#include "xgc_security.h"
 
 #define WINDOW          1000    /* writes in flight */
 #define RETRY_MS        1000
@@ -77,6 +78,7 @@ struct _xgc_bus_t {
     int64_t next_ping_ms;
     int timer_id;
     xgc_ratelimit_t ratelimit;
+    xgc_security_watch_t *watch;    /* handshake failures of the dealer */
 };
 
 /* ---- small helpers --------------------------------------------------------- */
@@ -163,7 +165,8 @@ static void s_send(xgc_bus_t *self, zmsg_t **msg_p)
 
 /* ---- construction -------------------------------------------------------- */
 
-static zsock_t *s_connect(const xgc_config_t *cfg, int type, int offset)
+static zsock_t *s_connect(const xgc_config_t *cfg, xgc_security_client_t *sec, int type,
+                          int offset, xgc_security_watch_t **watch)
 {
     char endpoint[XGC_PATH_MAX + 16];
     if (xgc_config_endpoint(cfg, offset, endpoint, sizeof endpoint) < 0)
@@ -174,21 +177,34 @@ static zsock_t *s_connect(const xgc_config_t *cfg, int type, int offset)
     zsock_set_rcvhwm(sock, 100000);
     zsock_set_maxmsgsize(sock, cfg->max_msg_bytes);
     zsock_set_sndtimeo(sock, 0);
-    if (zsock_connect(sock, "%s", endpoint) < 0)
+    xgc_security_client_apply(sec, sock);       /* CURVE keys, if configured */
+    if (watch)                                  /* and a watch on its handshakes */
+        *watch = xgc_security_watch_new(sock);
+    if (zsock_connect(sock, "%s", endpoint) < 0) {
+        if (watch)
+            xgc_security_watch_destroy(watch);
         zsock_destroy(&sock);
+    }
     return sock;
 }
 
 xgc_bus_t *xgc_bus_new(const xgc_config_t *cfg, const char *identity)
 {
+    char err[512];                              /* security: our certificate */
+    xgc_security_client_t *sec = xgc_security_client_new(cfg, identity, err, sizeof err);
+    if (!sec) {
+        xgc_log_error("bus: %s", err);
+        return NULL;
+    }
     xgc_bus_t *self = calloc(1, sizeof *self);
     assert(self);
     snprintf(self->cid, sizeof self->cid, "%.47s-%016" PRIx64,
              identity && *identity ? identity : "client", s_random());
-    self->dealer = s_connect(cfg, ZMQ_DEALER, XGC_PORT_STATE);
-    self->updates = s_connect(cfg, ZMQ_SUB, XGC_PORT_UPDATES);
-    self->pub = s_connect(cfg, ZMQ_PUB, XGC_PORT_EV_IN);
-    self->sub = s_connect(cfg, ZMQ_SUB, XGC_PORT_EV_OUT);
+    self->dealer = s_connect(cfg, sec, ZMQ_DEALER, XGC_PORT_STATE, &self->watch);
+    self->updates = s_connect(cfg, sec, ZMQ_SUB, XGC_PORT_UPDATES, NULL);
+    self->pub = s_connect(cfg, sec, ZMQ_PUB, XGC_PORT_EV_IN, NULL);
+    self->sub = s_connect(cfg, sec, ZMQ_SUB, XGC_PORT_EV_OUT, NULL);
+    xgc_security_client_destroy(&sec);
     self->prefixes = zlist_new();
     zlist_autofree(self->prefixes);
     self->replica = s_replica_new();
@@ -223,6 +239,7 @@ void xgc_bus_destroy(xgc_bus_t **self_p)
     xgc_bus_t *self = *self_p;
     if (!self)
         return;
+    xgc_security_watch_destroy(&self->watch);
     zsock_destroy(&self->dealer);
     zsock_destroy(&self->updates);
     zsock_destroy(&self->pub);
@@ -638,6 +655,7 @@ static void s_on_reply(xgc_bus_t *self, zmsg_t *msg)
 
 static void s_tick(xgc_bus_t *self)
 {
+    xgc_security_watch_check(self->watch);      /* logs a failed handshake */
     int64_t now = zclock_mono();
     if (self->sync == S_SYNCING && now - self->sync_sent_ms > SYNC_RETRY_MS)
         s_resync(self, "no snapshot answer");

@@ -6,6 +6,22 @@
 
 #include "xgc_json.h"
 #include "xgc_log.h"
+#include "xgc_security.h"
+
+/* security: a write the broker refused (e.g. not allowed for our role) */
+static int s_refused;
+
+static void s_on_refused(void *arg, const char *key, const char *reason)
+{
+    fprintf(stderr, "xgc %s: the broker refused to write %s: %s\n", (const char *)arg,
+            key, reason);
+    s_refused++;
+}
+
+int xgc_cli_refused(void)
+{
+    return s_refused;
+}
 
 xgc_bus_t *xgc_cli_connect(const xgc_config_t *cfg, const char *command)
 {
@@ -13,13 +29,43 @@ xgc_bus_t *xgc_cli_connect(const xgc_config_t *cfg, const char *command)
         xgc_log_set_level(XGC_LOG_ERROR);
     char name[64];
     snprintf(name, sizeof name, "xgc-%s", command);
-    return xgc_bus_new(cfg, name);
+    xgc_bus_t *bus = xgc_bus_new(cfg, name);
+    if (!bus)
+        exit(1);                                /* the bus logged why */
+    xgc_bus_set_handlers(bus, &(xgc_bus_handlers_t){.write_failed = s_on_refused},
+                         (void *)command);
+    return bus;
+}
+
+xgc_security_watch_t *xgc_cli_secure(const xgc_config_t *cfg, const char *command,
+                                     zsock_t *sock)
+{
+    char name[64], err[512];
+    snprintf(name, sizeof name, "xgc-%s", command);
+    xgc_security_client_t *sec = xgc_security_client_new(cfg, name, err, sizeof err);
+    if (!sec) {
+        fprintf(stderr, "xgc %s: %s\n", command, err);
+        return NULL;
+    }
+    xgc_security_client_apply(sec, sock);
+    xgc_security_client_destroy(&sec);
+    zsock_set_rcvtimeo(sock, 250);
+    return xgc_security_watch_new(sock);
+}
+
+bool xgc_cli_handshake_failed(xgc_security_watch_t *watch, const char *command)
+{
+    const char *why = xgc_security_watch_check(watch);
+    if (why)
+        fprintf(stderr, "xgc %s: cannot connect to the broker: %s\n", command, why);
+    return why != NULL;
 }
 
 int xgc_cli_unreachable(const xgc_config_t *cfg, const char *command)
 {
-    fprintf(stderr, "xgc %s: no answer from the broker at %s within %d ms\n", command,
-            cfg->broker_endpoint, XGC_CLI_TIMEOUT_MS);
+    const char *why = xgc_security_last_failure();
+    fprintf(stderr, "xgc %s: no answer from the broker at %s within %d ms%s%s\n", command,
+            cfg->broker_endpoint, XGC_CLI_TIMEOUT_MS, why ? ": " : "", why ? why : "");
     return 1;
 }
 

@@ -6,6 +6,7 @@
 
 #include "xgc_bus.h"
 #include "xgc_config.h"
+#include "xgc_security.h"
 
 /* How long a tool waits for the broker before giving up (ms). */
 #define XGC_CLI_TIMEOUT_MS 5000
@@ -32,7 +33,22 @@ void xgc_cli_print_entry(const char *key, uint64_t seq, const void *value, size_
 int xgc_cli_args(int argc, char **argv, const char *command, const char *usage,
                  const char **arg, bool *json);
 
-/* Print "<command>: no answer ..." for an unreachable broker; returns 1. */
+/* Writes the broker refused (each printed on stderr as it came): a tool
+ * that wrote exits with status 3 if this is not 0. */
+int xgc_cli_refused(void);
+#define XGC_CLI_EXIT_REFUSED 3
+
+/* For a tool's own socket to the broker (e.g. the tap): apply our CURVE
+ * keys (if configured) and watch its handshakes; sets a 250 ms receive
+ * timeout so that a receive loop can check xgc_cli_handshake_failed().
+ * NULL (message printed) if our certificate cannot be read. */
+xgc_security_watch_t *xgc_cli_secure(const xgc_config_t *cfg, const char *command,
+                                     zsock_t *sock);
+/* True (message printed) once the watched socket's handshake failed. */
+bool xgc_cli_handshake_failed(xgc_security_watch_t *watch, const char *command);
+
+/* Print "<command>: no answer ..." for an unreachable broker, with the
+ * reason if a security handshake failed; returns 1. */
 int xgc_cli_unreachable(const xgc_config_t *cfg, const char *command);
 
 #endif

@@ -20,6 +20,8 @@ XGC_COMMAND(del, "delete a state key (del KEY)")
     xgc_bus_t *bus = xgc_cli_connect(cfg, "del");
     int rc = xgc_bus_del_sync(bus, argv[1], XGC_CLI_TIMEOUT_MS) == 0
              ? 0 : xgc_cli_unreachable(cfg, "del");
+    if (xgc_cli_refused())
+        rc = XGC_CLI_EXIT_REFUSED;
     xgc_bus_destroy(&bus);
     xgc_config_destroy(&cfg);
     return rc;

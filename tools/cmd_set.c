@@ -13,7 +13,8 @@ static const char s_usage[] =
     "usage: xgc set KEY VALUE [--ttl MS] [-c FILE.yaml]\n"
     "Write a state key; VALUE is a YAML or JSON map, e.g. '{v: 1, drain: true}'.\n"
     "--ttl MS: the broker deletes the key MS milliseconds later.\n"
-    "Exit status 2 on bad input (nothing written), 1 if not acknowledged.\n";
+    "Exit status 2 on bad input (nothing written), 1 if not acknowledged,\n"
+    "3 if the broker refused the write (e.g. not allowed for this role).\n";
 
 static int s_bad(xgc_config_t **cfg, const char *what, const char *detail)
 {
@@ -63,6 +64,8 @@ XGC_COMMAND(set, "write a state key (set KEY VALUE [--ttl MS])")
         xgc_bus_t *bus = xgc_cli_connect(cfg, "set");
         rc = xgc_bus_set_sync(bus, key, value, len, (uint64_t)ttl, XGC_CLI_TIMEOUT_MS) == 0
              ? 0 : xgc_cli_unreachable(cfg, "set");
+        if (xgc_cli_refused())
+            rc = XGC_CLI_EXIT_REFUSED;
         xgc_bus_destroy(&bus);
     }
     free(value);

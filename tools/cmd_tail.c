@@ -228,16 +228,25 @@ XGC_COMMAND(tail, "follow events and state changes (tail [PREFIX...] [--json])")
     zsock_t *tap = zsock_new(ZMQ_SUB);
     zsock_set_maxmsgsize(tap, cfg->max_msg_bytes);
     zsock_set_subscribe(tap, "");
+    xgc_security_watch_t *watch = xgc_cli_secure(cfg, "tail", tap);     /* security */
     zsock_connect(tap, "%s", endpoint);
-    int rc = self.snapshot ? s_snapshot(&self, cfg) : 0;
+    int rc = watch ? 0 : 1;
+    if (rc == 0 && self.snapshot)
+        rc = s_snapshot(&self, cfg);
     uint64_t last_tap = 0;
     while (rc == 0 && !s_done(&self) && !zsys_interrupted) {
         zmsg_t *msg = zmsg_recv(tap);
+        if (!msg && !zsys_interrupted) {        /* a receive timeout (security) */
+            if (xgc_cli_handshake_failed(watch, "tail"))
+                rc = 1;
+            continue;
+        }
         if (!msg)
             break;
         s_on_tap(&self, msg, &last_tap);
         zmsg_destroy(&msg);
     }
+    xgc_security_watch_destroy(&watch);
     zsock_destroy(&tap);
     xgc_config_destroy(&cfg);
     return rc == 0 ? 0 : 1;
