@@ -85,6 +85,10 @@ bool xgc_place_grow(void **items, int len, int *alloc, size_t size);
 double xgc_place_pm_util(const xgc_place_state_t *s, int j, int add, int skip);
 /* Set the PM order (rank per PM) and the number of PMs allowed. */
 int xgc_place_state_order(xgc_place_state_t *s, const int *by_rank, int limit);
+/* Replace the whole placement by pm_of (trusted: feasible, indices valid)
+ * in one sweep, O(M + N·k log k): cheaper than moving every VM. The PM
+ * order and limit stay. 0, or -1 when memory runs out. */
+int xgc_place_state_load(xgc_place_state_t *s, const int *pm_of);
 /* The first empty PM (in PM order, below the limit) of class cls, or -1. */
 int xgc_place_first_empty(const xgc_place_state_t *s, int cls);
 /* The n used PMs where a MHz is worth most (the most squeezed), into out. */

@@ -8,6 +8,7 @@
  * with most room", and per class of identical PMs a heap of the empty ones in
  * PM order, so that one representative per class stands for all empty PMs.
  */
+#define _GNU_SOURCE /* qsort_r */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -301,6 +302,46 @@ static bool s_move(xgc_place_state_t *s, size_t vm, int to)
     }
     s->pm_of[vm] = to;
     return true;
+}
+
+/* qsort_r order of a PM's list: by cap level, then index. */
+static int s_level_cmp(const void *a, const void *b, void *arg)
+{
+    const xgc_place_vm_t *vm = arg;
+    int x = *(const int *)a, y = *(const int *)b;
+    return s_before(vm, x, y) ? -1 : s_before(vm, y, x);
+}
+
+int xgc_place_state_load(xgc_place_state_t *s, const int *pm_of)
+{
+    const xgc_place_problem_t *p = s->p;
+    for (size_t j = 0; j < p->npm; j++)
+        s->pm[j].len = 0;
+    for (size_t i = 0; i < p->nvm; i++) {
+        int j = pm_of[i];
+        s->pm_of[i] = j;
+        if (j < 0)
+            continue;
+        xgc_place_pmstate_t *pm = &s->pm[j];
+        if (!xgc_place_grow((void **)&pm->vms, pm->len, &pm->alloc, sizeof *pm->vms))
+            return -1;
+        pm->vms[pm->len++] = (int)i;
+    }
+    s->utility = s->power = 0;
+    s->used = 0;
+    for (size_t j = 0; j < p->npm; j++) {
+        xgc_place_pmstate_t *pm = &s->pm[j];
+        if (pm->len > 1)
+            qsort_r(pm->vms, (size_t)pm->len, sizeof *pm->vms, s_level_cmp, p->vm);
+        pm->util = 0;
+        s_refresh(s, (int)j);
+        if (pm->len > 0) {
+            s->used++;
+            s->power += p->cost[j];
+        }
+    }
+    s->version++;
+    return xgc_place_state_order(s, s->by_rank, s->limit);
 }
 
 xgc_place_state_t *xgc_place_state_new(const xgc_place_problem_t *p, const int *pm_of)
