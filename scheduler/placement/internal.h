@@ -29,9 +29,16 @@ void xgc_place_vm_derive(const xgc_vm_spec_t *spec, xgc_place_vm_t *vm);
 void xgc_place_problem_index(xgc_place_problem_t *self);
 int xgc_place_check(const xgc_place_problem_t *p, const int *pm_of, char *err, size_t errlen);
 
+/* What water-filling reads of a VM, copied next to the PM's list so that
+ * the scan over a PM's VMs reads contiguous memory. */
+typedef struct {
+    double level, shares, umax, umin, gs;   /* gs = g·shares */
+} xgc_place_slot_t;
+
 /* One PM in a state: its VMs sorted by (level, index), and cached sums. */
 typedef struct {
     int *vms;
+    xgc_place_slot_t *slot;             /* slot[r]: the VM vms[r] */
     int len, alloc;
     double summin, summem, util;
     double weight, sumumin, sumgs;      /* Σ shares, Σ Umin, Σ g·shares */

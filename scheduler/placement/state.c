@@ -48,31 +48,36 @@ static double s_util(const xgc_place_state_t *s, int j, int add, int skip, doubl
     /* Raise the level through the VMs in cap order, `add` merged in. */
     double level = 0, capped_u = 0;
     bool add_done = add < 0;
+    xgc_place_slot_t extra = {0};
+    if (add >= 0)
+        extra = (xgc_place_slot_t){vm[add].level, vm[add].shares, vm[add].umax, vm[add].umin,
+                                   vm[add].slope * vm[add].shares};
     int r = 0;
     if (spare < 0)
         spare = 0;
     for (;;) {
         while (r < pm->len && pm->vms[r] == skip)
             r++;
-        int i;
-        if (!add_done && (r >= pm->len || s_before(vm, add, pm->vms[r]))) {
-            i = add;
+        const xgc_place_slot_t *v;
+        if (!add_done && (r >= pm->len || extra.level < pm->slot[r].level
+                          || (extra.level == pm->slot[r].level && add < pm->vms[r]))) {
+            v = &extra;
             add_done = true;
         } else if (r < pm->len) {
-            i = pm->vms[r++];
+            v = &pm->slot[r++];
         } else {
             if (price)                   /* every VM at max */
                 *price = -spare;
             break;
         }
-        if (!xgc_place_raise(&level, &spare, &weight, vm[i].level, vm[i].shares)) {
+        if (!xgc_place_raise(&level, &spare, &weight, v->level, v->shares)) {
             if (price)
                 *price = rest_gs / weight;
             break;
         }
-        capped_u += vm[i].umax;
-        rest_umin -= vm[i].umin;
-        rest_gs -= vm[i].slope * vm[i].shares;
+        capped_u += v->umax;
+        rest_umin -= v->umin;
+        rest_gs -= v->gs;
     }
     return capped_u + rest_umin + level * rest_gs;
 }
@@ -200,8 +205,10 @@ void xgc_place_state_destroy(xgc_place_state_t **self_p)
         return;
     xgc_place_state_t *s = *self_p;
     if (s->pm)
-        for (size_t j = 0; j < s->p->npm; j++)
+        for (size_t j = 0; j < s->p->npm; j++) {
             free(s->pm[j].vms);
+            free(s->pm[j].slot);
+        }
     if (s->empty)
         for (int c = 0; c < s->p->nclass; c++)
             free(s->empty[c].rank);
@@ -227,6 +234,8 @@ static void s_refresh(xgc_place_state_t *s, int j)
     pm->summin = pm->summem = pm->weight = pm->sumumin = pm->sumgs = 0;
     for (int r = 0; r < pm->len; r++) {
         const xgc_place_vm_t *v = &p->vm[pm->vms[r]];
+        pm->slot[r] = (xgc_place_slot_t){v->level, v->shares, v->umax, v->umin,
+                                         v->slope * v->shares};
         pm->summin += v->min;
         pm->summem += v->mem;
         pm->weight += v->shares;
@@ -248,10 +257,28 @@ static void s_refresh(xgc_place_state_t *s, int j)
     }
 }
 
+/* Room for one VM more in PM j's list and its slots. */
+static bool s_list_room(xgc_place_pmstate_t *pm)
+{
+    if (pm->len < pm->alloc)
+        return true;
+    int n = pm->alloc ? 2 * pm->alloc : 4;
+    int *vms = realloc(pm->vms, (size_t)n * sizeof *vms);
+    if (!vms)
+        return false;
+    pm->vms = vms;
+    xgc_place_slot_t *slot = realloc(pm->slot, (size_t)n * sizeof *slot);
+    if (!slot)
+        return false;
+    pm->slot = slot;
+    pm->alloc = n;
+    return true;
+}
+
 static bool s_list_insert(xgc_place_state_t *s, int j, int i)
 {
     xgc_place_pmstate_t *pm = &s->pm[j];
-    if (!xgc_place_grow((void **)&pm->vms, pm->len, &pm->alloc, sizeof *pm->vms))
+    if (!s_list_room(pm))
         return false;
     int r = pm->len++;
     while (r > 0 && s_before(s->p->vm, i, pm->vms[r - 1])) {
@@ -323,7 +350,7 @@ int xgc_place_state_load(xgc_place_state_t *s, const int *pm_of)
         if (j < 0)
             continue;
         xgc_place_pmstate_t *pm = &s->pm[j];
-        if (!xgc_place_grow((void **)&pm->vms, pm->len, &pm->alloc, sizeof *pm->vms))
+        if (!s_list_room(pm))
             return -1;
         pm->vms[pm->len++] = (int)i;
     }
