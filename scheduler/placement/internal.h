@@ -42,6 +42,7 @@ typedef struct {
     int len, alloc;
     double summin, summem, util;
     double weight, sumumin, sumgs;      /* Σ shares, Σ Umin, Σ g·shares */
+    unsigned long stamp;                /* the state's version when it last changed */
 } xgc_place_pmstate_t;
 
 typedef struct {                        /* a min-heap of PM ranks (lazy) */
@@ -61,6 +62,8 @@ struct xgc_place_state {
     long *cache;                        /* candidate PMs of the last query ... */
     int cache_n, cache_k;               /* ... how many, for which k ... */
     unsigned long version, cache_version;   /* ... valid while no move happened */
+    double *left;                       /* per VM: its PM's utility without it ... */
+    unsigned long *left_stamp;          /* ... valid while the PM's stamp is this */
     xgc_place_heap_t *empty;            /* per class: empty PMs by rank */
     int *rank, *by_rank;                /* PM order: rank of a PM, PM of a rank */
     int limit;                          /* PMs of rank ≥ limit are off-limits */

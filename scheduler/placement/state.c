@@ -221,6 +221,8 @@ void xgc_place_state_destroy(xgc_place_state_t **self_p)
     xgc_fittree_destroy(&s->cheap_tree);
     xgc_fittree_destroy(&s->dear_tree);
     free(s->cache);
+    free(s->left);
+    free(s->left_stamp);
     free(s);
     *self_p = NULL;
 }
@@ -242,6 +244,7 @@ static void s_refresh(xgc_place_state_t *s, int j)
         pm->sumumin += v->umin;
         pm->sumgs += v->slope * v->shares;
     }
+    pm->stamp = s->version;
     s->utility -= pm->util;
     double price = 0;
     pm->util = pm->len ? s_util(s, j, -1, -1, p->cap[j] - pm->summin, &price) : 0;
@@ -356,6 +359,7 @@ int xgc_place_state_load(xgc_place_state_t *s, const int *pm_of)
     }
     s->utility = s->power = 0;
     s->used = 0;
+    s->version++;
     for (size_t j = 0; j < p->npm; j++) {
         xgc_place_pmstate_t *pm = &s->pm[j];
         if (pm->len > 1)
@@ -367,7 +371,6 @@ int xgc_place_state_load(xgc_place_state_t *s, const int *pm_of)
             s->power += p->cost[j];
         }
     }
-    s->version++;
     return xgc_place_state_order(s, s->by_rank, s->limit);
 }
 
@@ -388,14 +391,18 @@ xgc_place_state_t *xgc_place_state_new(const xgc_place_problem_t *p, const int *
     s->dear_tree = xgc_fittree_new(p->npm);
     s->cache = malloc(130 * sizeof *s->cache);
     s->cache_version = (unsigned long)-1;
-    if (!s->dear_tree || !s->cache || !s->pm_of || !s->pm || !s->empty || !s->rank || !s->by_rank || !s->used_tree
+    s->left = malloc((p->nvm ? p->nvm : 1) * sizeof *s->left);
+    s->left_stamp = malloc((p->nvm ? p->nvm : 1) * sizeof *s->left_stamp);
+    if (!s->dear_tree || !s->cache || !s->left || !s->left_stamp || !s->pm_of || !s->pm || !s->empty || !s->rank || !s->by_rank || !s->used_tree
         || !s->cheap_tree
         || xgc_place_state_order(s, NULL, (int)p->npm) < 0) {
         xgc_place_state_destroy(&s);
         return NULL;
     }
-    for (size_t i = 0; i < p->nvm; i++)
+    for (size_t i = 0; i < p->nvm; i++) {
         s->pm_of[i] = XGC_PLACE_UNPLACED;
+        s->left_stamp[i] = (unsigned long)-1;
+    }
     for (size_t i = 0; pm_of && i < p->nvm; i++) {
         int j = pm_of[i];
         if (j == XGC_PLACE_UNPLACED)
@@ -445,7 +452,13 @@ static double s_leave_gain(const xgc_place_state_t *s, size_t vm, bool with_powe
     int from = s->pm_of[vm];
     if (from < 0)
         return 0;
-    double gain = xgc_place_pm_util(s, from, -1, (int)vm) - s->pm[from].util;
+    /* Cached until its PM changes: a VM's best move is asked for again and
+     * again while other PMs change. */
+    if (s->left_stamp[vm] != s->pm[from].stamp) {
+        s->left[vm] = xgc_place_pm_util(s, from, -1, (int)vm);
+        s->left_stamp[vm] = s->pm[from].stamp;
+    }
+    double gain = s->left[vm] - s->pm[from].util;
     return with_power && s->pm[from].len == 1 ? gain + s->p->cost[from] : gain;
 }
 
