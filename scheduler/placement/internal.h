@@ -62,8 +62,10 @@ struct xgc_place_state {
     long *cache;                        /* candidate PMs of the last query ... */
     int cache_n, cache_k;               /* ... how many, for which k ... */
     unsigned long version, cache_version;   /* ... valid while no move happened */
-    double *left;                       /* per VM: its PM's utility without it ... */
-    unsigned long *left_stamp;          /* ... valid while the PM's stamp is this */
+    struct {                            /* per VM: its PM's utility without it, */
+        double util;                    /* valid while the PM's stamp is `stamp` */
+        unsigned long stamp;
+    } *left;
     xgc_place_heap_t *empty;            /* per class: empty PMs by rank */
     int *rank, *by_rank;                /* PM order: rank of a PM, PM of a rank */
     int limit;                          /* PMs of rank ≥ limit are off-limits */

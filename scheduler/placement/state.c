@@ -222,7 +222,6 @@ void xgc_place_state_destroy(xgc_place_state_t **self_p)
     xgc_fittree_destroy(&s->dear_tree);
     free(s->cache);
     free(s->left);
-    free(s->left_stamp);
     free(s);
     *self_p = NULL;
 }
@@ -392,8 +391,7 @@ xgc_place_state_t *xgc_place_state_new(const xgc_place_problem_t *p, const int *
     s->cache = malloc(130 * sizeof *s->cache);
     s->cache_version = (unsigned long)-1;
     s->left = malloc((p->nvm ? p->nvm : 1) * sizeof *s->left);
-    s->left_stamp = malloc((p->nvm ? p->nvm : 1) * sizeof *s->left_stamp);
-    if (!s->dear_tree || !s->cache || !s->left || !s->left_stamp || !s->pm_of || !s->pm || !s->empty || !s->rank || !s->by_rank || !s->used_tree
+    if (!s->dear_tree || !s->cache || !s->left || !s->pm_of || !s->pm || !s->empty || !s->rank || !s->by_rank || !s->used_tree
         || !s->cheap_tree
         || xgc_place_state_order(s, NULL, (int)p->npm) < 0) {
         xgc_place_state_destroy(&s);
@@ -401,7 +399,7 @@ xgc_place_state_t *xgc_place_state_new(const xgc_place_problem_t *p, const int *
     }
     for (size_t i = 0; i < p->nvm; i++) {
         s->pm_of[i] = XGC_PLACE_UNPLACED;
-        s->left_stamp[i] = (unsigned long)-1;
+        s->left[i].stamp = (unsigned long)-1;
     }
     for (size_t i = 0; pm_of && i < p->nvm; i++) {
         int j = pm_of[i];
@@ -454,11 +452,11 @@ static double s_leave_gain(const xgc_place_state_t *s, size_t vm, bool with_powe
         return 0;
     /* Cached until its PM changes: a VM's best move is asked for again and
      * again while other PMs change. */
-    if (s->left_stamp[vm] != s->pm[from].stamp) {
-        s->left[vm] = xgc_place_pm_util(s, from, -1, (int)vm);
-        s->left_stamp[vm] = s->pm[from].stamp;
+    if (s->left[vm].stamp != s->pm[from].stamp) {
+        s->left[vm].util = xgc_place_pm_util(s, from, -1, (int)vm);
+        s->left[vm].stamp = s->pm[from].stamp;
     }
-    double gain = s->left[vm] - s->pm[from].util;
+    double gain = s->left[vm].util - s->pm[from].util;
     return with_power && s->pm[from].len == 1 ? gain + s->p->cost[from] : gain;
 }
 
