@@ -41,10 +41,6 @@ typedef struct {
     bool with_power;
     int k;                              /* candidates per move */
     bool confirmed;                     /* s_improve ended at a local optimum */
-    /* The next full round of offers records each VM's best move without
-     * the power cost (record), or takes its offers from such a record made
-     * in the same state with the same options (replay). */
-    xgc_place_pick_t *record, *replay;
 } s_search_t;
 
 /* ---- admission ---------------------------------------------------------------- */
@@ -139,55 +135,30 @@ static s_entry_t s_pop(s_heap_t *h)
 
 /* vm's best move now: destination and gain (unplacing counts when VMs may be
  * dropped). */
-/* Unplacing vm counts when VMs may be dropped: it becomes the pick when it
- * gains more. */
-static void s_consider_drop(const s_search_t *x, int vm, bool with_power, xgc_place_pick_t *pk)
-{
-    if (x->o->must_place_all || x->s->pm_of[vm] < 0)
-        return;
-    double drop = xgc_place_state_move_gain(x->s, (size_t)vm, XGC_PLACE_UNPLACED, with_power);
-    if (pk->pm < 0 || drop > pk->gain + 1e-12)
-        *pk = (xgc_place_pick_t){XGC_PLACE_UNPLACED, drop};
-}
-
-/* vm's best move now, and into `without` (nullable) its best move without
- * the power cost. */
-static int s_best_move_both(const s_search_t *x, int vm, double *gain, xgc_place_pick_t *without)
-{
-    xgc_place_pick_t with;
-    with.pm = xgc_place_best_both(x->s, (size_t)vm, x->with_power, x->k, true, -1, &with.gain,
-                                  without);
-    s_consider_drop(x, vm, x->with_power, &with);
-    if (without)
-        s_consider_drop(x, vm, false, without);
-    *gain = with.gain;
-    return with.pm;
-}
-
 static int s_best_move(const s_search_t *x, int vm, double *gain)
 {
-    return s_best_move_both(x, vm, gain, NULL);
+    int j = xgc_place_best(x->s, (size_t)vm, x->with_power, x->k, true, -1, gain);
+    if (!x->o->must_place_all && x->s->pm_of[vm] >= 0) {
+        double drop = xgc_place_state_move_gain(x->s, (size_t)vm, XGC_PLACE_UNPLACED,
+                                                x->with_power);
+        if (j < 0 || drop > *gain + 1e-12) {
+            j = XGC_PLACE_UNPLACED;
+            *gain = drop;
+        }
+    }
+    return j;
 }
 
-/* Push a move if it gains. */
-static bool s_push_gain(s_search_t *x, s_heap_t *heap, int vm, int j, double gain)
-{
-    if ((j < 0 && x->s->pm_of[vm] < 0) || !(gain > XGC_PLACE_GAIN_EPS))
-        return true;
-    return s_push(heap, (s_entry_t){gain, vm, j, x->s->version});
-}
-
-/* Push vm's best move if it gains; with x->record, also record its best
- * move without the power cost. */
+/* Push vm's best move if it gains. */
 static bool s_offer(s_search_t *x, s_heap_t *heap, int vm)
 {
     double gain;
-    if (x->record)
-        x->record[vm] = (xgc_place_pick_t){XGC_PLACE_UNPLACED, 0};
     if (!x->movable[vm])
         return true;
-    int j = s_best_move_both(x, vm, &gain, x->record ? &x->record[vm] : NULL);
-    return s_push_gain(x, heap, vm, j, gain);
+    int j = s_best_move(x, vm, &gain);
+    if ((j < 0 && x->s->pm_of[vm] < 0) || !(gain > XGC_PLACE_GAIN_EPS))
+        return true;
+    return s_push(heap, (s_entry_t){gain, vm, j, x->s->version});
 }
 
 /* Take the best moves until none gains; returns how many were taken (or -1).
@@ -213,11 +184,9 @@ static long s_improve(s_search_t *x, bool singles)
                 int i = x->order[q];
                 if (singles && round == 0 && (s->pm_of[i] < 0 || s->pm[s->pm_of[i]].len != 1))
                     continue;
-                if (x->replay ? !s_push_gain(x, &heap, i, x->replay[i].pm, x->replay[i].gain)
-                              : !s_offer(x, &heap, i))
+                if (!s_offer(x, &heap, i))
                     goto fail;
             }
-            x->record = x->replay = NULL;   /* both serve one round */
         } else {
             for (int t = 0; t < ntouched; t++)
                 for (int r = 0; r < s->pm[touched[t]].len; r++)
@@ -733,13 +702,9 @@ static int s_pemm(s_search_t *x)
     const xgc_place_problem_t *p = x->p;
     int *admitted = malloc((p->nvm + 1) * sizeof *admitted);
     int *first = malloc((p->nvm + 1) * sizeof *first), rc = -1;
-    xgc_place_pick_t *emm = malloc((p->nvm + 1) * sizeof *emm);
-    if (!admitted || !first || !emm || s_admit(x) < 0)
+    if (!admitted || !first || s_admit(x) < 0)
         goto done;
     memcpy(admitted, x->s->pm_of, p->nvm * sizeof *admitted);
-    /* The first round of the consolidated start also finds EMM's first
-     * offers (same state, same candidates), the spread start then skips them. */
-    x->record = emm;
     if (s_moves_and_closing(x, x->o->pemm_close, false) < 0)
         goto done;
     double consolidated = xgc_place_state_net(x->s);
@@ -747,23 +712,19 @@ static int s_pemm(s_search_t *x)
     if (s_reset(x->s, admitted) < 0)
         goto done;
     x->with_power = false;
-    x->replay = x->record ? NULL : emm;     /* only when the round was made */
-    x->record = NULL;
-    long moved = s_improve(x, false);
+    long emm = s_improve(x, false);
     x->with_power = true;
     /* EMM ended at a confirmed local optimum: with the power cost counted,
      * only a VM alone on its PM can have a move that gains now. */
-    if (moved < 0 || s_moves_and_closing(x, x->o->pemm_close, x->confirmed) < 0)
+    if (emm < 0 || s_moves_and_closing(x, x->o->pemm_close, x->confirmed) < 0)
         goto done;
     if (consolidated >= xgc_place_state_net(x->s) - XGC_PLACE_GAIN_EPS
         && s_reset(x->s, first) < 0)
         goto done;
     rc = 0;
 done:
-    x->record = x->replay = NULL;
     free(admitted);
     free(first);
-    free(emm);
     return rc;
 }
 

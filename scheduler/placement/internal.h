@@ -111,15 +111,6 @@ size_t xgc_place_dearest(const xgc_place_state_t *s, size_t n, long *out);
  * the PM, or XGC_PLACE_UNPLACED; *gain is its ΔNet (−HUGE_VAL if none fits). */
 int xgc_place_best(xgc_place_state_t *s, size_t vm, bool with_power, int k,
                    bool allow_empty, int exclude, double *gain);
-/* A destination and its gain. */
-typedef struct {
-    int pm;
-    double gain;
-} xgc_place_pick_t;
-/* The same, and into `without` (nullable) the best destination without the
- * power cost, from the same evaluations (two searches for the price of one). */
-int xgc_place_best_both(xgc_place_state_t *s, size_t vm, bool with_power, int k,
-                        bool allow_empty, int exclude, double *gain, xgc_place_pick_t *without);
 
 /* Algorithms (algorithms.c, search.c). `movable[i]` false = pinned. */
 int xgc_place_first_fit(const xgc_place_problem_t *p, const xgc_place_options_t *o,

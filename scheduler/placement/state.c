@@ -516,33 +516,24 @@ void xgc_place_state_score(const xgc_place_state_t *s, xgc_place_score_t *score)
 
 /* ---- destinations ------------------------------------------------------------- */
 
-/* Keep PM j as the pick when it gains more (ties: the lower rank, first in
- * PM order). */
-static void s_pick(const xgc_place_state_t *s, xgc_place_pick_t *pk, int j, double gain)
-{
-    if (pk->pm < 0 || gain > pk->gain + 1e-12
-        || (gain >= pk->gain - 1e-12 && s->rank[j] < s->rank[pk->pm])) {
-        pk->pm = j;
-        pk->gain = gain;
-    }
-}
-
-/* Consider PM j as vm's destination (`leave`: the gain of leaving its PM),
- * with the power cost when with_power, and into `without` (nullable) without
- * it (`leave0`: leaving without the power cost). */
+/* Consider PM j as vm's destination: keep it when it gains more (ties: the
+ * lower rank, i.e. first in PM order). */
+/* Consider PM j as vm's destination (`leave`: the gain of leaving its PM):
+ * keep it when it gains more (ties: the lower rank, first in PM order). */
 static void s_consider(const xgc_place_state_t *s, size_t vm, int j, bool with_power,
-                       double leave, double leave0, xgc_place_pick_t *with,
-                       xgc_place_pick_t *without)
+                       double leave, int *best, double *best_gain)
 {
     if (j < 0 || j == s->pm_of[vm])
         return;
-    double join = s_join_gain(s, vm, j, false);
-    if (join == -HUGE_VAL)
+    double gain = s_join_gain(s, vm, j, with_power);
+    if (gain == -HUGE_VAL)
         return;
-    double joinp = with_power && s->pm[j].len == 0 ? join - s->p->cost[j] : join;
-    s_pick(s, with, j, joinp + leave);
-    if (without)
-        s_pick(s, without, j, join + leave0);
+    gain += leave;
+    if (*best < 0 || gain > *best_gain + 1e-12
+        || (gain >= *best_gain - 1e-12 && s->rank[j] < s->rank[*best])) {
+        *best = j;
+        *best_gain = gain;
+    }
 }
 
 static bool s_listed(const long *list, size_t n, long item)
@@ -575,37 +566,29 @@ static void s_candidates(xgc_place_state_t *s, int k)
     s->cache_version = s->version;
 }
 
-int xgc_place_best_both(xgc_place_state_t *s, size_t vm, bool with_power, int k,
-                        bool allow_empty, int exclude, double *gain, xgc_place_pick_t *without)
+int xgc_place_best(xgc_place_state_t *s, size_t vm, bool with_power, int k,
+                   bool allow_empty, int exclude, double *gain)
 {
     const xgc_place_problem_t *p = s->p;
-    xgc_place_pick_t with = {XGC_PLACE_UNPLACED, -HUGE_VAL};
-    double leave = s_leave_gain(s, vm, with_power), leave0 = s_leave_gain(s, vm, false);
-    if (without)
-        *without = with;
+    int best = XGC_PLACE_UNPLACED;
+    double best_gain = -HUGE_VAL, leave = s_leave_gain(s, vm, with_power);
     if (k <= 0) {                        /* every used PM */
         for (size_t j = 0; j < p->npm; j++)
             if (s->pm[j].len > 0 && (int)j != exclude)
-                s_consider(s, vm, (int)j, with_power, leave, leave0, &with, without);
+                s_consider(s, vm, (int)j, with_power, leave, &best, &best_gain);
     } else {
         s_candidates(s, k);
         for (int r = 0; r < s->cache_n; r++)
             if ((int)s->cache[r] != exclude)
-                s_consider(s, vm, (int)s->cache[r], with_power, leave, leave0, &with, without);
+                s_consider(s, vm, (int)s->cache[r], with_power, leave, &best, &best_gain);
     }
     for (int c = 0; allow_empty && c < p->nclass; c++) {
         int j = xgc_place_first_empty(s, c);
         if (j != exclude)
-            s_consider(s, vm, j, with_power, leave, leave0, &with, without);
+            s_consider(s, vm, j, with_power, leave, &best, &best_gain);
     }
-    *gain = with.gain;
-    return with.pm;
-}
-
-int xgc_place_best(xgc_place_state_t *s, size_t vm, bool with_power, int k,
-                   bool allow_empty, int exclude, double *gain)
-{
-    return xgc_place_best_both(s, vm, with_power, k, allow_empty, exclude, gain, NULL);
+    *gain = best_gain;
+    return best;
 }
 
 int xgc_place_state_best_move(xgc_place_state_t *s, size_t vm, bool with_power,
