@@ -373,6 +373,27 @@ int xgc_place_state_load(xgc_place_state_t *s, const int *pm_of)
     return xgc_place_state_order(s, s->by_rank, s->limit);
 }
 
+/* Is pm_of a placement within every PM's CPU (Σ min) and memory? The state
+ * is empty: its sums serve as the tally. */
+static bool s_valid(xgc_place_state_t *s, const int *pm_of)
+{
+    const xgc_place_problem_t *p = s->p;
+    bool ok = true;
+    for (size_t i = 0; ok && i < p->nvm; i++) {
+        int j = pm_of[i];
+        if (j == XGC_PLACE_UNPLACED)
+            continue;
+        ok = j >= 0 && (size_t)j < p->npm && xgc_place_state_fits(s, i, (size_t)j);
+        if (ok) {
+            s->pm[j].summin += p->vm[i].min;
+            s->pm[j].summem += p->vm[i].mem;
+        }
+    }
+    for (size_t j = 0; j < p->npm; j++)
+        s->pm[j].summin = s->pm[j].summem = 0;
+    return ok;
+}
+
 xgc_place_state_t *xgc_place_state_new(const xgc_place_problem_t *p, const int *pm_of)
 {
     xgc_place_state_t *s = calloc(1, sizeof *s);
@@ -401,16 +422,8 @@ xgc_place_state_t *xgc_place_state_new(const xgc_place_problem_t *p, const int *
         s->pm_of[i] = XGC_PLACE_UNPLACED;
         s->left[i].stamp = (unsigned long)-1;
     }
-    for (size_t i = 0; pm_of && i < p->nvm; i++) {
-        int j = pm_of[i];
-        if (j == XGC_PLACE_UNPLACED)
-            continue;
-        if (j < 0 || (size_t)j >= p->npm || !xgc_place_state_fits(s, i, (size_t)j)
-            || !s_move(s, i, j)) {
-            xgc_place_state_destroy(&s);
-            return NULL;
-        }
-    }
+    if (pm_of && (!s_valid(s, pm_of) || xgc_place_state_load(s, pm_of) < 0))
+        xgc_place_state_destroy(&s);
     return s;
 }
 
