@@ -7,6 +7,10 @@
  * over the used PMs by (headroom = C − Σ min, free memory) for "the used PMs
  * with most room", and per class of identical PMs a heap of the empty ones in
  * PM order, so that one representative per class stands for all empty PMs.
+ * For speed: each PM keeps a copy of what water-filling reads of its VMs
+ * next to its list (a contiguous scan), each VM its PM's utility without
+ * it until that PM changes (a PM's stamp), and a whole plan is loaded in one
+ * sweep (sort each list, refresh each PM once) rather than VM by VM.
  */
 #define _GNU_SOURCE /* qsort_r */
 #include <math.h>
