@@ -248,15 +248,26 @@ XGC_TEST(state_api_for_replanning)
     xgc_place_problem_destroy(&p);
 }
 
-/* Same input, same output: every algorithm twice on a generated instance. */
-XGC_TEST(deterministic)
+/* A generated instance of 400 VMs on 30 PMs, p = 3000 (NULL on failure;
+ * the caller frees *pms and *vms). */
+static xgc_place_problem_t *s_generated(unsigned long long seed, xgc_pm_spec_t **pms,
+                                        xgc_vm_spec_t **vms)
 {
     xgc_place_gen_t gen = xgc_place_gen_default(400, 30);
     gen.power = 3000;
+    *pms = NULL;
+    *vms = NULL;
+    if (xgc_place_generate(&gen, seed, pms, vms) < 0)
+        return NULL;
+    return xgc_place_problem_new(*pms, 30, *vms, 400);
+}
+
+/* Same input, same output: every algorithm twice on a generated instance. */
+XGC_TEST(deterministic)
+{
     xgc_pm_spec_t *pms;
     xgc_vm_spec_t *vms;
-    CHECK(xgc_place_generate(&gen, 5, &pms, &vms) == 0);
-    xgc_place_problem_t *p = xgc_place_problem_new(pms, 30, vms, 400);
+    xgc_place_problem_t *p = s_generated(5, &pms, &vms);
     int a[400], b[400];
     CHECK(p);
     for (int alg = 0; alg < XGC_PLACE_ALGORITHMS; alg++) {
@@ -273,12 +284,9 @@ XGC_TEST(deterministic)
  * VM: every PM's utility and Net; and a plan over a PM's capacity is refused. */
 XGC_TEST(state_from_plan_equals_moves)
 {
-    xgc_place_gen_t gen = xgc_place_gen_default(400, 30);
-    gen.power = 3000;
     xgc_pm_spec_t *pms;
     xgc_vm_spec_t *vms;
-    CHECK(xgc_place_generate(&gen, 7, &pms, &vms) == 0);
-    xgc_place_problem_t *p = xgc_place_problem_new(pms, 30, vms, 400);
+    xgc_place_problem_t *p = s_generated(7, &pms, &vms);
     int plan[400];
     CHECK(p && s_place(p, XGC_PLACE_PEMM, plan) == 0);
     xgc_place_state_t *one = xgc_place_state_new(p, plan), *moved = xgc_place_state_new(p, NULL);
