@@ -40,6 +40,7 @@ typedef struct {
     int *pos;                           /* position of a VM in `order` */
     bool with_power;
     int k;                              /* candidates per move */
+    bool confirmed;                     /* s_improve ended at a local optimum */
 } s_search_t;
 
 /* ---- admission ---------------------------------------------------------------- */
@@ -78,7 +79,8 @@ static int s_admit(s_search_t *x)
 
 typedef struct {
     double gain;
-    int vm;
+    int vm, to;                         /* the move ... */
+    unsigned long version;              /* ... as computed in this state */
 } s_entry_t;
 
 typedef struct {
@@ -156,13 +158,16 @@ static bool s_offer(s_search_t *x, s_heap_t *heap, int vm)
     int j = s_best_move(x, vm, &gain);
     if ((j < 0 && x->s->pm_of[vm] < 0) || !(gain > XGC_PLACE_GAIN_EPS))
         return true;
-    return s_push(heap, (s_entry_t){gain, vm});
+    return s_push(heap, (s_entry_t){gain, vm, j, x->s->version});
 }
 
 /* Take the best moves until none gains; returns how many were taken (or -1).
  * A round offers every VM's best move (the first round and the confirming
- * last), or only those of VMs on PMs the previous round changed. */
-static long s_improve(s_search_t *x)
+ * last), or only those of VMs on PMs the previous round changed. `singles`:
+ * the first round offers only VMs alone on their PM, when the caller knows
+ * no other VM has a move that gains. x->confirmed: the last round was a
+ * full one without moves (a local optimum, not a stop at max_rounds). */
+static long s_improve(s_search_t *x, bool singles)
 {
     const xgc_place_problem_t *p = x->p;
     xgc_place_state_t *s = x->s;
@@ -173,10 +178,15 @@ static long s_improve(s_search_t *x)
     if (!touched || !mark)
         goto fail;
     for (int round = 0; round < x->o->max_rounds; round++) {
+        x->confirmed = false;
         if (full) {
-            for (size_t q = 0; q < p->nvm; q++)
-                if (!s_offer(x, &heap, x->order[q]))
+            for (size_t q = 0; q < p->nvm; q++) {
+                int i = x->order[q];
+                if (singles && round == 0 && (s->pm_of[i] < 0 || s->pm[s->pm_of[i]].len != 1))
+                    continue;
+                if (!s_offer(x, &heap, i))
                     goto fail;
+            }
         } else {
             for (int t = 0; t < ntouched; t++)
                 for (int r = 0; r < s->pm[touched[t]].len; r++)
@@ -189,13 +199,15 @@ static long s_improve(s_search_t *x)
         long before = moves;
         while (heap.len) {
             s_entry_t e = s_pop(&heap);
-            double gain;
-            int j = s_best_move(x, e.vm, &gain), from = s->pm_of[e.vm];
+            /* No move since it was computed: it is exact as it stands. */
+            double gain = e.gain;
+            int j = e.version == s->version ? e.to : s_best_move(x, e.vm, &gain);
+            int from = s->pm_of[e.vm];
             if (!(gain > XGC_PLACE_GAIN_EPS) || (j < 0 && from < 0))
                 continue;
             /* Still the best of all? Otherwise back in with its new gain. */
             if (heap.len && gain < heap.e[0].gain - 1e-12) {
-                if (!s_push(&heap, (s_entry_t){gain, e.vm}))
+                if (!s_push(&heap, (s_entry_t){gain, e.vm, j, s->version}))
                     goto fail;
                 continue;
             }
@@ -208,8 +220,10 @@ static long s_improve(s_search_t *x)
                     touched[ntouched++] = ends[t];
                 }
         }
-        if (moves == before && full)
+        if (moves == before && full) {
+            x->confirmed = true;
             break;
+        }
         full = moves == before;          /* quiet: confirm with a full round */
     }
     free(heap.e);
@@ -428,15 +442,10 @@ static long s_swap_pass(s_search_t *x)
     return swaps;
 }
 
-/* Bring the state to placement `to` (moves without checks: the end is
- * feasible, the way there need not be). */
-static void s_reset(xgc_place_state_t *s, const int *to)
+/* Bring the state to placement `to` (feasible: a plan this search made). */
+static int s_reset(xgc_place_state_t *s, const int *to)
 {
-    for (size_t i = 0; i < s->p->nvm; i++)
-        if (s->pm_of[i] != to[i])
-            xgc_place_state_move(s, i, XGC_PLACE_UNPLACED);
-    for (size_t i = 0; i < s->p->nvm; i++)
-        xgc_place_state_move(s, i, to[i]);
+    return xgc_place_state_load(s, to);
 }
 
 /* ---- re-partitioning two PMs (ours, small instances) --------------------------- */
@@ -559,7 +568,7 @@ static double s_emm_limited(s_search_t *x, const int *start, int limit, int *out
     s_search_t sub = *x;
     sub.s = s;
     sub.with_power = false;
-    if (s_admit(&sub) < 0 || s_improve(&sub) < 0)
+    if (s_admit(&sub) < 0 || s_improve(&sub, false) < 0)
         goto done;
     memcpy(out, s->pm_of, x->p->nvm * sizeof *out);
     net = xgc_place_state_net(s);
@@ -600,8 +609,7 @@ static int s_forward(s_search_t *x)
             misses++;
         }
     }
-    s_reset(x->s, best);
-    rc = 0;
+    rc = s_reset(x->s, best);
 done:
     free(start);
     free(cand);
@@ -611,14 +619,15 @@ done:
 
 /* ---- the driver ---------------------------------------------------------------------- */
 
-/* Moves, then (PEMM) opening and closing PMs, until none of them gains. */
-static int s_moves_and_closing(s_search_t *x, bool close)
+/* Moves, then (PEMM) opening and closing PMs, until none of them gains.
+ * singles: the first round of moves need only offer VMs alone on a PM. */
+static int s_moves_and_closing(s_search_t *x, bool close, bool singles)
 {
     for (int round = 0; round < 8; round++) {
-        if (s_improve(x) < 0)
+        if (s_improve(x, singles && round == 0) < 0)
             return -1;
         int opened = close ? s_open_pass(x) : 0;
-        if (opened > 0 && s_improve(x) < 0)
+        if (opened > 0 && s_improve(x, false) < 0)
             return -1;
         int closed = close ? s_close_pass(x) : 0;
         if (opened < 0 || closed < 0)
@@ -637,7 +646,7 @@ static int s_polish(s_search_t *x)
     for (int round = 0; round < 5; round++) {
         x->k = small || k <= 0 ? 0 : 2 * k;
         double before = xgc_place_state_net(x->s);
-        if (s_moves_and_closing(x, true) < 0)
+        if (s_moves_and_closing(x, true, false) < 0)
             return -1;
         x->k = small || k <= 0 ? 0 : (k + 1) / 2;
         if (s_swap_pass(x) < 0)
@@ -670,16 +679,14 @@ static int s_ours(s_search_t *x, const int *initial, const bool *pinned)
         o.key = XGC_PLACE_KEY_DEFAULT;
         if (xgc_place_first_fit(p, &o, initial, pinned, start) < 0)
             goto done;
-        s_reset(x->s, start);
-        if (s_admit(x) < 0 || s_polish(x) < 0)
+        if (s_reset(x->s, start) < 0 || s_admit(x) < 0 || s_polish(x) < 0)
             goto done;
         if (xgc_place_state_net(x->s) > best_net + XGC_PLACE_GAIN_EPS) {
             best_net = xgc_place_state_net(x->s);
             memcpy(best, x->s->pm_of, p->nvm * sizeof *best);
         }
     }
-    s_reset(x->s, best);
-    rc = 0;
+    rc = s_reset(x->s, best);
 done:
     free(best);
     free(start);
@@ -689,31 +696,34 @@ done:
 /* PEMM's two starts: consolidated (admission, then power-aware moves,
  * opening and closing) and spread (EMM's moves first, then the same); the
  * better Net wins, so PEMM never ends below what EMM reaches and then
- * consolidates. */
+ * consolidates. Both begin from the same admission, made once. */
 static int s_pemm(s_search_t *x)
 {
     const xgc_place_problem_t *p = x->p;
-    int *start = malloc((p->nvm + 1) * sizeof *start);
+    int *admitted = malloc((p->nvm + 1) * sizeof *admitted);
     int *first = malloc((p->nvm + 1) * sizeof *first), rc = -1;
-    if (!start || !first)
+    if (!admitted || !first || s_admit(x) < 0)
         goto done;
-    memcpy(start, x->s->pm_of, p->nvm * sizeof *start);
-    if (s_admit(x) < 0 || s_moves_and_closing(x, x->o->pemm_close) < 0)
+    memcpy(admitted, x->s->pm_of, p->nvm * sizeof *admitted);
+    if (s_moves_and_closing(x, x->o->pemm_close, false) < 0)
         goto done;
     double consolidated = xgc_place_state_net(x->s);
     memcpy(first, x->s->pm_of, p->nvm * sizeof *first);
-    s_reset(x->s, start);
+    if (s_reset(x->s, admitted) < 0)
+        goto done;
     x->with_power = false;
-    if (s_admit(x) < 0 || s_improve(x) < 0)
-        goto done;
+    long emm = s_improve(x, false);
     x->with_power = true;
-    if (s_moves_and_closing(x, x->o->pemm_close) < 0)
+    /* EMM ended at a confirmed local optimum: with the power cost counted,
+     * only a VM alone on its PM can have a move that gains now. */
+    if (emm < 0 || s_moves_and_closing(x, x->o->pemm_close, x->confirmed) < 0)
         goto done;
-    if (consolidated >= xgc_place_state_net(x->s) - XGC_PLACE_GAIN_EPS)
-        s_reset(x->s, first);
+    if (consolidated >= xgc_place_state_net(x->s) - XGC_PLACE_GAIN_EPS
+        && s_reset(x->s, first) < 0)
+        goto done;
     rc = 0;
 done:
-    free(start);
+    free(admitted);
     free(first);
     return rc;
 }
@@ -731,7 +741,7 @@ static int s_run(s_search_t *x, const int *initial, const bool *pinned)
         return s_ours(x, initial, pinned);
     if (o->algorithm == XGC_PLACE_PEMM)
         return s_pemm(x);
-    return s_admit(x) < 0 || s_improve(x) < 0 ? -1 : 0;
+    return s_admit(x) < 0 || s_improve(x, false) < 0 ? -1 : 0;
 }
 
 int xgc_place_expand(const xgc_place_problem_t *p, const xgc_place_options_t *o,

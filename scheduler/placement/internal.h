@@ -29,12 +29,20 @@ void xgc_place_vm_derive(const xgc_vm_spec_t *spec, xgc_place_vm_t *vm);
 void xgc_place_problem_index(xgc_place_problem_t *self);
 int xgc_place_check(const xgc_place_problem_t *p, const int *pm_of, char *err, size_t errlen);
 
+/* What water-filling reads of a VM, copied next to the PM's list so that
+ * the scan over a PM's VMs reads contiguous memory. */
+typedef struct {
+    double level, shares, umax, umin, gs;   /* gs = g·shares */
+} xgc_place_slot_t;
+
 /* One PM in a state: its VMs sorted by (level, index), and cached sums. */
 typedef struct {
     int *vms;
+    xgc_place_slot_t *slot;             /* slot[r]: the VM vms[r] */
     int len, alloc;
     double summin, summem, util;
     double weight, sumumin, sumgs;      /* Σ shares, Σ Umin, Σ g·shares */
+    unsigned long stamp;                /* the state's version when it last changed */
 } xgc_place_pmstate_t;
 
 typedef struct {                        /* a min-heap of PM ranks (lazy) */
@@ -54,6 +62,10 @@ struct xgc_place_state {
     long *cache;                        /* candidate PMs of the last query ... */
     int cache_n, cache_k;               /* ... how many, for which k ... */
     unsigned long version, cache_version;   /* ... valid while no move happened */
+    struct {                            /* per VM: its PM's utility without it, */
+        double util;                    /* valid while the PM's stamp is `stamp` */
+        unsigned long stamp;
+    } *left;
     xgc_place_heap_t *empty;            /* per class: empty PMs by rank */
     int *rank, *by_rank;                /* PM order: rank of a PM, PM of a rank */
     int limit;                          /* PMs of rank ≥ limit are off-limits */
@@ -85,6 +97,10 @@ bool xgc_place_grow(void **items, int len, int *alloc, size_t size);
 double xgc_place_pm_util(const xgc_place_state_t *s, int j, int add, int skip);
 /* Set the PM order (rank per PM) and the number of PMs allowed. */
 int xgc_place_state_order(xgc_place_state_t *s, const int *by_rank, int limit);
+/* Replace the whole placement by pm_of (trusted: feasible, indices valid)
+ * in one sweep, O(M + N·k log k): cheaper than moving every VM. The PM
+ * order and limit stay. 0, or -1 when memory runs out. */
+int xgc_place_state_load(xgc_place_state_t *s, const int *pm_of);
 /* The first empty PM (in PM order, below the limit) of class cls, or -1. */
 int xgc_place_first_empty(const xgc_place_state_t *s, int cls);
 /* The n used PMs where a MHz is worth most (the most squeezed), into out. */

@@ -7,7 +7,12 @@
  * over the used PMs by (headroom = C − Σ min, free memory) for "the used PMs
  * with most room", and per class of identical PMs a heap of the empty ones in
  * PM order, so that one representative per class stands for all empty PMs.
+ * For speed: each PM keeps a copy of what water-filling reads of its VMs
+ * next to its list (a contiguous scan), each VM its PM's utility without
+ * it until that PM changes (a PM's stamp), and a whole plan is loaded in one
+ * sweep (sort each list, refresh each PM once) rather than VM by VM.
  */
+#define _GNU_SOURCE /* qsort_r */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,31 +52,36 @@ static double s_util(const xgc_place_state_t *s, int j, int add, int skip, doubl
     /* Raise the level through the VMs in cap order, `add` merged in. */
     double level = 0, capped_u = 0;
     bool add_done = add < 0;
+    xgc_place_slot_t extra = {0};
+    if (add >= 0)
+        extra = (xgc_place_slot_t){vm[add].level, vm[add].shares, vm[add].umax, vm[add].umin,
+                                   vm[add].slope * vm[add].shares};
     int r = 0;
     if (spare < 0)
         spare = 0;
     for (;;) {
         while (r < pm->len && pm->vms[r] == skip)
             r++;
-        int i;
-        if (!add_done && (r >= pm->len || s_before(vm, add, pm->vms[r]))) {
-            i = add;
+        const xgc_place_slot_t *v;
+        if (!add_done && (r >= pm->len || extra.level < pm->slot[r].level
+                          || (extra.level == pm->slot[r].level && add < pm->vms[r]))) {
+            v = &extra;
             add_done = true;
         } else if (r < pm->len) {
-            i = pm->vms[r++];
+            v = &pm->slot[r++];
         } else {
             if (price)                   /* every VM at max */
                 *price = -spare;
             break;
         }
-        if (!xgc_place_raise(&level, &spare, &weight, vm[i].level, vm[i].shares)) {
+        if (!xgc_place_raise(&level, &spare, &weight, v->level, v->shares)) {
             if (price)
                 *price = rest_gs / weight;
             break;
         }
-        capped_u += vm[i].umax;
-        rest_umin -= vm[i].umin;
-        rest_gs -= vm[i].slope * vm[i].shares;
+        capped_u += v->umax;
+        rest_umin -= v->umin;
+        rest_gs -= v->gs;
     }
     return capped_u + rest_umin + level * rest_gs;
 }
@@ -199,8 +209,10 @@ void xgc_place_state_destroy(xgc_place_state_t **self_p)
         return;
     xgc_place_state_t *s = *self_p;
     if (s->pm)
-        for (size_t j = 0; j < s->p->npm; j++)
+        for (size_t j = 0; j < s->p->npm; j++) {
             free(s->pm[j].vms);
+            free(s->pm[j].slot);
+        }
     if (s->empty)
         for (int c = 0; c < s->p->nclass; c++)
             free(s->empty[c].rank);
@@ -213,6 +225,7 @@ void xgc_place_state_destroy(xgc_place_state_t **self_p)
     xgc_fittree_destroy(&s->cheap_tree);
     xgc_fittree_destroy(&s->dear_tree);
     free(s->cache);
+    free(s->left);
     free(s);
     *self_p = NULL;
 }
@@ -226,12 +239,15 @@ static void s_refresh(xgc_place_state_t *s, int j)
     pm->summin = pm->summem = pm->weight = pm->sumumin = pm->sumgs = 0;
     for (int r = 0; r < pm->len; r++) {
         const xgc_place_vm_t *v = &p->vm[pm->vms[r]];
+        pm->slot[r] = (xgc_place_slot_t){v->level, v->shares, v->umax, v->umin,
+                                         v->slope * v->shares};
         pm->summin += v->min;
         pm->summem += v->mem;
         pm->weight += v->shares;
         pm->sumumin += v->umin;
         pm->sumgs += v->slope * v->shares;
     }
+    pm->stamp = s->version;
     s->utility -= pm->util;
     double price = 0;
     pm->util = pm->len ? s_util(s, j, -1, -1, p->cap[j] - pm->summin, &price) : 0;
@@ -247,10 +263,28 @@ static void s_refresh(xgc_place_state_t *s, int j)
     }
 }
 
+/* Room for one VM more in PM j's list and its slots. */
+static bool s_list_room(xgc_place_pmstate_t *pm)
+{
+    if (pm->len < pm->alloc)
+        return true;
+    int n = pm->alloc ? 2 * pm->alloc : 4;
+    int *vms = realloc(pm->vms, (size_t)n * sizeof *vms);
+    if (!vms)
+        return false;
+    pm->vms = vms;
+    xgc_place_slot_t *slot = realloc(pm->slot, (size_t)n * sizeof *slot);
+    if (!slot)
+        return false;
+    pm->slot = slot;
+    pm->alloc = n;
+    return true;
+}
+
 static bool s_list_insert(xgc_place_state_t *s, int j, int i)
 {
     xgc_place_pmstate_t *pm = &s->pm[j];
-    if (!xgc_place_grow((void **)&pm->vms, pm->len, &pm->alloc, sizeof *pm->vms))
+    if (!s_list_room(pm))
         return false;
     int r = pm->len++;
     while (r > 0 && s_before(s->p->vm, i, pm->vms[r - 1])) {
@@ -303,6 +337,67 @@ static bool s_move(xgc_place_state_t *s, size_t vm, int to)
     return true;
 }
 
+/* qsort_r order of a PM's list: by cap level, then index. */
+static int s_level_cmp(const void *a, const void *b, void *arg)
+{
+    const xgc_place_vm_t *vm = arg;
+    int x = *(const int *)a, y = *(const int *)b;
+    return s_before(vm, x, y) ? -1 : s_before(vm, y, x);
+}
+
+int xgc_place_state_load(xgc_place_state_t *s, const int *pm_of)
+{
+    const xgc_place_problem_t *p = s->p;
+    for (size_t j = 0; j < p->npm; j++)
+        s->pm[j].len = 0;
+    for (size_t i = 0; i < p->nvm; i++) {
+        int j = pm_of[i];
+        s->pm_of[i] = j;
+        if (j < 0)
+            continue;
+        xgc_place_pmstate_t *pm = &s->pm[j];
+        if (!s_list_room(pm))
+            return -1;
+        pm->vms[pm->len++] = (int)i;
+    }
+    s->utility = s->power = 0;
+    s->used = 0;
+    s->version++;
+    for (size_t j = 0; j < p->npm; j++) {
+        xgc_place_pmstate_t *pm = &s->pm[j];
+        if (pm->len > 1)
+            qsort_r(pm->vms, (size_t)pm->len, sizeof *pm->vms, s_level_cmp, p->vm);
+        pm->util = 0;
+        s_refresh(s, (int)j);
+        if (pm->len > 0) {
+            s->used++;
+            s->power += p->cost[j];
+        }
+    }
+    return xgc_place_state_order(s, s->by_rank, s->limit);
+}
+
+/* Is pm_of a placement within every PM's CPU (Σ min) and memory? The state
+ * is empty: its sums serve as the tally. */
+static bool s_valid(xgc_place_state_t *s, const int *pm_of)
+{
+    const xgc_place_problem_t *p = s->p;
+    bool ok = true;
+    for (size_t i = 0; ok && i < p->nvm; i++) {
+        int j = pm_of[i];
+        if (j == XGC_PLACE_UNPLACED)
+            continue;
+        ok = j >= 0 && (size_t)j < p->npm && xgc_place_state_fits(s, i, (size_t)j);
+        if (ok) {
+            s->pm[j].summin += p->vm[i].min;
+            s->pm[j].summem += p->vm[i].mem;
+        }
+    }
+    for (size_t j = 0; j < p->npm; j++)
+        s->pm[j].summin = s->pm[j].summem = 0;
+    return ok;
+}
+
 xgc_place_state_t *xgc_place_state_new(const xgc_place_problem_t *p, const int *pm_of)
 {
     xgc_place_state_t *s = calloc(1, sizeof *s);
@@ -320,24 +415,19 @@ xgc_place_state_t *xgc_place_state_new(const xgc_place_problem_t *p, const int *
     s->dear_tree = xgc_fittree_new(p->npm);
     s->cache = malloc(130 * sizeof *s->cache);
     s->cache_version = (unsigned long)-1;
-    if (!s->dear_tree || !s->cache || !s->pm_of || !s->pm || !s->empty || !s->rank || !s->by_rank || !s->used_tree
+    s->left = malloc((p->nvm ? p->nvm : 1) * sizeof *s->left);
+    if (!s->dear_tree || !s->cache || !s->left || !s->pm_of || !s->pm || !s->empty || !s->rank || !s->by_rank || !s->used_tree
         || !s->cheap_tree
         || xgc_place_state_order(s, NULL, (int)p->npm) < 0) {
         xgc_place_state_destroy(&s);
         return NULL;
     }
-    for (size_t i = 0; i < p->nvm; i++)
+    for (size_t i = 0; i < p->nvm; i++) {
         s->pm_of[i] = XGC_PLACE_UNPLACED;
-    for (size_t i = 0; pm_of && i < p->nvm; i++) {
-        int j = pm_of[i];
-        if (j == XGC_PLACE_UNPLACED)
-            continue;
-        if (j < 0 || (size_t)j >= p->npm || !xgc_place_state_fits(s, i, (size_t)j)
-            || !s_move(s, i, j)) {
-            xgc_place_state_destroy(&s);
-            return NULL;
-        }
+        s->left[i].stamp = (unsigned long)-1;
     }
+    if (pm_of && (!s_valid(s, pm_of) || xgc_place_state_load(s, pm_of) < 0))
+        xgc_place_state_destroy(&s);
     return s;
 }
 
@@ -377,7 +467,13 @@ static double s_leave_gain(const xgc_place_state_t *s, size_t vm, bool with_powe
     int from = s->pm_of[vm];
     if (from < 0)
         return 0;
-    double gain = xgc_place_pm_util(s, from, -1, (int)vm) - s->pm[from].util;
+    /* Cached until its PM changes: a VM's best move is asked for again and
+     * again while other PMs change. */
+    if (s->left[vm].stamp != s->pm[from].stamp) {
+        s->left[vm].util = xgc_place_pm_util(s, from, -1, (int)vm);
+        s->left[vm].stamp = s->pm[from].stamp;
+    }
+    double gain = s->left[vm].util - s->pm[from].util;
     return with_power && s->pm[from].len == 1 ? gain + s->p->cost[from] : gain;
 }
 

@@ -248,15 +248,26 @@ XGC_TEST(state_api_for_replanning)
     xgc_place_problem_destroy(&p);
 }
 
-/* Same input, same output: every algorithm twice on a generated instance. */
-XGC_TEST(deterministic)
+/* A generated instance of 400 VMs on 30 PMs, p = 3000 (NULL on failure;
+ * the caller frees *pms and *vms). */
+static xgc_place_problem_t *s_generated(unsigned long long seed, xgc_pm_spec_t **pms,
+                                        xgc_vm_spec_t **vms)
 {
     xgc_place_gen_t gen = xgc_place_gen_default(400, 30);
     gen.power = 3000;
+    *pms = NULL;
+    *vms = NULL;
+    if (xgc_place_generate(&gen, seed, pms, vms) < 0)
+        return NULL;
+    return xgc_place_problem_new(*pms, 30, *vms, 400);
+}
+
+/* Same input, same output: every algorithm twice on a generated instance. */
+XGC_TEST(deterministic)
+{
     xgc_pm_spec_t *pms;
     xgc_vm_spec_t *vms;
-    CHECK(xgc_place_generate(&gen, 5, &pms, &vms) == 0);
-    xgc_place_problem_t *p = xgc_place_problem_new(pms, 30, vms, 400);
+    xgc_place_problem_t *p = s_generated(5, &pms, &vms);
     int a[400], b[400];
     CHECK(p);
     for (int alg = 0; alg < XGC_PLACE_ALGORITHMS; alg++) {
@@ -264,6 +275,33 @@ XGC_TEST(deterministic)
         CHECK(s_place(p, (xgc_place_algorithm_t)alg, b) == 0);
         CHECK(memcmp(a, b, sizeof a) == 0);
     }
+    xgc_place_problem_destroy(&p);
+    free(pms);
+    free(vms);
+}
+
+/* A state built from a plan in one sweep equals the same plan built VM by
+ * VM: every PM's utility and Net; and a plan over a PM's capacity is refused. */
+XGC_TEST(state_from_plan_equals_moves)
+{
+    xgc_pm_spec_t *pms;
+    xgc_vm_spec_t *vms;
+    xgc_place_problem_t *p = s_generated(7, &pms, &vms);
+    int plan[400];
+    CHECK(p && s_place(p, XGC_PLACE_PEMM, plan) == 0);
+    xgc_place_state_t *one = xgc_place_state_new(p, plan), *moved = xgc_place_state_new(p, NULL);
+    CHECK(one && moved);
+    for (size_t i = 0; moved && i < 400; i++)
+        xgc_place_state_move(moved, i, plan[i]);
+    for (size_t j = 0; one && moved && j < 30; j++)
+        CHECK_NEAR(xgc_place_state_pm_utility(one, j), xgc_place_state_pm_utility(moved, j), 1e-6);
+    CHECK_NEAR(xgc_place_state_net(one), xgc_place_state_net(moved), 1e-6);
+    for (size_t i = 0; i < 400; i++)
+        plan[i] = 0;                     /* everything on one PM: over capacity */
+    xgc_place_state_t *over = xgc_place_state_new(p, plan);
+    CHECK(over == NULL);
+    xgc_place_state_destroy(&one);
+    xgc_place_state_destroy(&moved);
     xgc_place_problem_destroy(&p);
     free(pms);
     free(vms);
@@ -280,5 +318,6 @@ int main(void)
     XGC_TEST_RUN(pinned_vms_stay);
     XGC_TEST_RUN(state_api_for_replanning);
     XGC_TEST_RUN(deterministic);
+    XGC_TEST_RUN(state_from_plan_equals_moves);
     return XGC_TEST_END();
 }
