@@ -12,7 +12,7 @@ $(XEN_DIR)/libxl_probe: tests/xen/libxl_probe.c
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 -o $@ $< -lxenlight -lxentoollog
 
 xen-rig: $(XEN_DIR)/libxl_probe
-	@tools/deps.sh
+	@tools/deps.sh tools/deps-extra/xen.txt
 	@$(MAKE) --no-print-directory all
 	@tests/xen/rig.sh
 
