@@ -458,7 +458,7 @@ XGC_COMMAND(inject, "load injection: VM arrivals, departures, churn, metrics, ba
                   .duration_s = 600, .interval_ms = 1000, .batch = 1, .rate = 1, .cpu = 0.9,
                   .period_s = 20,
                   .spec = {.min_mhz = 500, .max_mhz = 1000, .shares = 256, .mem_mb = 256,
-                           .utility_min = 1, .utility_max = 2}};
+                           .utility_min = 1, .utility_max = NAN}};
     in.cfg = xgc_config_load_arg(&argc, argv, s_usage);
     char *cargs[64], store[2048];
     int rc = 2, i = 1;
@@ -477,6 +477,8 @@ XGC_COMMAND(inject, "load injection: VM arrivals, departures, churn, metrics, ba
     for (; i < argc; i++)
         if (s_option(&in, argc, argv, &i) < 0)
             goto done;
+    if (isnan(in.spec.utility_max))   /* as the help says: utility-min */
+        in.spec.utility_max = in.spec.utility_min;
     if (s_check(&in) < 0) {
         fprintf(stderr, "%s", s_usage);
         goto done;
