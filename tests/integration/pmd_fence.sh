@@ -24,15 +24,6 @@ start_pmd() {
     PMD[$1]=$!
     PIDS+=($!)
 }
-state() { X get "pm/$2/vm/$1" 2>/dev/null | sed -n 's/.*"state":"\([a-z_]*\)".*/\1/p'; }
-present() { grep -l "^dom $1 " "$T"/data/pmd-*/sim-*.state 2>/dev/null | wc -l; }
-# wait_for N CMD: up to N tenths of a second, times XGC_TEST_SLACK (default 3)
-# so that a loaded machine (CI, parallel builds) does not turn into failures;
-# a passing check returns as soon as it holds.
-wait_for() {
-    for _ in $(seq $(( $1 * ${XGC_TEST_SLACK:-3} ))); do eval "$2" && return 0; sleep 0.1; done
-    return 1
-}
 
 start_b
 start_pmd pm1; start_pmd pm2
