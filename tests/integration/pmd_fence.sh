@@ -25,7 +25,8 @@ start_pmd() {
     PIDS+=($!)
 }
 
-start_b
+start_broker || { bad "broker starts"; xgc_test_end; exit 1; }
+BROKER=${PIDS[-1]}
 start_pmd pm1; start_pmd pm2
 wait_for 50 '[ "$(X ls pm/ 2>/dev/null | grep -c /alive)" = 2 ]'
 X set vm/vm1/spec '{v: 1, name: vm1, min_mhz: 200, max_mhz: 1000, mem_mb: 512}' >/dev/null

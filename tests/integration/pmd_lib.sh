@@ -25,10 +25,28 @@ broker:
 YAML
 }
 
+# The random port may be taken (another test, another program): then every
+# later command would wait for a broker that is not there until the test's
+# timeout. So wait until the broker listens, and move to another port if
+# it could not bind.
 start_broker() {
-    "$BIN/xgc-broker" -c "$T/x.yaml" > "$T/broker.log" 2>&1 &
-    PIDS+=($!)
-    sleep 0.3
+    local b old
+    for _ in 1 2 3 4 5; do
+        "$BIN/xgc-broker" -c "$T/x.yaml" > "$T/broker.log" 2>&1 &
+        b=$!
+        for _ in $(seq $(( 50 * ${XGC_TEST_SLACK:-3} ))); do
+            ss -ltnp 2>/dev/null | grep "127.0.0.1:$PORT " | grep -q "pid=$b," && break
+            kill -0 $b 2>/dev/null || break
+            sleep 0.1
+        done
+        if kill -0 $b 2>/dev/null; then PIDS+=($b); return 0; fi
+        wait $b 2>/dev/null
+        old=$PORT
+        PORT=$((20000 + (RANDOM % 3000) * 5))
+        sed -i "s#tcp://127.0.0.1:$old\$#tcp://127.0.0.1:$PORT#" "$T/x.yaml"
+    done
+    echo "broker did not start: $(cat "$T/broker.log")"
+    return 1
 }
 
 ok()  { pass=$((pass + 1)); echo "ok   $1"; }

@@ -23,7 +23,7 @@ start_pmd() {
     PIDS+=($!)
 }
 
-start_broker
+start_broker || { bad "broker starts"; xgc_test_end; exit 1; }
 for h in pm1 pm2 pm3; do start_pmd $h; done
 
 field() { X get "pm/$2/vm/$1" 2>/dev/null | sed -n "s/.*\"$3\":\([0-9.]*\).*/\1/p"; }
