@@ -24,17 +24,9 @@ start_pmd() {
     PMD[$1]=$!
     PIDS+=($!)
 }
-state() { X get "pm/$2/vm/$1" 2>/dev/null | sed -n 's/.*"state":"\([a-z_]*\)".*/\1/p'; }
-present() { grep -l "^dom $1 " "$T"/data/pmd-*/sim-*.state 2>/dev/null | wc -l; }
-# wait_for N CMD: up to N tenths of a second, times XGC_TEST_SLACK (default 3)
-# so that a loaded machine (CI, parallel builds) does not turn into failures;
-# a passing check returns as soon as it holds.
-wait_for() {
-    for _ in $(seq $(( $1 * ${XGC_TEST_SLACK:-3} ))); do eval "$2" && return 0; sleep 0.1; done
-    return 1
-}
 
-start_b
+start_broker || { bad "broker starts"; xgc_test_end; exit 1; }
+BROKER=${PIDS[-1]}
 start_pmd pm1; start_pmd pm2
 wait_for 50 '[ "$(X ls pm/ 2>/dev/null | grep -c /alive)" = 2 ]'
 X set vm/vm1/spec '{v: 1, name: vm1, min_mhz: 200, max_mhz: 1000, mem_mb: 512}' >/dev/null
