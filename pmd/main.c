@@ -537,6 +537,7 @@ static void s_reconcile(pmd_t *p)
         .waits = p->waits.items, .wait_n = p->waits.n,
         .specs = in.specs.items, .spec_n = in.specs.n,
         .free_mem_mb = p->hi.free_mem_mb,
+        .core_mhz = p->hi.core_mhz,
         .power_off = in.power_off, .drain = in.drain, .powered_off = p->hi.powered_off,
         .backoff_base_ms = p->backoff_base_ms, .backoff_max_ms = p->backoff_max_ms,
         .lost_grace_ms = p->grace_ms,

@@ -117,6 +117,9 @@ typedef struct {
     const xgc_vm_spec_t *specs;        size_t spec_n;
 
     double free_mem_mb;               /* < 0: unknown, do not check */
+    double core_mhz;                  /* MHz of one core; > 0: caps are set
+                                         in whole % of a core (Xen), so a cap
+                                         that maps to the same % already holds */
     int power_off;                    /* the plan wants this PM off */
     int drain;                        /* operator: take no new VMs */
     int powered_off;                  /* the PM is off now (sim: asleep) */

@@ -194,6 +194,27 @@ XGC_TEST(row_here_run_absent_no_spec_fails)
     fx_free(&f);
 }
 
+/* Xen caps in whole % of a core: a plan cap of 400 MHz on 2600 MHz cores is
+ * 16 %, which the driver reports back as 416 MHz (seen on nested Xen: the
+ * pmd re-applied the cap every second). Same % = already done; another %
+ * is still applied. */
+XGC_TEST(cap_in_whole_percent_is_not_reapplied)
+{
+    fx_t f; fx_init(&f);
+    f.in.core_mhz = 2600;
+    fx_plan(&f, "vm1", "a", 1, 400, NULL, 2);
+    fx_dom(&f, "vm1", XGC_DOM_RUNNING, 416);
+    CHECK(fx_run(&f) == 0);
+    CHECK(fx_act(&f, XGC_ACT_SET_SCHED, "vm1") == NULL);
+    f.plan[0].cap_mhz = 450;                 /* 18 %: a real change */
+    CHECK(fx_run(&f) == 0);
+    CHECK(fx_act(&f, XGC_ACT_SET_SCHED, "vm1") != NULL);
+    f.plan[0].cap_mhz = 0;                   /* uncap: never "the same" as a cap */
+    CHECK(fx_run(&f) == 0);
+    CHECK(fx_act(&f, XGC_ACT_SET_SCHED, "vm1") != NULL);
+    fx_free(&f);
+}
+
 XGC_TEST(row_here_run_running_ensures_cap_weight)
 {
     fx_t f; fx_init(&f);
@@ -612,6 +633,7 @@ int main(void)
     XGC_TEST_RUN(row_here_run_absent_no_room_fails);
     XGC_TEST_RUN(row_here_run_absent_no_spec_fails);
     XGC_TEST_RUN(row_here_run_running_ensures_cap_weight);
+    XGC_TEST_RUN(cap_in_whole_percent_is_not_reapplied);
     XGC_TEST_RUN(row_here_run_from_other_waits_then_prepares);
     XGC_TEST_RUN(row_elsewhere_run_running_migrates_when_prepared);
     XGC_TEST_RUN(row_elsewhere_stop_running_shuts_down);
