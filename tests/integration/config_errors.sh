@@ -24,6 +24,13 @@ expect good 0 "cluster    lab" \
 broker:
   endpoint: tcp://127.0.0.1:7800
 '
+expect bad_security 2 "$tmp/bad_security.yaml:5:9: field 'mode': 'curvy' is not curve or none" \
+'cluster: lab
+broker:
+  endpoint: tcp://127.0.0.1:7800
+security:
+  mode: curvy
+'
 expect malformed 2 "$tmp/malformed.yaml:4:1: did not find expected" \
 'cluster: lab
 broker:
