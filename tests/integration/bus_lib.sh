@@ -5,7 +5,7 @@
 # that test runs of several worktrees at once do not meet.
 set -u
 XGC_BIN=${XGC_BIN:-$(cd "$(dirname "$0")/../.." && pwd)/build/bin}
-pass=0; fail=0; PIDS=""
+PIDS=""
 TMP=$(mktemp -d /tmp/xgc-bus-test.XXXXXX)
 CFG=$TMP/deploy.yaml
 BROKER=""
@@ -27,9 +27,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok()   { pass=$((pass + 1)); echo "ok   $1"; }
-ko()   { fail=$((fail + 1)); echo "FAIL $1"; }
-check() { name=$1; shift; if "$@"; then ok "$name"; else ko "$name"; fi; }
+. "$(dirname "$0")/check_lib.sh"
 
 # Start the broker (extra args passed on) and wait until it answers; if it
 # cannot bind its ports (another test run has them), move to other ports,

@@ -4,7 +4,6 @@
 set -u
 XGC_BIN=${XGC_BIN:-$(cd "$(dirname "$0")/../.." && pwd)/build/bin}
 X="$XGC_BIN/xgc"
-pass=0; fail=0
 TMP=$(mktemp -d /tmp/xgc-sched-test.XXXXXX)
 CFG=$TMP/deploy.yaml
 cleanup() {
@@ -14,9 +13,7 @@ cleanup() {
     rm -rf "$TMP"
 }
 trap cleanup EXIT
-ok()   { pass=$((pass + 1)); echo "ok   $1"; }
-ko()   { fail=$((fail + 1)); echo "FAIL $1"; }
-check() { name=$1; shift; if "$@"; then ok "$name"; else ko "$name"; fi; }
+. "$(dirname "$0")/check_lib.sh"
 none_left() { ! pgrep -f "$CFG" >/dev/null; }
 wait_for() {  # SECONDS COMMAND...: until the command succeeds
     s=$1; shift
