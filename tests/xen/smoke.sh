@@ -12,7 +12,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 rig=${XEN_RIG:-$root/build/xen}
-xh=$here/xenhost.sh
+xh=$root/tools/xen/xenhost.sh
 . "$here/lib.sh"
 
 work=$(mktemp -d /tmp/xen-smoke.XXXXXX)
@@ -20,7 +20,7 @@ cleanup() { "$xh" stop xa xb; rm -rf "$work"; }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-xen_payload "$work/payload"
+"$xh" payload "$work/payload" || exit 1
 export XEN_PAYLOAD=$work/payload
 
 t=$(now); "$xh" start xa 1 || { fail "boot xa"; finish; }
