@@ -113,6 +113,9 @@ memory = 128
 vcpus = 1
 vif = [ 'bridge=xenbr0' ]
 on_crash = "destroy"
+# the guest cannot power off (PVH, no ACPI power control): its poweroff
+# resets it, which ends the domain here (docs/xen-nested.md, pitfalls)
+on_reboot = "destroy"
 CFG
     [ $# -ge 2 ] || return 0
     cfg=$2
