@@ -46,7 +46,7 @@ check "xgc up: local, launched and external pmds ready" "$X" up -c "$CFG" --time
 check "the launcher ran in the file's directory, told its PM" \
     test "$(cat "$TMP/conf/launcher.cwd" 2>/dev/null):$(cat "$TMP/conf/launcher.pm" 2>/dev/null)" = "$TMP/conf:b"
 check "pid files: pmd-a and host-b, none for the external c" \
-    test "$(ls "$TMP/data/run" | sort | tr '\n' ' ')" = "broker.pid host-b.pid pmd-a.pid scheduler-1.pid "
+    test "$(cd "$TMP/data/run" && ls *.pid | sort | tr '\n' ' ')" = "broker.pid host-b.pid pmd-a.pid scheduler-1.pid "
 placed() { "$X" get -c "$CFG" plan/b/v1 >/dev/null 2>&1; }
 check "the scheduler placed v1 on b (the cheapest)" wait_for 10 placed
 running() { pgrep -f "sleep $MARK" >/dev/null; }
