@@ -563,7 +563,8 @@ static double s_emm_limited(s_search_t *x, const int *start, int limit, int *out
 {
     xgc_place_state_t *s = xgc_place_state_new(x->p, start);
     double net = NAN;
-    if (!s || xgc_place_state_order(s, x->s->by_rank, limit) < 0)
+    if (!s || (x->o->rescore_all && xgc_place_state_memo(s, false) < 0)
+        || xgc_place_state_order(s, x->s->by_rank, limit) < 0)
         goto done;
     s_search_t sub = *x;
     sub.s = s;
@@ -758,6 +759,7 @@ int xgc_place_expand(const xgc_place_problem_t *p, const xgc_place_options_t *o,
     int rc = -1;
     x.s = xgc_place_state_new(p, initial);
     if (!by_rank || !order || !pos || !movable || !x.s
+        || (o->rescore_all && xgc_place_state_memo(x.s, false) < 0)
         || xgc_place_state_order(x.s, by_rank, (int)p->npm) < 0)
         goto done;
     for (size_t q = 0; q < p->nvm; q++)

@@ -45,6 +45,17 @@ typedef struct {
     unsigned long stamp;                /* the state's version when it last changed */
 } xgc_place_pmstate_t;
 
+/* What joining each candidate PM was worth to a VM at its last evaluation
+ * (state version t): still exact for every PM not changed since (stamp ≤ t),
+ * so a later evaluation re-scores only the PMs that changed. */
+#define XGC_PLACE_MEMO 8
+typedef struct {
+    unsigned long t;
+    int n;                              /* 0: nothing kept */
+    int pm[XGC_PLACE_MEMO];
+    double join[XGC_PLACE_MEMO];        /* ΔU of joining pm[r] (−HUGE_VAL: no fit) */
+} xgc_place_memo_t;
+
 typedef struct {                        /* a min-heap of PM ranks (lazy) */
     int *rank;
     int len, alloc;
@@ -62,6 +73,7 @@ struct xgc_place_state {
     long *cache;                        /* candidate PMs of the last query ... */
     int cache_n, cache_k;               /* ... how many, for which k ... */
     unsigned long version, cache_version;   /* ... valid while no move happened */
+    xgc_place_memo_t *memo;             /* per VM; NULL: always re-score all */
     struct {                            /* per VM: its PM's utility without it, */
         double util;                    /* valid while the PM's stamp is `stamp` */
         unsigned long stamp;
@@ -105,6 +117,11 @@ int xgc_place_state_load(xgc_place_state_t *s, const int *pm_of);
 int xgc_place_first_empty(const xgc_place_state_t *s, int cls);
 /* The n used PMs where a MHz is worth most (the most squeezed), into out. */
 size_t xgc_place_dearest(const xgc_place_state_t *s, size_t n, long *out);
+/* Keep what each candidate PM was worth to each VM, so that xgc_place_best
+ * re-scores only the PMs that changed since (on by default; off: every query
+ * re-scores every candidate, the reference the tests compare with). The
+ * results are the same bit for bit. 0, or -1 when memory runs out. */
+int xgc_place_state_memo(xgc_place_state_t *s, bool on);
 /* Best destination for vm: the k used PMs with most headroom and the k
  * where a MHz is cheapest (k = 0: every used PM), plus the first empty PM of
  * each class when allow_empty; never `exclude`. Returns

@@ -225,6 +225,7 @@ void xgc_place_state_destroy(xgc_place_state_t **self_p)
     xgc_fittree_destroy(&s->cheap_tree);
     xgc_fittree_destroy(&s->dear_tree);
     free(s->cache);
+    free(s->memo);
     free(s->left);
     free(s);
     *self_p = NULL;
@@ -416,7 +417,7 @@ xgc_place_state_t *xgc_place_state_new(const xgc_place_problem_t *p, const int *
     s->cache = malloc(130 * sizeof *s->cache);
     s->cache_version = (unsigned long)-1;
     s->left = malloc((p->nvm ? p->nvm : 1) * sizeof *s->left);
-    if (!s->dear_tree || !s->cache || !s->left || !s->pm_of || !s->pm || !s->empty || !s->rank || !s->by_rank || !s->used_tree
+    if (!s->dear_tree || !s->cache || xgc_place_state_memo(s, true) < 0 || !s->left || !s->pm_of || !s->pm || !s->empty || !s->rank || !s->by_rank || !s->used_tree
         || !s->cheap_tree
         || xgc_place_state_order(s, NULL, (int)p->npm) < 0) {
         xgc_place_state_destroy(&s);
@@ -533,24 +534,26 @@ void xgc_place_state_score(const xgc_place_state_t *s, xgc_place_score_t *score)
 
 /* ---- destinations ------------------------------------------------------------- */
 
-/* Consider PM j as vm's destination: keep it when it gains more (ties: the
- * lower rank, i.e. first in PM order). */
-/* Consider PM j as vm's destination (`leave`: the gain of leaving its PM):
- * keep it when it gains more (ties: the lower rank, first in PM order). */
+/* Keep PM j as vm's destination when its gain beats the best so far (ties:
+ * the lower rank, i.e. first in PM order). */
+static void s_keep(const xgc_place_state_t *s, int j, double gain, int *best, double *best_gain)
+{
+    if (*best < 0 || gain > *best_gain + 1e-12
+        || (gain >= *best_gain - 1e-12 && s->rank[j] < s->rank[*best])) {
+        *best = j;
+        *best_gain = gain;
+    }
+}
+
+/* Consider PM j as vm's destination (`leave`: the gain of leaving its PM). */
 static void s_consider(const xgc_place_state_t *s, size_t vm, int j, bool with_power,
                        double leave, int *best, double *best_gain)
 {
     if (j < 0 || j == s->pm_of[vm])
         return;
     double gain = s_join_gain(s, vm, j, with_power);
-    if (gain == -HUGE_VAL)
-        return;
-    gain += leave;
-    if (*best < 0 || gain > *best_gain + 1e-12
-        || (gain >= *best_gain - 1e-12 && s->rank[j] < s->rank[*best])) {
-        *best = j;
-        *best_gain = gain;
-    }
+    if (gain != -HUGE_VAL)
+        s_keep(s, j, gain + leave, best, best_gain);
 }
 
 static bool s_listed(const long *list, size_t n, long item)
@@ -583,6 +586,51 @@ static void s_candidates(xgc_place_state_t *s, int k)
     s->cache_version = s->version;
 }
 
+int xgc_place_state_memo(xgc_place_state_t *s, bool on)
+{
+    free(s->memo);
+    s->memo = on ? calloc(s->p->nvm ? s->p->nvm : 1, sizeof *s->memo) : NULL;
+    return on && !s->memo ? -1 : 0;
+}
+
+/* The join gain of vm on the used PM j now: kept from its last evaluation
+ * when j has not changed since, else computed. */
+static double s_join_memo(const xgc_place_state_t *s, const xgc_place_memo_t *m, size_t vm,
+                          int j)
+{
+    if (s->pm[j].stamp <= m->t)
+        for (int r = 0; r < m->n; r++)
+            if (m->pm[r] == j)
+                return m->join[r];
+    /* A used PM: no power cost to open, whatever with_power. */
+    return s_join_gain(s, vm, j, false);
+}
+
+/* s_consider over the cached candidates (all used PMs), in the same order,
+ * with the join gains of the unchanged ones taken from vm's memo; the memo
+ * then holds this evaluation. */
+static void s_consider_memo(xgc_place_state_t *s, size_t vm, int exclude, double leave,
+                            int *best, double *best_gain)
+{
+    xgc_place_memo_t *m = &s->memo[vm];
+    int pm[XGC_PLACE_MEMO], n = 0;
+    double join[XGC_PLACE_MEMO];
+    for (int r = 0; r < s->cache_n; r++) {
+        int j = (int)s->cache[r];
+        if (j == exclude || j == s->pm_of[vm])
+            continue;
+        pm[n] = j;
+        join[n] = s_join_memo(s, m, vm, j);
+        if (join[n] != -HUGE_VAL)
+            s_keep(s, j, join[n] + leave, best, best_gain);
+        n++;
+    }
+    m->t = s->version;
+    m->n = n;
+    memcpy(m->pm, pm, (size_t)n * sizeof *pm);
+    memcpy(m->join, join, (size_t)n * sizeof *join);
+}
+
 int xgc_place_best(xgc_place_state_t *s, size_t vm, bool with_power, int k,
                    bool allow_empty, int exclude, double *gain)
 {
@@ -595,9 +643,12 @@ int xgc_place_best(xgc_place_state_t *s, size_t vm, bool with_power, int k,
                 s_consider(s, vm, (int)j, with_power, leave, &best, &best_gain);
     } else {
         s_candidates(s, k);
-        for (int r = 0; r < s->cache_n; r++)
-            if ((int)s->cache[r] != exclude)
-                s_consider(s, vm, (int)s->cache[r], with_power, leave, &best, &best_gain);
+        if (s->memo && s->cache_n <= XGC_PLACE_MEMO)
+            s_consider_memo(s, vm, exclude, leave, &best, &best_gain);
+        else
+            for (int r = 0; r < s->cache_n; r++)
+                if ((int)s->cache[r] != exclude)
+                    s_consider(s, vm, (int)s->cache[r], with_power, leave, &best, &best_gain);
     }
     for (int c = 0; allow_empty && c < p->nclass; c++) {
         int j = xgc_place_first_empty(s, c);
