@@ -137,7 +137,10 @@ static s_entry_t s_pop(s_heap_t *h)
  * dropped). */
 static int s_best_move(const s_search_t *x, int vm, double *gain)
 {
-    int j = xgc_place_best(x->s, (size_t)vm, x->with_power, x->k, true, -1, gain);
+    /* A move that gains no more than GAIN_EPS is never taken: the best need
+     * only be exact above it (unless a drop competes with it). */
+    double floor = x->o->must_place_all ? XGC_PLACE_GAIN_EPS : -HUGE_VAL;
+    int j = xgc_place_best_above(x->s, (size_t)vm, x->with_power, x->k, floor, gain);
     if (!x->o->must_place_all && x->s->pm_of[vm] >= 0) {
         double drop = xgc_place_state_move_gain(x->s, (size_t)vm, XGC_PLACE_UNPLACED,
                                                 x->with_power);

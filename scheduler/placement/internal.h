@@ -43,15 +43,21 @@ typedef struct {
     double summin, summem, util;
     double weight, sumumin, sumgs;      /* Σ shares, Σ Umin, Σ g·shares */
     unsigned long stamp;                /* the state's version when it last changed */
+    /* For a cheap upper bound on what a VM joining it gains: the level
+     * (HUGE_VAL when all are at max), the idle MHz, and the lowest price of
+     * a MHz taken from its VMs (utility per MHz over the spare below). */
+    double level, idle, pmin;
 } xgc_place_pmstate_t;
 
 /* What joining each candidate PM was worth to a VM at its last evaluation
- * (state version t): still exact for every PM not changed since (stamp ≤ t),
- * so a later evaluation re-scores only the PMs that changed. */
+ * (state version t), exactly or as an upper bound: still true for every PM
+ * not changed since (stamp ≤ t), so a later evaluation re-scores only the
+ * PMs that changed. */
 #define XGC_PLACE_MEMO 8
 typedef struct {
     unsigned long t;
     int n;                              /* 0: nothing kept */
+    unsigned exact;                     /* bit r: join[r] is exact, else a bound */
     int pm[XGC_PLACE_MEMO];
     double join[XGC_PLACE_MEMO];        /* ΔU of joining pm[r] (−HUGE_VAL: no fit) */
 } xgc_place_memo_t;
@@ -128,6 +134,12 @@ int xgc_place_state_memo(xgc_place_state_t *s, bool on);
  * the PM, or XGC_PLACE_UNPLACED; *gain is its ΔNet (−HUGE_VAL if none fits). */
 int xgc_place_best(xgc_place_state_t *s, size_t vm, bool with_power, int k,
                    bool allow_empty, int exclude, double *gain);
+/* The same when only a gain above `floor` matters: a candidate is scored
+ * exactly only when an upper bound on its gain says it could beat the best
+ * so far and the floor; when nothing gains more than the floor the answer
+ * may be any PM (or none) gaining no more than it. */
+int xgc_place_best_above(xgc_place_state_t *s, size_t vm, bool with_power, int k,
+                         double floor, double *gain);
 
 /* Algorithms (algorithms.c, search.c). `movable[i]` false = pinned. */
 int xgc_place_first_fit(const xgc_place_problem_t *p, const xgc_place_options_t *o,

@@ -19,6 +19,9 @@
 
 #include "scheduler/placement/internal.h"
 
+static inline double s_min(double a, double b) { return a < b ? a : b; }
+static inline double s_max(double a, double b) { return a > b ? a : b; }
+
 /* ---- water-filling on one PM -------------------------------------------- */
 
 /* Does VM a come before VM b in a PM's list (level, then index)? */
@@ -86,6 +89,47 @@ static double s_util(const xgc_place_state_t *s, int j, int add, int skip, doubl
     return capped_u + rest_umin + level * rest_gs;
 }
 
+/* A water-filling sweep: the level, spare and weight of the VMs not yet
+ * capped, and the utility sums, as s_util keeps them. */
+typedef struct {
+    double level, spare, weight, capped_u, rest_umin, rest_gs;
+} s_sweep_t;
+
+/* One step of the sweep through VM v; false when the spare runs out first. */
+static inline bool s_step(s_sweep_t *w, const xgc_place_slot_t *v)
+{
+    if (!xgc_place_raise(&w->level, &w->spare, &w->weight, v->level, v->shares))
+        return false;
+    w->capped_u += v->umax;
+    w->rest_umin -= v->umin;
+    w->rest_gs -= v->gs;
+    return true;
+}
+
+/* s_util for PM j with VM `add` joining (the query of every candidate PM),
+ * without s_util's per-step tests for a VM to skip and for where `add` goes:
+ * the same operations in the same order, so the same result bit for bit. */
+static double s_util_join(const xgc_place_state_t *s, int j, int add, double spare)
+{
+    const xgc_place_vm_t *a = &s->p->vm[add];
+    const xgc_place_pmstate_t *pm = &s->pm[j];
+    s_sweep_t w = {0, spare < 0 ? 0 : spare, pm->weight + a->shares, 0,
+                   pm->sumumin + a->umin, pm->sumgs + a->slope * a->shares};
+    xgc_place_slot_t extra = {a->level, a->shares, a->umax, a->umin, a->slope * a->shares};
+    int r = 0;
+    for (; r < pm->len && !(extra.level < pm->slot[r].level
+                            || (extra.level == pm->slot[r].level && add < pm->vms[r])); r++)
+        if (!s_step(&w, &pm->slot[r]))
+            goto done;
+    if (!s_step(&w, &extra))
+        goto done;
+    for (; r < pm->len; r++)
+        if (!s_step(&w, &pm->slot[r]))
+            break;
+done:
+    return w.capped_u + w.rest_umin + w.level * w.rest_gs;
+}
+
 double xgc_place_pm_util(const xgc_place_state_t *s, int j, int add, int skip)
 {
     const xgc_place_problem_t *p = s->p;
@@ -96,6 +140,8 @@ double xgc_place_pm_util(const xgc_place_state_t *s, int j, int add, int skip)
         spare -= p->vm[add].min;
     if (spare < -XGC_PLACE_EPS * (1 + p->cap[j]))
         return -HUGE_VAL;
+    if (add >= 0 && skip < 0)
+        return s_util_join(s, j, add, spare);
     return s_util(s, j, add, skip, spare, NULL);
 }
 
@@ -231,6 +277,27 @@ void xgc_place_state_destroy(xgc_place_state_t **self_p)
     *self_p = NULL;
 }
 
+/* PM j's level, idle MHz and lowest price over the spare below (for
+ * s_join_bound): a water-filling sweep, the price of each stretch being the
+ * utility per MHz of the VMs not yet at max. */
+static void s_bound_prep(xgc_place_pmstate_t *pm, double spare)
+{
+    double level = 0, weight = pm->weight, gs = pm->sumgs;
+    spare = fmax(0, spare);
+    pm->pmin = HUGE_VAL;
+    for (int r = 0; r < pm->len; r++) {
+        pm->pmin = s_min(pm->pmin, gs / weight);
+        if (!xgc_place_raise(&level, &spare, &weight, pm->slot[r].level, pm->slot[r].shares)) {
+            pm->level = level;
+            pm->idle = 0;
+            return;
+        }
+        gs -= pm->slot[r].gs;
+    }
+    pm->level = HUGE_VAL;
+    pm->idle = spare;
+}
+
 /* Recompute PM j's sums and cached utility after its list changed, and
  * update Net, the used-PM tree and the empty heaps. */
 static void s_refresh(xgc_place_state_t *s, int j)
@@ -252,6 +319,7 @@ static void s_refresh(xgc_place_state_t *s, int j)
     s->utility -= pm->util;
     double price = 0;
     pm->util = pm->len ? s_util(s, j, -1, -1, p->cap[j] - pm->summin, &price) : 0;
+    s_bound_prep(pm, p->cap[j] - pm->summin);
     s->utility += pm->util;
     if (pm->len) {
         xgc_fittree_set(s->used_tree, (size_t)j, p->cap[j] - pm->summin, p->pmem[j] - pm->summem);
@@ -595,44 +663,104 @@ int xgc_place_state_memo(xgc_place_state_t *s, bool on)
 
 /* The join gain of vm on the used PM j now: kept from its last evaluation
  * when j has not changed since, else computed. */
-static double s_join_memo(const xgc_place_state_t *s, const xgc_place_memo_t *m, size_t vm,
-                          int j)
+/* An upper bound on what vm gains by joining the used PM j, O(1). The
+ * others on j lose U(σ) − U(σ − x) when it takes x MHz (σ: j's spare above
+ * the mins), at least pmin per MHz beyond the idle ones; it gets x ≤ its
+ * max, ≤ σ and ≤ min + shares·level (the level only falls when it joins). The
+ * bound is the best of its utility minus that loss over such x, with a
+ * margin far above rounding. */
+static double s_join_bound(const xgc_place_state_t *s, size_t vm, int j)
 {
-    if (s->pm[j].stamp <= m->t)
-        for (int r = 0; r < m->n; r++)
-            if (m->pm[r] == j)
-                return m->join[r];
-    /* A used PM: no power cost to open, whatever with_power. */
-    return s_join_gain(s, vm, j, false);
+    const xgc_place_vm_t *v = &s->p->vm[vm];
+    const xgc_place_pmstate_t *pm = &s->pm[j];
+    double hi = s_min(v->max, s->p->cap[j] - pm->summin);
+    if (pm->level < HUGE_VAL)
+        hi = s_min(hi, v->min + v->shares * pm->level);
+    hi = s_max(hi, v->min);
+    /* Piecewise linear in x, bent at the idle MHz: the best is at an end or
+     * at the bend. */
+    double mid = s_min(s_max(pm->idle, v->min), hi), ub = -HUGE_VAL;
+    double at[3] = {v->min, mid, hi};
+    int from = 0;
+    if (v->slope >= 0 && pm->pmin >= 0)  /* rising, then rising less or falling */
+        from = v->slope >= pm->pmin ? 2 : 1;
+    for (int r = from; r < 3 && (r == from || from == 0); r++)
+        ub = s_max(ub, v->umin + v->slope * (at[r] - v->min)
+                           - pm->pmin * s_max(0, at[r] - pm->idle));
+    return ub + 1e-7 * (1 + fabs(v->umax) + fabs(v->umin) + fabs(pm->util));
 }
 
-/* s_consider over the cached candidates (all used PMs), in the same order,
- * with the join gains of the unchanged ones taken from vm's memo; the memo
- * then holds this evaluation. */
+/* Does vm fit on the used PM j (not its own)? xgc_place_state_fits, less
+ * the tests that cannot apply. */
+static inline bool s_fits_used(const xgc_place_state_t *s, size_t vm, int j)
+{
+    const xgc_place_problem_t *p = s->p;
+    return s->pm[j].summin + p->vm[vm].min <= p->cap[j] * (1 + XGC_PLACE_EPS)
+           && s->pm[j].summem + p->vm[vm].mem <= p->pmem[j] * (1 + XGC_PLACE_EPS);
+}
+
+/* Where PM j is in vm's memo (its entries mostly keep the list's order,
+ * hence the guess), or -1 when absent or stale. */
+static inline int s_memo_find(const xgc_place_state_t *s, const xgc_place_memo_t *m, int j,
+                              int guess)
+{
+    if (s->pm[j].stamp > m->t)
+        return -1;
+    if (guess < m->n && m->pm[guess] == j)
+        return guess;
+    for (int q = 0; q < m->n; q++)
+        if (m->pm[q] == j)
+            return q;
+    return -1;
+}
+
+/* The candidates (all used PMs) in cache order, as s_consider would, with
+ * two shortcuts: what a PM unchanged since vm last scored it is worth comes
+ * from vm's memo, and a PM whose upper bound cannot beat the best so far
+ * (nor `floor`) is not scored exactly. The memo then holds this evaluation. */
 static void s_consider_memo(xgc_place_state_t *s, size_t vm, int exclude, double leave,
-                            int *best, double *best_gain)
+                            double floor, int *best, double *best_gain)
 {
     xgc_place_memo_t *m = &s->memo[vm];
     int pm[XGC_PLACE_MEMO], n = 0;
+    unsigned exact = 0;
     double join[XGC_PLACE_MEMO];
     for (int r = 0; r < s->cache_n; r++) {
         int j = (int)s->cache[r];
         if (j == exclude || j == s->pm_of[vm])
             continue;
+        int q = s_memo_find(s, m, j, n);
+        bool known = q >= 0 && (m->exact >> q & 1);
+        double v = q >= 0 ? m->join[q] : 0;
+        if (q < 0 && !s_fits_used(s, vm, j)) {
+            v = -HUGE_VAL;
+            known = true;
+        } else if (!known) {
+            double bar = s_max(floor, *best >= 0 ? *best_gain : -HUGE_VAL) - 1e-9;
+            if (q < 0)
+                v = s_join_bound(s, vm, j);
+            /* A used PM: no power cost to open, whatever with_power. */
+            if (!(v + leave < bar)) {
+                v = xgc_place_pm_util(s, j, (int)vm, -1) - s->pm[j].util;
+                known = true;
+            }
+        }
         pm[n] = j;
-        join[n] = s_join_memo(s, m, vm, j);
-        if (join[n] != -HUGE_VAL)
-            s_keep(s, j, join[n] + leave, best, best_gain);
+        join[n] = v;
+        exact |= (unsigned)known << n;
+        if (known && v != -HUGE_VAL)
+            s_keep(s, j, v + leave, best, best_gain);
         n++;
     }
     m->t = s->version;
     m->n = n;
+    m->exact = exact;
     memcpy(m->pm, pm, (size_t)n * sizeof *pm);
     memcpy(m->join, join, (size_t)n * sizeof *join);
 }
 
-int xgc_place_best(xgc_place_state_t *s, size_t vm, bool with_power, int k,
-                   bool allow_empty, int exclude, double *gain)
+static int s_best(xgc_place_state_t *s, size_t vm, bool with_power, int k, bool allow_empty,
+                  int exclude, double floor, double *gain)
 {
     const xgc_place_problem_t *p = s->p;
     int best = XGC_PLACE_UNPLACED;
@@ -644,7 +772,7 @@ int xgc_place_best(xgc_place_state_t *s, size_t vm, bool with_power, int k,
     } else {
         s_candidates(s, k);
         if (s->memo && s->cache_n <= XGC_PLACE_MEMO)
-            s_consider_memo(s, vm, exclude, leave, &best, &best_gain);
+            s_consider_memo(s, vm, exclude, leave, floor, &best, &best_gain);
         else
             for (int r = 0; r < s->cache_n; r++)
                 if ((int)s->cache[r] != exclude)
@@ -659,10 +787,22 @@ int xgc_place_best(xgc_place_state_t *s, size_t vm, bool with_power, int k,
     return best;
 }
 
+int xgc_place_best(xgc_place_state_t *s, size_t vm, bool with_power, int k,
+                   bool allow_empty, int exclude, double *gain)
+{
+    return s_best(s, vm, with_power, k, allow_empty, exclude, -HUGE_VAL, gain);
+}
+
+int xgc_place_best_above(xgc_place_state_t *s, size_t vm, bool with_power, int k,
+                         double floor, double *gain)
+{
+    return s_best(s, vm, with_power, k, true, -1, floor, gain);
+}
+
 int xgc_place_state_best_move(xgc_place_state_t *s, size_t vm, bool with_power,
                               int candidates, double *gain)
 {
-    int j = xgc_place_best(s, vm, with_power, candidates, true, -1, gain);
+    int j = xgc_place_best_above(s, vm, with_power, candidates, XGC_PLACE_GAIN_EPS, gain);
     if (j < 0 || *gain <= XGC_PLACE_GAIN_EPS) {
         *gain = 0;
         return XGC_PLACE_UNPLACED;
