@@ -81,17 +81,20 @@ typedef struct {
     double gain;
     int vm, to;                         /* the move ... */
     unsigned long version;              /* ... as computed in this state */
+    int pos;                            /* the VM's position in the order (ties) */
 } s_entry_t;
 
+/* A 4-ary max-heap (half the levels of a binary one, children side by side
+ * in memory). It holds at most one entry per VM and orders by (gain, pos):
+ * a strict total order, so any heap pops the same sequence. */
 typedef struct {
     s_entry_t *e;
     size_t len, alloc;
-    const int *pos;
 } s_heap_t;
 
-static bool s_above(const s_heap_t *h, s_entry_t a, s_entry_t b)
+static bool s_above(s_entry_t a, s_entry_t b)
 {
-    return a.gain > b.gain || (a.gain == b.gain && h->pos[a.vm] < h->pos[b.vm]);
+    return a.gain > b.gain || (a.gain == b.gain && a.pos < b.pos);
 }
 
 static bool s_push(s_heap_t *h, s_entry_t e)
@@ -105,9 +108,9 @@ static bool s_push(s_heap_t *h, s_entry_t e)
         h->alloc = n;
     }
     size_t i = h->len++;
-    while (i > 0 && s_above(h, e, h->e[(i - 1) / 2])) {
-        h->e[i] = h->e[(i - 1) / 2];
-        i = (i - 1) / 2;
+    while (i > 0 && s_above(e, h->e[(i - 1) / 4])) {
+        h->e[i] = h->e[(i - 1) / 4];
+        i = (i - 1) / 4;
     }
     h->e[i] = e;
     return true;
@@ -118,12 +121,13 @@ static s_entry_t s_pop(s_heap_t *h)
     s_entry_t top = h->e[0], last = h->e[--h->len];
     size_t i = 0;
     for (;;) {
-        size_t c = 2 * i + 1;
+        size_t c = 4 * i + 1, end = c + 4 < h->len ? c + 4 : h->len;
         if (c >= h->len)
             break;
-        if (c + 1 < h->len && s_above(h, h->e[c + 1], h->e[c]))
-            c++;
-        if (!s_above(h, h->e[c], last))
+        for (size_t d = c + 1; d < end; d++)
+            if (s_above(h->e[d], h->e[c]))
+                c = d;
+        if (!s_above(h->e[c], last))
             break;
         h->e[i] = h->e[c];
         i = c;
@@ -161,7 +165,7 @@ static bool s_offer(s_search_t *x, s_heap_t *heap, int vm)
     int j = s_best_move(x, vm, &gain);
     if ((j < 0 && x->s->pm_of[vm] < 0) || !(gain > XGC_PLACE_GAIN_EPS))
         return true;
-    return s_push(heap, (s_entry_t){gain, vm, j, x->s->version});
+    return s_push(heap, (s_entry_t){gain, vm, j, x->s->version, x->pos[vm]});
 }
 
 /* Take the best moves until none gains; returns how many were taken (or -1).
@@ -174,7 +178,7 @@ static long s_improve(s_search_t *x, bool singles)
 {
     const xgc_place_problem_t *p = x->p;
     xgc_place_state_t *s = x->s;
-    s_heap_t heap = {NULL, 0, 0, x->pos};
+    s_heap_t heap = {NULL, 0, 0};
     int *touched = malloc((p->npm + 1) * sizeof *touched), ntouched = 0;
     bool *mark = calloc(p->npm + 1, 1), full = true;
     long moves = 0;
@@ -210,7 +214,7 @@ static long s_improve(s_search_t *x, bool singles)
                 continue;
             /* Still the best of all? Otherwise back in with its new gain. */
             if (heap.len && gain < heap.e[0].gain - 1e-12) {
-                if (!s_push(&heap, (s_entry_t){gain, e.vm, j, s->version}))
+                if (!s_push(&heap, (s_entry_t){gain, e.vm, j, s->version, e.pos}))
                     goto fail;
                 continue;
             }
@@ -566,8 +570,9 @@ static double s_emm_limited(s_search_t *x, const int *start, int limit, int *out
 {
     xgc_place_state_t *s = xgc_place_state_new(x->p, start);
     double net = NAN;
-    if (!s || (x->o->rescore_all && xgc_place_state_memo(s, false) < 0)
-        || xgc_place_state_order(s, x->s->by_rank, limit) < 0)
+    if (s)
+        xgc_place_state_prune(s, !x->o->rescore_all);
+    if (!s || xgc_place_state_order(s, x->s->by_rank, limit) < 0)
         goto done;
     s_search_t sub = *x;
     sub.s = s;
@@ -761,8 +766,9 @@ int xgc_place_expand(const xgc_place_problem_t *p, const xgc_place_options_t *o,
     bool *movable = malloc(p->nvm + 1);
     int rc = -1;
     x.s = xgc_place_state_new(p, initial);
+    if (x.s)
+        xgc_place_state_prune(x.s, !o->rescore_all);
     if (!by_rank || !order || !pos || !movable || !x.s
-        || (o->rescore_all && xgc_place_state_memo(x.s, false) < 0)
         || xgc_place_state_order(x.s, by_rank, (int)p->npm) < 0)
         goto done;
     for (size_t q = 0; q < p->nvm; q++)

@@ -13,6 +13,7 @@ typedef struct {
     double min, max, shares, mem, umin, umax;
     double slope;                       /* g = (Umax − Umin)/(max − min), 0 if equal */
     double level;                       /* (max − min)/shares: capped above this */
+    double tol;                         /* margin of bounds on its gains (rounding) */
 } xgc_place_vm_t;
 
 struct xgc_place_problem {
@@ -49,18 +50,13 @@ typedef struct {
     double level, idle, pmin;
 } xgc_place_pmstate_t;
 
-/* What joining each candidate PM was worth to a VM at its last evaluation
- * (state version t), exactly or as an upper bound: still true for every PM
- * not changed since (stamp ≤ t), so a later evaluation re-scores only the
- * PMs that changed. */
-#define XGC_PLACE_MEMO 8
+/* What the upper bound on a join gain and the fit test read of a candidate
+ * PM, side by side (filled when the candidate list is computed). */
 typedef struct {
-    unsigned long t;
-    int n;                              /* 0: nothing kept */
-    unsigned exact;                     /* bit r: join[r] is exact, else a bound */
-    int pm[XGC_PLACE_MEMO];
-    double join[XGC_PLACE_MEMO];        /* ΔU of joining pm[r] (−HUGE_VAL: no fit) */
-} xgc_place_memo_t;
+    int pm;
+    double summin, capeps, summem, memeps;  /* fits: Σ+x ≤ limit·(1+ε) */
+    double spare, level, idle, pmin, tol;
+} xgc_place_cand_t;
 
 typedef struct {                        /* a min-heap of PM ranks (lazy) */
     int *rank;
@@ -79,7 +75,8 @@ struct xgc_place_state {
     long *cache;                        /* candidate PMs of the last query ... */
     int cache_n, cache_k;               /* ... how many, for which k ... */
     unsigned long version, cache_version;   /* ... valid while no move happened */
-    xgc_place_memo_t *memo;             /* per VM; NULL: always re-score all */
+    xgc_place_cand_t *cand;             /* cache[r] as read by the bound */
+    bool prune;                         /* skip candidates by an upper bound */
     struct {                            /* per VM: its PM's utility without it, */
         double util;                    /* valid while the PM's stamp is `stamp` */
         unsigned long stamp;
@@ -123,11 +120,10 @@ int xgc_place_state_load(xgc_place_state_t *s, const int *pm_of);
 int xgc_place_first_empty(const xgc_place_state_t *s, int cls);
 /* The n used PMs where a MHz is worth most (the most squeezed), into out. */
 size_t xgc_place_dearest(const xgc_place_state_t *s, size_t n, long *out);
-/* Keep what each candidate PM was worth to each VM, so that xgc_place_best
- * re-scores only the PMs that changed since (on by default; off: every query
- * re-scores every candidate, the reference the tests compare with). The
- * results are the same bit for bit. 0, or -1 when memory runs out. */
-int xgc_place_state_memo(xgc_place_state_t *s, bool on);
+/* Skip the exact scoring of a candidate PM when an upper bound on its gain
+ * shows it cannot be the answer (on by default; off: every candidate is
+ * scored, the reference the tests compare with). Same results bit for bit. */
+void xgc_place_state_prune(xgc_place_state_t *s, bool on);
 /* Best destination for vm: the k used PMs with most headroom and the k
  * where a MHz is cheapest (k = 0: every used PM), plus the first empty PM of
  * each class when allow_empty; never `exclude`. Returns

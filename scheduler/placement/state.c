@@ -271,7 +271,7 @@ void xgc_place_state_destroy(xgc_place_state_t **self_p)
     xgc_fittree_destroy(&s->cheap_tree);
     xgc_fittree_destroy(&s->dear_tree);
     free(s->cache);
-    free(s->memo);
+    free(s->cand);
     free(s->left);
     free(s);
     *self_p = NULL;
@@ -483,9 +483,11 @@ xgc_place_state_t *xgc_place_state_new(const xgc_place_problem_t *p, const int *
     s->cheap_tree = xgc_fittree_new(p->npm);
     s->dear_tree = xgc_fittree_new(p->npm);
     s->cache = malloc(130 * sizeof *s->cache);
+    s->cand = malloc(130 * sizeof *s->cand);
+    s->prune = true;
     s->cache_version = (unsigned long)-1;
     s->left = malloc((p->nvm ? p->nvm : 1) * sizeof *s->left);
-    if (!s->dear_tree || !s->cache || xgc_place_state_memo(s, true) < 0 || !s->left || !s->pm_of || !s->pm || !s->empty || !s->rank || !s->by_rank || !s->used_tree
+    if (!s->dear_tree || !s->cache || !s->cand || !s->left || !s->pm_of || !s->pm || !s->empty || !s->rank || !s->by_rank || !s->used_tree
         || !s->cheap_tree
         || xgc_place_state_order(s, NULL, (int)p->npm) < 0) {
         xgc_place_state_destroy(&s);
@@ -649,114 +651,74 @@ static void s_candidates(xgc_place_state_t *s, int k)
     for (size_t r = n; r < end; r++)
         if (!s_listed(s->cache, n, s->cache[r]))
             s->cache[n++] = s->cache[r];
+    for (size_t r = 0; r < n; r++) {
+        int j = (int)s->cache[r];
+        const xgc_place_pmstate_t *pm = &s->pm[j];
+        const xgc_place_problem_t *p = s->p;
+        s->cand[r] = (xgc_place_cand_t){j, pm->summin, p->cap[j] * (1 + XGC_PLACE_EPS),
+                                        pm->summem, p->pmem[j] * (1 + XGC_PLACE_EPS),
+                                        p->cap[j] - pm->summin, pm->level, pm->idle, pm->pmin,
+                                        1e-7 * fabs(pm->util)};
+    }
     s->cache_n = (int)n;
     s->cache_k = k;
     s->cache_version = s->version;
 }
 
-int xgc_place_state_memo(xgc_place_state_t *s, bool on)
+void xgc_place_state_prune(xgc_place_state_t *s, bool on)
 {
-    free(s->memo);
-    s->memo = on ? calloc(s->p->nvm ? s->p->nvm : 1, sizeof *s->memo) : NULL;
-    return on && !s->memo ? -1 : 0;
+    s->prune = on;
 }
 
-/* The join gain of vm on the used PM j now: kept from its last evaluation
- * when j has not changed since, else computed. */
 /* An upper bound on what vm gains by joining the used PM j, O(1). The
  * others on j lose U(σ) − U(σ − x) when it takes x MHz (σ: j's spare above
  * the mins), at least pmin per MHz beyond the idle ones; it gets x ≤ its
  * max, ≤ σ and ≤ min + shares·level (the level only falls when it joins). The
  * bound is the best of its utility minus that loss over such x, with a
  * margin far above rounding. */
-static double s_join_bound(const xgc_place_state_t *s, size_t vm, int j)
+static double s_join_bound(const xgc_place_vm_t *v, const xgc_place_cand_t *c)
 {
-    const xgc_place_vm_t *v = &s->p->vm[vm];
-    const xgc_place_pmstate_t *pm = &s->pm[j];
-    double hi = s_min(v->max, s->p->cap[j] - pm->summin);
-    if (pm->level < HUGE_VAL)
-        hi = s_min(hi, v->min + v->shares * pm->level);
+    double hi = s_min(v->max, c->spare);
+    if (c->level < HUGE_VAL)
+        hi = s_min(hi, v->min + v->shares * c->level);
     hi = s_max(hi, v->min);
     /* Piecewise linear in x, bent at the idle MHz: the best is at an end or
-     * at the bend. */
-    double mid = s_min(s_max(pm->idle, v->min), hi), ub = -HUGE_VAL;
-    double at[3] = {v->min, mid, hi};
-    int from = 0;
-    if (v->slope >= 0 && pm->pmin >= 0)  /* rising, then rising less or falling */
-        from = v->slope >= pm->pmin ? 2 : 1;
-    for (int r = from; r < 3 && (r == from || from == 0); r++)
-        ub = s_max(ub, v->umin + v->slope * (at[r] - v->min)
-                           - pm->pmin * s_max(0, at[r] - pm->idle));
-    return ub + 1e-7 * (1 + fabs(v->umax) + fabs(v->umin) + fabs(pm->util));
-}
-
-/* Does vm fit on the used PM j (not its own)? xgc_place_state_fits, less
- * the tests that cannot apply. */
-static inline bool s_fits_used(const xgc_place_state_t *s, size_t vm, int j)
-{
-    const xgc_place_problem_t *p = s->p;
-    return s->pm[j].summin + p->vm[vm].min <= p->cap[j] * (1 + XGC_PLACE_EPS)
-           && s->pm[j].summem + p->vm[vm].mem <= p->pmem[j] * (1 + XGC_PLACE_EPS);
-}
-
-/* Where PM j is in vm's memo (its entries mostly keep the list's order,
- * hence the guess), or -1 when absent or stale. */
-static inline int s_memo_find(const xgc_place_state_t *s, const xgc_place_memo_t *m, int j,
-                              int guess)
-{
-    if (s->pm[j].stamp > m->t)
-        return -1;
-    if (guess < m->n && m->pm[guess] == j)
-        return guess;
-    for (int q = 0; q < m->n; q++)
-        if (m->pm[q] == j)
-            return q;
-    return -1;
-}
-
-/* The candidates (all used PMs) in cache order, as s_consider would, with
- * two shortcuts: what a PM unchanged since vm last scored it is worth comes
- * from vm's memo, and a PM whose upper bound cannot beat the best so far
- * (nor `floor`) is not scored exactly. The memo then holds this evaluation. */
-static void s_consider_memo(xgc_place_state_t *s, size_t vm, int exclude, double leave,
-                            double floor, int *best, double *best_gain)
-{
-    xgc_place_memo_t *m = &s->memo[vm];
-    int pm[XGC_PLACE_MEMO], n = 0;
-    unsigned exact = 0;
-    double join[XGC_PLACE_MEMO];
-    for (int r = 0; r < s->cache_n; r++) {
-        int j = (int)s->cache[r];
-        if (j == exclude || j == s->pm_of[vm])
-            continue;
-        int q = s_memo_find(s, m, j, n);
-        bool known = q >= 0 && (m->exact >> q & 1);
-        double v = q >= 0 ? m->join[q] : 0;
-        if (q < 0 && !s_fits_used(s, vm, j)) {
-            v = -HUGE_VAL;
-            known = true;
-        } else if (!known) {
-            double bar = s_max(floor, *best >= 0 ? *best_gain : -HUGE_VAL) - 1e-9;
-            if (q < 0)
-                v = s_join_bound(s, vm, j);
-            /* A used PM: no power cost to open, whatever with_power. */
-            if (!(v + leave < bar)) {
-                v = xgc_place_pm_util(s, j, (int)vm, -1) - s->pm[j].util;
-                known = true;
-            }
-        }
-        pm[n] = j;
-        join[n] = v;
-        exact |= (unsigned)known << n;
-        if (known && v != -HUGE_VAL)
-            s_keep(s, j, v + leave, best, best_gain);
-        n++;
+     * at the bend; with both slopes ≥ 0, at the bend or the top end. */
+    double mid = s_min(s_max(c->idle, v->min), hi), ub;
+    if (v->slope >= 0 && c->pmin >= 0) {
+        double x = v->slope >= c->pmin ? hi : mid;
+        ub = v->umin + v->slope * (x - v->min) - c->pmin * s_max(0, x - c->idle);
+    } else {
+        double at[3] = {v->min, mid, hi};
+        ub = -HUGE_VAL;
+        for (int r = 0; r < 3; r++)
+            ub = s_max(ub, v->umin + v->slope * (at[r] - v->min)
+                               - c->pmin * s_max(0, at[r] - c->idle));
     }
-    m->t = s->version;
-    m->n = n;
-    m->exact = exact;
-    memcpy(m->pm, pm, (size_t)n * sizeof *pm);
-    memcpy(m->join, join, (size_t)n * sizeof *join);
+    return ub + v->tol + c->tol;
+}
+
+/* The candidates (all used PMs) in cache order, as s_consider would, but a
+ * PM whose upper bound cannot beat the best so far (nor `floor`) is not
+ * scored: it could not have been kept. */
+static void s_consider_pruned(xgc_place_state_t *s, size_t vm, int exclude, double leave,
+                              double floor, int *best, double *best_gain)
+{
+    const xgc_place_vm_t *v = &s->p->vm[vm];
+    int own = s->pm_of[vm];
+    for (int r = 0; r < s->cache_n; r++) {
+        const xgc_place_cand_t *c = &s->cand[r];
+        /* xgc_place_state_fits, for a used PM that is not vm's own */
+        if (c->pm == exclude || c->pm == own || !(c->summin + v->min <= c->capeps)
+            || !(c->summem + v->mem <= c->memeps))
+            continue;
+        double bar = s_max(floor, *best >= 0 ? *best_gain : -HUGE_VAL) - 1e-9;
+        if (s_join_bound(v, c) + leave < bar)
+            continue;
+        /* A used PM: no power cost to open, whatever with_power. */
+        double join = xgc_place_pm_util(s, c->pm, (int)vm, -1) - s->pm[c->pm].util;
+        s_keep(s, c->pm, join + leave, best, best_gain);
+    }
 }
 
 static int s_best(xgc_place_state_t *s, size_t vm, bool with_power, int k, bool allow_empty,
@@ -771,8 +733,8 @@ static int s_best(xgc_place_state_t *s, size_t vm, bool with_power, int k, bool 
                 s_consider(s, vm, (int)j, with_power, leave, &best, &best_gain);
     } else {
         s_candidates(s, k);
-        if (s->memo && s->cache_n <= XGC_PLACE_MEMO)
-            s_consider_memo(s, vm, exclude, leave, floor, &best, &best_gain);
+        if (s->prune)
+            s_consider_pruned(s, vm, exclude, leave, floor, &best, &best_gain);
         else
             for (int r = 0; r < s->cache_n; r++)
                 if ((int)s->cache[r] != exclude)

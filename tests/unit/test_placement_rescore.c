@@ -1,12 +1,13 @@
-/* Unit tests of the memo of candidate scores: a VM's best move re-scores
- * only the candidate PMs that changed since it last scored them. That must
- * change nothing: the same plans as re-scoring everything (the option
- * rescore_all), the same best move (bit for bit) as a fresh state that has
- * no memo, after any sequence of moves. */
+/* Unit tests of the pruning of candidate PMs: a VM's best move scores a
+ * candidate exactly only when an upper bound on its gain says it could be
+ * the answer. That must change nothing: the same plans as scoring every
+ * candidate (the option rescore_all), the same best move (bit for bit) as a
+ * state that does not prune, after any sequence of moves. White-box: it
+ * uses the core's internal header to turn pruning off in a state. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "scheduler/placement/placement.h"
+#include "scheduler/placement/internal.h"
 #include "xgc_test.h"
 
 /* A generated problem of n VMs on n/8 PMs with power cost `power`. */
@@ -53,10 +54,11 @@ XGC_TEST(same_plans_as_rescoring_everything)
     CHECK(differ == 0);
 }
 
-/* Random moves (some undone at once, as the closing pass does) on a state
- * that remembers scores; after each, its best move for a few VMs is the one
- * a fresh state of the same placement computes from scratch. */
-XGC_TEST(best_move_equals_a_fresh_evaluation)
+/* Random moves (some undone at once, as the closing pass does) on two
+ * states in step, one pruning and one scoring every candidate: after each,
+ * their best moves for a few VMs are the same, bit for bit, with and without
+ * a floor and an excluded PM. */
+XGC_TEST(best_move_equals_a_full_evaluation)
 {
     size_t n = 240;
     xgc_place_problem_t *p = s_problem(n, 2000, 3);
@@ -65,8 +67,9 @@ XGC_TEST(best_move_equals_a_fresh_evaluation)
     int *pm_of = malloc(n * sizeof *pm_of);
     xgc_place_options_t o = xgc_place_options_default(XGC_PLACE_GM);
     CHECK(xgc_place_run(p, &o, NULL, NULL, pm_of) == 0);
-    xgc_place_state_t *s = xgc_place_state_new(p, pm_of);
-    CHECK(s != NULL);
+    xgc_place_state_t *s = xgc_place_state_new(p, pm_of), *full = xgc_place_state_new(p, pm_of);
+    CHECK(s && full);
+    xgc_place_state_prune(full, false);
     unsigned long r = 12345;
     int checked = 0, mismatches = 0;
     for (int step = 0; step < 400; step++) {
@@ -75,25 +78,29 @@ XGC_TEST(best_move_equals_a_fresh_evaluation)
         int was = xgc_place_state_pm_of(s, vm);
         if (xgc_place_state_fits(s, vm, pm)) {
             xgc_place_state_move(s, vm, (int)pm);
-            if (step % 3 == 0)
-                xgc_place_state_move(s, vm, was);   /* undone */
+            xgc_place_state_move(full, vm, (int)pm);
+            if (step % 3 == 0) {                       /* undone */
+                xgc_place_state_move(s, vm, was);
+                xgc_place_state_move(full, vm, was);
+            }
         }
         for (int q = 0; q < 6; q++) {
             size_t v = (vm + 37 * (size_t)q) % n;
             bool power = q % 2;
-            int k = 1 + q % 4;
-            double g1, g2;
+            int k = 1 + q % 4, exclude = q == 5 ? (int)pm : -1;
+            double g1, g2, g3, g4;
             int j1 = xgc_place_state_best_move(s, v, power, k, &g1);
-            xgc_place_state_t *fresh = xgc_place_state_new(p, xgc_place_state_assignment(s));
-            int j2 = xgc_place_state_best_move(fresh, v, power, k, &g2);
-            xgc_place_state_destroy(&fresh);
-            mismatches += j1 != j2 || g1 != g2;
+            int j2 = xgc_place_state_best_move(full, v, power, k, &g2);
+            int j3 = xgc_place_best(s, v, power, k, q != 4, exclude, &g3);
+            int j4 = xgc_place_best(full, v, power, k, q != 4, exclude, &g4);
+            mismatches += j1 != j2 || g1 != g2 || j3 != j4 || g3 != g4;
             checked++;
         }
     }
     CHECK(checked == 2400);
     CHECK(mismatches == 0);
     xgc_place_state_destroy(&s);
+    xgc_place_state_destroy(&full);
     free(pm_of);
     xgc_place_problem_destroy(&p);
 }
@@ -101,6 +108,6 @@ XGC_TEST(best_move_equals_a_fresh_evaluation)
 int main(void)
 {
     XGC_TEST_RUN(same_plans_as_rescoring_everything);
-    XGC_TEST_RUN(best_move_equals_a_fresh_evaluation);
+    XGC_TEST_RUN(best_move_equals_a_full_evaluation);
     return XGC_TEST_END();
 }
