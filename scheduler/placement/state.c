@@ -695,7 +695,15 @@ static double s_join_bound(const xgc_place_vm_t *v, const xgc_place_cand_t *c)
             ub = s_max(ub, v->umin + v->slope * (at[r] - v->min)
                                - c->pmin * s_max(0, at[r] - c->idle));
     }
-    return ub + v->tol + c->tol;
+    return ub + c->tol;                  /* + v->tol: the caller's */
+}
+
+/* What a bound (without vm's margin) must reach for the PM to be scored:
+ * the best so far or the floor, less the margins and the gain of leaving. */
+static inline double s_need(const xgc_place_vm_t *v, double floor, int best, double best_gain,
+                            double leave)
+{
+    return s_max(floor, best >= 0 ? best_gain : -HUGE_VAL) - 1e-9 - leave - v->tol;
 }
 
 /* The candidates (all used PMs) in cache order, as s_consider would, but a
@@ -706,19 +714,29 @@ static void s_consider_pruned(xgc_place_state_t *s, size_t vm, int exclude, doub
 {
     const xgc_place_vm_t *v = &s->p->vm[vm];
     int own = s->pm_of[vm];
+    double need = s_need(v, floor, *best, *best_gain, leave);
     for (int r = 0; r < s->cache_n; r++) {
         const xgc_place_cand_t *c = &s->cand[r];
         /* xgc_place_state_fits, for a used PM that is not vm's own */
         if (c->pm == exclude || c->pm == own || !(c->summin + v->min <= c->capeps)
-            || !(c->summem + v->mem <= c->memeps))
-            continue;
-        double bar = s_max(floor, *best >= 0 ? *best_gain : -HUGE_VAL) - 1e-9;
-        if (s_join_bound(v, c) + leave < bar)
+            || !(c->summem + v->mem <= c->memeps) || s_join_bound(v, c) < need)
             continue;
         /* A used PM: no power cost to open, whatever with_power. */
         double join = xgc_place_pm_util(s, c->pm, (int)vm, -1) - s->pm[c->pm].util;
         s_keep(s, c->pm, join + leave, best, best_gain);
+        need = s_need(v, floor, *best, *best_gain, leave);
     }
+}
+
+/* Could vm joining the empty PM j (alone: it gets min(max, C)) beat the best
+ * so far or the floor? */
+static bool s_empty_may_win(const xgc_place_state_t *s, size_t vm, int j, bool with_power,
+                            double floor, int best, double best_gain, double leave)
+{
+    const xgc_place_vm_t *v = &s->p->vm[vm];
+    double x = s_min(v->max, s->p->cap[j]);
+    double ub = v->umin + v->slope * (x - v->min) - (with_power ? s->p->cost[j] : 0);
+    return !(ub < s_need(v, floor, best, best_gain, leave));
 }
 
 static int s_best(xgc_place_state_t *s, size_t vm, bool with_power, int k, bool allow_empty,
@@ -742,7 +760,8 @@ static int s_best(xgc_place_state_t *s, size_t vm, bool with_power, int k, bool 
     }
     for (int c = 0; allow_empty && c < p->nclass; c++) {
         int j = xgc_place_first_empty(s, c);
-        if (j != exclude)
+        if (j >= 0 && j != exclude
+            && (!s->prune || s_empty_may_win(s, vm, j, with_power, floor, best, best_gain, leave)))
             s_consider(s, vm, j, with_power, leave, &best, &best_gain);
     }
     *gain = best_gain;
