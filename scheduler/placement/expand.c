@@ -116,9 +116,9 @@ static bool s_push(s_heap_t *h, s_entry_t e)
     return true;
 }
 
-static s_entry_t s_pop(s_heap_t *h)
+/* Put `last` at the top and let it sink to its place. */
+static void s_sink(s_heap_t *h, s_entry_t last)
 {
-    s_entry_t top = h->e[0], last = h->e[--h->len];
     size_t i = 0;
     for (;;) {
         size_t c = 4 * i + 1, end = c + 4 < h->len ? c + 4 : h->len;
@@ -134,7 +134,25 @@ static s_entry_t s_pop(s_heap_t *h)
     }
     if (h->len)
         h->e[i] = last;
+}
+
+static s_entry_t s_pop(s_heap_t *h)
+{
+    s_entry_t top = h->e[0];
+    h->len--;
+    s_sink(h, h->e[h->len]);
     return top;
+}
+
+/* The gain of the entry that would be on top once the top is gone (the
+ * best of the top's children), or -HUGE_VAL when the top is alone. */
+static double s_second(const s_heap_t *h)
+{
+    double g = -HUGE_VAL;
+    for (size_t d = 1; d < 5 && d < h->len; d++)
+        if (h->e[d].gain > g)
+            g = h->e[d].gain;
+    return g;
 }
 
 /* vm's best move now: destination and gain (unplacing counts when VMs may be
@@ -205,19 +223,22 @@ static long s_improve(s_search_t *x, bool singles)
         ntouched = 0;
         long before = moves;
         while (heap.len) {
-            s_entry_t e = s_pop(&heap);
+            s_entry_t e = heap.e[0];
             /* No move since it was computed: it is exact as it stands. */
             double gain = e.gain;
             int j = e.version == s->version ? e.to : s_best_move(x, e.vm, &gain);
             int from = s->pm_of[e.vm];
-            if (!(gain > XGC_PLACE_GAIN_EPS) || (j < 0 && from < 0))
-                continue;
-            /* Still the best of all? Otherwise back in with its new gain. */
-            if (heap.len && gain < heap.e[0].gain - 1e-12) {
-                if (!s_push(&heap, (s_entry_t){gain, e.vm, j, s->version, e.pos}))
-                    goto fail;
+            if (!(gain > XGC_PLACE_GAIN_EPS) || (j < 0 && from < 0)) {
+                s_pop(&heap);
                 continue;
             }
+            /* Still the best of all? Otherwise back in with its new gain:
+             * it replaces itself at the top and sinks (a pop and a push). */
+            if (heap.len > 1 && gain < s_second(&heap) - 1e-12) {
+                s_sink(&heap, (s_entry_t){gain, e.vm, j, s->version, e.pos});
+                continue;
+            }
+            s_pop(&heap);
             xgc_place_state_move(s, (size_t)e.vm, j);
             moves++;
             int ends[2] = {from, j};

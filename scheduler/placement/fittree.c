@@ -45,14 +45,20 @@ void xgc_fittree_destroy(xgc_fittree_t **self_p)
     *self_p = NULL;
 }
 
+/* fmax without the call (no NaN here; ±0 compare equal either way). */
+static inline double s_larger(double x, double y)
+{
+    return x > y ? x : y;
+}
+
 void xgc_fittree_set(xgc_fittree_t *self, size_t slot, double a, double b)
 {
     size_t k = self->size + slot;
     self->a[k] = a;
     self->b[k] = b;
     for (k >>= 1; k >= 1; k >>= 1) {
-        double na = fmax(self->a[2 * k], self->a[2 * k + 1]);
-        double nb = fmax(self->b[2 * k], self->b[2 * k + 1]);
+        double na = s_larger(self->a[2 * k], self->a[2 * k + 1]);
+        double nb = s_larger(self->b[2 * k], self->b[2 * k + 1]);
         if (na == self->a[k] && nb == self->b[k])
             break;                       /* nothing above changes */
         self->a[k] = na;

@@ -283,7 +283,7 @@ void xgc_place_state_destroy(xgc_place_state_t **self_p)
 static void s_bound_prep(xgc_place_pmstate_t *pm, double spare)
 {
     double level = 0, weight = pm->weight, gs = pm->sumgs;
-    spare = fmax(0, spare);
+    spare = s_max(0, spare);
     pm->pmin = HUGE_VAL;
     for (int r = 0; r < pm->len; r++) {
         pm->pmin = s_min(pm->pmin, gs / weight);
