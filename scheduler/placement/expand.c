@@ -79,22 +79,52 @@ static int s_admit(s_search_t *x)
 
 typedef struct {
     double gain;
-    int vm, to;                         /* the move ... */
-    unsigned long version;              /* ... as computed in this state */
+    int vm;
     int pos;                            /* the VM's position in the order (ties) */
 } s_entry_t;
 
-/* A 4-ary max-heap (half the levels of a binary one, children side by side
- * in memory). It holds at most one entry per VM and orders by (gain, pos):
- * a strict total order, so any heap pops the same sequence. */
+/* The moves waiting, best first, in two parts: the round's offers, sorted
+ * once (a run read from the front), and a 4-ary max-heap of 16-byte entries
+ * (the four children in one cache line) for the moves re-scored and put
+ * back. It holds at most one entry per VM, so the rest of a VM's move lives
+ * beside it, by VM; and it orders by (gain, pos), a strict total order: the
+ * same sequence comes out as from a single heap. */
 typedef struct {
-    s_entry_t *e;
+    s_entry_t *run;                     /* run[next..nrun): sorted, best first */
+    size_t next, nrun;
+    s_entry_t *spare;                   /* as large as run: for sorting it */
+    s_entry_t *e;                       /* the heap */
     size_t len, alloc;
+    int *to;                            /* per VM: the move's destination ... */
+    unsigned long *version;             /* ... as computed in this state */
 } s_heap_t;
 
 static bool s_above(s_entry_t a, s_entry_t b)
 {
     return a.gain > b.gain || (a.gain == b.gain && a.pos < b.pos);
+}
+
+/* Sort n entries best first: a bottom-up merge sort through tmp (qsort's
+ * calls through a pointer cost more than the merging). Returns the array
+ * that holds the result (a or tmp). */
+static s_entry_t *s_sort(s_entry_t *a, s_entry_t *tmp, size_t n)
+{
+    for (size_t width = 1; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n;
+            size_t hi = lo + 2 * width < n ? lo + 2 * width : n, i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                tmp[k++] = s_above(a[j], a[i]) ? a[j++] : a[i++];
+            while (i < mid)
+                tmp[k++] = a[i++];
+            while (j < hi)
+                tmp[k++] = a[j++];
+        }
+        s_entry_t *t = a;
+        a = tmp;
+        tmp = t;
+    }
+    return a;
 }
 
 static bool s_push(s_heap_t *h, s_entry_t e)
@@ -116,7 +146,16 @@ static bool s_push(s_heap_t *h, s_entry_t e)
     return true;
 }
 
-/* Put `last` at the top and let it sink to its place. */
+static void s_heap_free(s_heap_t *h)
+{
+    free(h->run);
+    free(h->spare);
+    free(h->e);
+    free(h->to);
+    free(h->version);
+}
+
+/* Put `last` at the top of the heap and let it sink to its place. */
 static void s_sink(s_heap_t *h, s_entry_t last)
 {
     size_t i = 0;
@@ -136,23 +175,59 @@ static void s_sink(s_heap_t *h, s_entry_t last)
         h->e[i] = last;
 }
 
-static s_entry_t s_pop(s_heap_t *h)
+static size_t s_waiting(const s_heap_t *h)
 {
-    s_entry_t top = h->e[0];
-    h->len--;
-    s_sink(h, h->e[h->len]);
-    return top;
+    return h->nrun - h->next + h->len;
 }
 
-/* The gain of the entry that would be on top once the top is gone (the
- * best of the top's children), or -HUGE_VAL when the top is alone. */
+/* Is the best waiting move the run's (else the heap's)? */
+static bool s_top_in_run(const s_heap_t *h)
+{
+    return h->next < h->nrun && (h->len == 0 || s_above(h->run[h->next], h->e[0]));
+}
+
+static s_entry_t s_top(const s_heap_t *h)
+{
+    return s_top_in_run(h) ? h->run[h->next] : h->e[0];
+}
+
+static void s_pop(s_heap_t *h)
+{
+    if (s_top_in_run(h)) {
+        h->next++;
+    } else {
+        h->len--;
+        s_sink(h, h->e[h->len]);
+    }
+}
+
+/* The gain of the move that would be best once the top one is gone, or
+ * -HUGE_VAL when it is alone: the next of the run or the heap's best child
+ * of its top, whichever part the top is not taken from, or both. */
 static double s_second(const s_heap_t *h)
 {
+    bool run = s_top_in_run(h);
     double g = -HUGE_VAL;
-    for (size_t d = 1; d < 5 && d < h->len; d++)
+    size_t r = run ? h->next + 1 : h->next;
+    if (r < h->nrun)
+        g = h->run[r].gain;
+    if (run && h->len && h->e[0].gain > g)
+        g = h->e[0].gain;
+    for (size_t d = 1; !run && d < 5 && d < h->len; d++)
         if (h->e[d].gain > g)
             g = h->e[d].gain;
     return g;
+}
+
+/* Replace the top move by e (the same VM, re-scored). */
+static bool s_replace(s_heap_t *h, s_entry_t e)
+{
+    if (!s_top_in_run(h)) {
+        s_sink(h, e);
+        return true;
+    }
+    h->next++;
+    return s_push(h, e);
 }
 
 /* vm's best move now: destination and gain (unplacing counts when VMs may be
@@ -183,7 +258,10 @@ static bool s_offer(s_search_t *x, s_heap_t *heap, int vm)
     int j = s_best_move(x, vm, &gain);
     if ((j < 0 && x->s->pm_of[vm] < 0) || !(gain > XGC_PLACE_GAIN_EPS))
         return true;
-    return s_push(heap, (s_entry_t){gain, vm, j, x->s->version, x->pos[vm]});
+    heap->to[vm] = j;
+    heap->version[vm] = x->s->version;
+    heap->run[heap->nrun++] = (s_entry_t){gain, vm, x->pos[vm]};
+    return true;
 }
 
 /* Take the best moves until none gains; returns how many were taken (or -1).
@@ -196,11 +274,14 @@ static long s_improve(s_search_t *x, bool singles)
 {
     const xgc_place_problem_t *p = x->p;
     xgc_place_state_t *s = x->s;
-    s_heap_t heap = {NULL, 0, 0};
+    s_heap_t heap = {malloc((p->nvm + 1) * sizeof(s_entry_t)), 0, 0,
+                     malloc((p->nvm + 1) * sizeof(s_entry_t)), NULL, 0, 0,
+                     malloc((p->nvm + 1) * sizeof(int)),
+                     malloc((p->nvm + 1) * sizeof(unsigned long))};
     int *touched = malloc((p->npm + 1) * sizeof *touched), ntouched = 0;
     bool *mark = calloc(p->npm + 1, 1), full = true;
     long moves = 0;
-    if (!touched || !mark)
+    if (!touched || !mark || !heap.run || !heap.spare || !heap.to || !heap.version)
         goto fail;
     for (int round = 0; round < x->o->max_rounds; round++) {
         x->confirmed = false;
@@ -218,15 +299,21 @@ static long s_improve(s_search_t *x, bool singles)
                     if (!s_offer(x, &heap, s->pm[touched[t]].vms[r]))
                         goto fail;
         }
+        if (s_sort(heap.run, heap.spare, heap.nrun) != heap.run) {
+            s_entry_t *t = heap.run;     /* the sorted copy becomes the run */
+            heap.run = heap.spare;
+            heap.spare = t;
+        }
         for (int t = 0; t < ntouched; t++)
             mark[touched[t]] = false;
         ntouched = 0;
         long before = moves;
-        while (heap.len) {
-            s_entry_t e = heap.e[0];
+        while (s_waiting(&heap)) {
+            s_entry_t e = s_top(&heap);
             /* No move since it was computed: it is exact as it stands. */
             double gain = e.gain;
-            int j = e.version == s->version ? e.to : s_best_move(x, e.vm, &gain);
+            int j = heap.version[e.vm] == s->version ? heap.to[e.vm]
+                                                     : s_best_move(x, e.vm, &gain);
             int from = s->pm_of[e.vm];
             if (!(gain > XGC_PLACE_GAIN_EPS) || (j < 0 && from < 0)) {
                 s_pop(&heap);
@@ -234,8 +321,11 @@ static long s_improve(s_search_t *x, bool singles)
             }
             /* Still the best of all? Otherwise back in with its new gain:
              * it replaces itself at the top and sinks (a pop and a push). */
-            if (heap.len > 1 && gain < s_second(&heap) - 1e-12) {
-                s_sink(&heap, (s_entry_t){gain, e.vm, j, s->version, e.pos});
+            if (s_waiting(&heap) > 1 && gain < s_second(&heap) - 1e-12) {
+                heap.to[e.vm] = j;
+                heap.version[e.vm] = s->version;
+                if (!s_replace(&heap, (s_entry_t){gain, e.vm, e.pos}))
+                    goto fail;
                 continue;
             }
             s_pop(&heap);
@@ -248,18 +338,19 @@ static long s_improve(s_search_t *x, bool singles)
                     touched[ntouched++] = ends[t];
                 }
         }
+        heap.next = heap.nrun = 0;
         if (moves == before && full) {
             x->confirmed = true;
             break;
         }
         full = moves == before;          /* quiet: confirm with a full round */
     }
-    free(heap.e);
+    s_heap_free(&heap);
     free(touched);
     free(mark);
     return moves;
 fail:
-    free(heap.e);
+    s_heap_free(&heap);
     free(touched);
     free(mark);
     return -1;
