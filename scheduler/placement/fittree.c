@@ -88,6 +88,7 @@ long xgc_fittree_first(const xgc_fittree_t *self, double x, double y)
 
 /* A small max-heap of nodes by a (ties: lower node first, i.e. leftmost). */
 #define S_HEAP_MAX 512
+#define S_SCAN_MAX 256                  /* leaves: a heap of them never fills */
 
 static int s_before(const xgc_fittree_t *self, size_t p, size_t q)
 {
@@ -125,11 +126,37 @@ static size_t s_pop(const xgc_fittree_t *self, size_t *heap, size_t *len)
     return top;
 }
 
+/* The top-k of a small tree by one pass over its leaves, in slot order (so
+ * a tie goes after the slots already kept): the same answer as the search
+ * below, which cannot overflow its heap on S_SCAN_MAX leaves or fewer, at a
+ * tenth of its cost. */
+static size_t s_scan_top(const xgc_fittree_t *self, double x, double y, size_t k, long *out)
+{
+    double val[S_SCAN_MAX];
+    size_t found = 0;
+    const double *a = self->a + self->size, *b = self->b + self->size;
+    for (size_t slot = 0; slot < self->n; slot++) {
+        if (a[slot] < x || b[slot] < y || a[slot] == -HUGE_VAL
+            || (found == k && !(a[slot] > val[k - 1])))
+            continue;
+        size_t r = found < k ? found++ : k - 1;
+        for (; r > 0 && a[slot] > val[r - 1]; r--) {
+            val[r] = val[r - 1];
+            out[r] = out[r - 1];
+        }
+        val[r] = a[slot];
+        out[r] = (long)slot;
+    }
+    return found;
+}
+
 size_t xgc_fittree_top(const xgc_fittree_t *self, double x, double y, size_t k, long *out)
 {
     size_t heap[S_HEAP_MAX], len = 0, found = 0;
     if (!self->n || k == 0)
         return 0;
+    if (self->size <= S_SCAN_MAX && k <= S_SCAN_MAX)
+        return s_scan_top(self, x, y, k, out);
     s_push(self, heap, &len, 1);
     while (len && found < k) {
         size_t node = s_pop(self, heap, &len);
