@@ -132,13 +132,12 @@ static size_t s_pop(const xgc_fittree_t *self, size_t *heap, size_t *len)
  * tenth of its cost. */
 static size_t s_scan_top(const xgc_fittree_t *self, double x, double y, size_t k, long *out)
 {
-    double val[S_SCAN_MAX];
+    double val[S_SCAN_MAX], bar = -HUGE_VAL;     /* to beat: the k-th, once full */
     size_t found = 0;
     const double *a = self->a + self->size, *b = self->b + self->size;
     for (size_t slot = 0; slot < self->n; slot++) {
-        if (a[slot] < x || b[slot] < y || a[slot] == -HUGE_VAL
-            || (found == k && !(a[slot] > val[k - 1])))
-            continue;
+        if (!(a[slot] > bar) || a[slot] < x || b[slot] < y)
+            continue;                    /* (a = -inf never beats bar) */
         size_t r = found < k ? found++ : k - 1;
         for (; r > 0 && a[slot] > val[r - 1]; r--) {
             val[r] = val[r - 1];
@@ -146,6 +145,8 @@ static size_t s_scan_top(const xgc_fittree_t *self, double x, double y, size_t k
         }
         val[r] = a[slot];
         out[r] = (long)slot;
+        if (found == k)
+            bar = val[k - 1];
     }
     return found;
 }
