@@ -90,39 +90,58 @@ long xgc_fittree_first(const xgc_fittree_t *self, double x, double y)
 #define S_HEAP_MAX 512
 #define S_SCAN_MAX 256                  /* leaves: a heap of them never fills */
 
-static int s_before(const xgc_fittree_t *self, size_t p, size_t q)
+typedef struct {                        /* the heap: nodes and their a, side by side */
+    double a[S_HEAP_MAX];
+    size_t node[S_HEAP_MAX];
+    size_t len;
+} s_heap_t;
+
+/* Does heap slot i come before (node q, value aq)? */
+static inline int s_before(const s_heap_t *h, size_t i, double aq, size_t q)
 {
-    return self->a[p] > self->a[q] || (self->a[p] == self->a[q] && p < q);
+    return h->a[i] > aq || (h->a[i] == aq && h->node[i] < q);
 }
 
-static void s_push(const xgc_fittree_t *self, size_t *heap, size_t *len, size_t node)
+static void s_push(const xgc_fittree_t *self, s_heap_t *h, size_t node)
 {
-    if (*len == S_HEAP_MAX)
+    if (h->len == S_HEAP_MAX)
         return;                          /* bounded work: drop the candidate */
-    size_t i = (*len)++;
-    while (i > 0 && s_before(self, node, heap[(i - 1) / 2])) {
-        heap[i] = heap[(i - 1) / 2];
-        i = (i - 1) / 2;
+    double an = self->a[node];
+    size_t i = h->len++;
+    while (i > 0) {
+        size_t up = (i - 1) / 2;
+        if (!(an > h->a[up] || (an == h->a[up] && node < h->node[up])))
+            break;
+        h->a[i] = h->a[up];
+        h->node[i] = h->node[up];
+        i = up;
     }
-    heap[i] = node;
+    h->a[i] = an;
+    h->node[i] = node;
 }
 
-static size_t s_pop(const xgc_fittree_t *self, size_t *heap, size_t *len)
+static size_t s_pop(s_heap_t *h)
 {
-    size_t top = heap[0], last = heap[--*len], i = 0;
+    size_t top = h->node[0], i = 0;
+    h->len--;
+    double la = h->a[h->len];
+    size_t ln = h->node[h->len];
     for (;;) {
         size_t c = 2 * i + 1;
-        if (c >= *len)
+        if (c >= h->len)
             break;
-        if (c + 1 < *len && s_before(self, heap[c + 1], heap[c]))
+        if (c + 1 < h->len && s_before(h, c + 1, h->a[c], h->node[c]))
             c++;
-        if (!s_before(self, heap[c], last))
+        if (!s_before(h, c, la, ln))
             break;
-        heap[i] = heap[c];
+        h->a[i] = h->a[c];
+        h->node[i] = h->node[c];
         i = c;
     }
-    if (*len)
-        heap[i] = last;
+    if (h->len) {
+        h->a[i] = la;
+        h->node[i] = ln;
+    }
     return top;
 }
 
@@ -153,22 +172,24 @@ static size_t s_scan_top(const xgc_fittree_t *self, double x, double y, size_t k
 
 size_t xgc_fittree_top(const xgc_fittree_t *self, double x, double y, size_t k, long *out)
 {
-    size_t heap[S_HEAP_MAX], len = 0, found = 0;
+    s_heap_t heap;
+    size_t found = 0;
+    heap.len = 0;
     if (!self->n || k == 0)
         return 0;
     if (self->size <= S_SCAN_MAX && k <= S_SCAN_MAX)
         return s_scan_top(self, x, y, k, out);
-    s_push(self, heap, &len, 1);
-    while (len && found < k) {
-        size_t node = s_pop(self, heap, &len);
+    s_push(self, &heap, 1);
+    while (heap.len && found < k) {
+        size_t node = s_pop(&heap);
         if (self->a[node] < x || self->b[node] < y || self->a[node] == -HUGE_VAL)
             continue;                    /* too small, or only empty slots */
         if (node >= self->size) {
             out[found++] = (long)(node - self->size);
             continue;
         }
-        s_push(self, heap, &len, 2 * node);
-        s_push(self, heap, &len, 2 * node + 1);
+        s_push(self, &heap, 2 * node);
+        s_push(self, &heap, 2 * node + 1);
     }
     return found;
 }
