@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vmd/curve.h"
 
@@ -138,8 +139,9 @@ int xgc_curve_cert_load(const char *path, int need_secret, uint8_t pub[XGC_CURVE
 int xgc_curve_server_key(const char *key_or_path, uint8_t out[XGC_CURVE_KEY_LEN],
                          char *err, size_t errlen)
 {
+    /* a file first: a 40-character path can also be valid Z85 */
     uint8_t unused[XGC_CURVE_KEY_LEN];
-    if (xgc_curve_z85_decode(key_or_path, out) == 0)
+    if (access(key_or_path, F_OK) != 0 && xgc_curve_z85_decode(key_or_path, out) == 0)
         return 0;
     return xgc_curve_cert_load(key_or_path, 0, out, unused, err, errlen);
 }

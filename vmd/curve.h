@@ -47,7 +47,8 @@ int xgc_curve_cert_parse(const char *text, uint8_t pub[XGC_CURVE_KEY_LEN],
  * (an all-zero secret key counts as none). 0, or -1 with a reason. */
 int xgc_curve_cert_load(const char *path, int need_secret, uint8_t pub[XGC_CURVE_KEY_LEN],
                         uint8_t sec[XGC_CURVE_KEY_LEN], char *err, size_t errlen);
-/* A server key given as 40 Z85 characters or as a certificate file. */
+/* A server key given as a certificate file or, if no such file exists, as
+ * 40 Z85 characters. */
 int xgc_curve_server_key(const char *key_or_path, uint8_t out[XGC_CURVE_KEY_LEN],
                          char *err, size_t errlen);
 

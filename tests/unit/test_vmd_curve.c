@@ -99,6 +99,14 @@ XGC_TEST(z85_and_certificates_match_czmq)
     CHECK(memcmp(pub, zcert_public_key(cert), 32) == 0);
     CHECK(xgc_curve_server_key(zcert_public_txt(cert), sec, err, sizeof err) == 0);
     CHECK(memcmp(sec, pub, 32) == 0);
+    /* a 40-character path is also valid Z85: the file wins */
+    char link[128];
+    snprintf(link, sizeof link, "%s/%.*s", s_dir, (int)(39 - strlen(s_dir)),
+             "0123456789012345678901234567890123456789");
+    CHECK(strlen(link) == 40 && symlink(path, link) == 0);
+    memset(sec, 0, 32);
+    CHECK(xgc_curve_server_key(link, sec, err, sizeof err) == 0);
+    CHECK(memcmp(sec, pub, 32) == 0);
     CHECK(xgc_curve_cert_load("/nonexistent/x.cert", 0, pub, sec, err, sizeof err) == -1);
     CHECK(strstr(err, "cannot read the certificate /nonexistent/x.cert"));
     /* a key outside the curve section, or a malformed one, is no key */
