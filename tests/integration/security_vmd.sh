@@ -68,6 +68,23 @@ arrives d1 && [ "$rc" = 0 ] \
     && ok "dynamic vmd over CURVE: metric arrives, exits 0${VG:+ (valgrind clean)}" \
     || bad "dynamic vmd rc=$rc: $(cat "$T/d1.log")"
 
+# the AddressSanitizer build of the vmd (make SAN=1), if there: a good
+# handshake and a refused one, without a report
+ASAN_VMD=${XGC_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/build/asan/bin/xgc-vmd
+if [ -x "$ASAN_VMD" ]; then
+    timeout 60 "$ASAN_VMD" -c "$T/x.yaml" --name a1 --interval-ms 200 --count 4 > "$T/a1.log" 2>&1
+    r1=$?
+    timeout 60 "$ASAN_VMD" -c "$T/x.yaml" --name a2 --interval-ms 200 --count 4 \
+        --curve-server "$T/certs/broker.cert" --cert "$T/other/secret/vmd.cert_secret" > "$T/a2.log" 2>&1
+    r2=$?
+    [ "$r1$r2" = 00 ] && grep -q "(CURVE)" "$T/a1.log" && grep -q "refused our key" "$T/a2.log" \
+        && ! grep -q "Sanitizer" "$T/a1.log" "$T/a2.log" \
+        && ok "the ASan+UBSan vmd: a handshake and a refusal, no report" \
+        || bad "asan vmd rc=$r1/$r2: $(cat "$T/a1.log" "$T/a2.log" | head -30)"
+else
+    skip=$((skip + 1)); echo "skip ASan vmd (make SAN=1 first)"
+fi
+
 # --- the role policy applies to the vmd's own connection ---------------------------
 vmd s3 xgc-vmd-static -c "$T/x.yaml"
 S3=$VMD
