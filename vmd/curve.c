@@ -141,9 +141,13 @@ int xgc_curve_server_key(const char *key_or_path, uint8_t out[XGC_CURVE_KEY_LEN]
 {
     /* a file first: a 40-character path can also be valid Z85 */
     uint8_t unused[XGC_CURVE_KEY_LEN];
-    if (access(key_or_path, F_OK) != 0 && xgc_curve_z85_decode(key_or_path, out) == 0)
+    if (access(key_or_path, F_OK) == 0)
+        return xgc_curve_cert_load(key_or_path, 0, out, unused, err, errlen);
+    if (xgc_curve_z85_decode(key_or_path, out) == 0)
         return 0;
-    return xgc_curve_cert_load(key_or_path, 0, out, unused, err, errlen);
+    snprintf(err, errlen, "server key '%s' is neither a certificate file nor 40 Z85 "
+             "characters", key_or_path);
+    return -1;
 }
 
 /* ---- the handshake and messages --------------------------------------------- */

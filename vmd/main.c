@@ -171,32 +171,31 @@ static int s_curve_from_config(const xgc_config_t *cfg, char *server, char *cert
 
 /* Options, kernel command line, else the deployment file: CURVE keys for z,
  * or none (plaintext). 0, or -1 with the reason printed. */
-static int s_security(s_opts_t *o, const char *cmdline, const xgc_config_t *cfg,
+static int s_security(const s_opts_t *o, const char *cmdline, const xgc_config_t *cfg,
                       xgc_zmtp_t *z)
 {
-    char server[XGC_PATH_MAX * 3] = "", cert[XGC_PATH_MAX * 3] = "", err[300] = "";
+    char server_buf[XGC_PATH_MAX * 3], cert_buf[XGC_PATH_MAX * 3], err[300] = "";
+    const char *server = o->curve_server, *cert = o->cert;
     xgc_curve_keys_t keys;
-    if (!o->curve_server &&
-        xgc_vmd_cmdline_get(cmdline, "xgc.curve_server", server, sizeof server) == 0)
-        o->curve_server = server;
-    if (!o->cert && xgc_vmd_cmdline_get(cmdline, "xgc.cert", cert, sizeof cert) == 0)
-        o->cert = cert;
-    if (!o->curve_server && !o->cert) {
-        int curve = s_curve_from_config(cfg, server, cert, sizeof server, err, sizeof err);
-        if (curve <= 0)
+    if (!server &&
+        xgc_vmd_cmdline_get(cmdline, "xgc.curve_server", server_buf, sizeof server_buf) == 0)
+        server = server_buf;
+    if (!cert && xgc_vmd_cmdline_get(cmdline, "xgc.cert", cert_buf, sizeof cert_buf) == 0)
+        cert = cert_buf;
+    if (!server && !cert) {
+        if (s_curve_from_config(cfg, server_buf, cert_buf, sizeof server_buf, err,
+                                sizeof err) <= 0)
             goto done;
-        o->curve_server = server;
-        o->cert = cert;
+        server = server_buf;
+        cert = cert_buf;
     }
-    if (!o->curve_server) {
+    if (!server) {
         snprintf(err, sizeof err, "--cert needs the broker's public key (--curve-server)");
         goto done;
     }
-    if (!o->cert)
-        o->cert = S_GUEST_CERT;
-    if (xgc_curve_server_key(o->curve_server, keys.server, err, sizeof err) == 0 &&
-        xgc_curve_cert_load(o->cert, 1, keys.public_key, keys.secret_key, err,
-                            sizeof err) == 0)
+    if (xgc_curve_server_key(server, keys.server, err, sizeof err) == 0 &&
+        xgc_curve_cert_load(cert ? cert : S_GUEST_CERT, 1, keys.public_key, keys.secret_key,
+                            err, sizeof err) == 0)
         xgc_zmtp_set_curve(z, &keys);
 done:
     sodium_memzero(&keys, sizeof keys);

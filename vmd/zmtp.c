@@ -136,6 +136,7 @@ void xgc_zmtp_destroy(xgc_zmtp_t **self_p)
     if (!self_p || !*self_p)
         return;
     s_close(*self_p);
+    explicit_bzero(&(*self_p)->keys, sizeof (*self_p)->keys);   /* our secret key */
     free(*self_p);
     *self_p = NULL;
 }

@@ -128,6 +128,16 @@ kill -0 "$U1" && kill -0 "$W1" && kill -0 "$P1" && [ "$n" = 1 ] \
     || bad "refused vmds: alive? log lines $n"
 kill9 "$U1"; kill9 "$W1"; kill9 "$P1"
 
+# --- keys that cannot be used stop the vmd at once (status 2, the reason) -------------
+e1=$(timeout 5 "$BIN/xgc-vmd-static" --name e1 --count 1 --cert "$T/certs/secret/vmd.cert_secret" 2>&1); r1=$?
+e2=$(timeout 5 "$BIN/xgc-vmd-static" -c "$T/x.yaml" --name e2 --count 1 --curve-server "$T/certs/broker.cert" \
+     --cert "$T/certs/clients/vmd.cert" 2>&1); r2=$?
+e3=$(timeout 5 "$BIN/xgc-vmd-static" -c "$T/x.yaml" --name e3 --count 1 --curve-server nokey 2>&1); r3=$?
+[ "$r1$r2$r3" = 222 ] && echo "$e1" | grep -q "needs the broker's public key" \
+    && echo "$e2" | grep -q "holds no secret key" && echo "$e3" | grep -q "neither a certificate file" \
+    && ok "unusable keys stop the vmd with status 2 and the reason" \
+    || bad "key errors $r1 $r2 $r3: $e1 / $e2 / $e3"
+
 # --- broker restart; CURVE vmd against a plaintext broker ----------------------------
 kill9 "${PIDS[0]}"
 start_broker || bad "broker restart"

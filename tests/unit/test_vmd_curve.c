@@ -107,6 +107,8 @@ XGC_TEST(z85_and_certificates_match_czmq)
     memset(sec, 0, 32);
     CHECK(xgc_curve_server_key(link, sec, err, sizeof err) == 0);
     CHECK(memcmp(sec, pub, 32) == 0);
+    CHECK(xgc_curve_server_key("/nonexistent/broker.cert", pub, err, sizeof err) == -1);
+    CHECK(strstr(err, "neither a certificate file nor 40 Z85 characters"));
     CHECK(xgc_curve_cert_load("/nonexistent/x.cert", 0, pub, sec, err, sizeof err) == -1);
     CHECK(strstr(err, "cannot read the certificate /nonexistent/x.cert"));
     /* a key outside the curve section, or a malformed one, is no key */
