@@ -10,7 +10,7 @@
  * planner's linear power model; the move cost is the VM's RAM (migration
  * time is proportional to it). Names: "xgc" or "xgc:key=value,..." with
  * keys target, overload, underload, moves, per_pm, cooldown, no_return,
- * gain, z, catch_up, window, quantile, alpha, headroom (docs/sim.md).
+ * gain, z, catch_up, margin, window, quantile, alpha, headroom (docs/sim.md).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,6 +191,7 @@ static int s_parse(xp_t *xp, const char *spec, char *err, size_t err_len)
         else if (!strcmp(tok, "gain")) p->min_gain_w = val;
         else if (!strcmp(tok, "z")) p->z = val;
         else if (!strcmp(tok, "catch_up")) p->catch_up = (int)val;
+        else if (!strcmp(tok, "margin")) p->margin = val;
         else if (!strcmp(tok, "window")) d->window = (int)val;
         else if (!strcmp(tok, "quantile")) d->quantile = val;
         else if (!strcmp(tok, "alpha")) d->alpha = val;
