@@ -4,7 +4,8 @@
  * single-VM size = one core, a linear power model, asleep or not) and VMs
  * (current PM, effective demand from demand.h, last observed demand, move
  * cost, when and from where it last moved); the planner returns the
- * migrations to start. Same code in the daemon and in xgc sim.
+ * migrations to start. Pure, for any caller: xgc sim runs it (the daemon
+ * plans with scheduler/replan.c today and shares demand.h).
  *
  * A PM's load is sized jointly: size = sum of its VMs' levels + z * sqrt(sum
  * of their variances) — the level its load stays under most of the time if

@@ -1,8 +1,8 @@
 /* xgc_policy.c — xgc's own policy in the simulator: the adapter between the
  * simulated data centre and the scheduler's pure policy code
  * (scheduler/policy/demand.c for each VM's effective demand,
- * scheduler/policy/migrate.c for the round's plan) — the code the daemon
- * runs. The adapter only translates: samples in, moves out.
+ * scheduler/policy/migrate.c for the round's plan; the daemon runs the
+ * same demand.c). The adapter only translates: samples in, moves out.
  *
  * Units: MIPS. Each round every VM's observed demand (MIPS, uncapped) is fed
  * to its estimator; a PM is described by its capacity, one core as the
