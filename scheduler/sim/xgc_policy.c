@@ -1,8 +1,8 @@
 /* xgc_policy.c — xgc's own policy in the simulator: the adapter between the
  * simulated data centre and the scheduler's pure policy code
  * (scheduler/policy/demand.c for each VM's effective demand,
- * scheduler/policy/migrate.c for the round's plan) — the code the daemon
- * runs. The adapter only translates: samples in, moves out.
+ * scheduler/policy/migrate.c for the round's plan; the daemon runs the
+ * same demand.c). The adapter only translates: samples in, moves out.
  *
  * Units: MIPS. Each round every VM's observed demand (MIPS, uncapped) is fed
  * to its estimator; a PM is described by its capacity, one core as the
@@ -10,7 +10,7 @@
  * planner's linear power model; the move cost is the VM's RAM (migration
  * time is proportional to it). Names: "xgc" or "xgc:key=value,..." with
  * keys target, overload, underload, moves, per_pm, cooldown, no_return,
- * gain, z, catch_up, window, quantile, alpha, headroom (docs/sim.md).
+ * gain, z, catch_up, margin, window, quantile, alpha, headroom (docs/sim.md).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,6 +191,7 @@ static int s_parse(xp_t *xp, const char *spec, char *err, size_t err_len)
         else if (!strcmp(tok, "gain")) p->min_gain_w = val;
         else if (!strcmp(tok, "z")) p->z = val;
         else if (!strcmp(tok, "catch_up")) p->catch_up = (int)val;
+        else if (!strcmp(tok, "margin")) p->margin = val;
         else if (!strcmp(tok, "window")) d->window = (int)val;
         else if (!strcmp(tok, "quantile")) d->quantile = val;
         else if (!strcmp(tok, "alpha")) d->alpha = val;
