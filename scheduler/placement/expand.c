@@ -285,9 +285,10 @@ static long s_improve(s_search_t *x, bool singles)
         goto fail;
     for (int round = 0; round < x->o->max_rounds; round++) {
         x->confirmed = false;
+        /* Offers change nothing but the run, which is sorted before any is
+         * taken: they go in memory order, not the VM order. */
         if (full) {
-            for (size_t q = 0; q < p->nvm; q++) {
-                int i = x->order[q];
+            for (int i = 0; i < (int)p->nvm; i++) {
                 if (singles && round == 0 && (s->pm_of[i] < 0 || s->pm[s->pm_of[i]].len != 1))
                     continue;
                 if (!s_offer(x, &heap, i))
