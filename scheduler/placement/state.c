@@ -706,25 +706,47 @@ static inline double s_need(const xgc_place_vm_t *v, double floor, int best, dou
     return s_max(floor, best >= 0 ? best_gain : -HUGE_VAL) - 1e-9 - leave - v->tol;
 }
 
-/* The candidates (all used PMs) in cache order, as s_consider would, but a
- * PM whose upper bound cannot beat the best so far (nor `floor`) is not
- * scored: it could not have been kept. */
+/* The candidates (all used PMs) as s_consider would take them in cache
+ * order, but scored exactly only while one could still be the answer: the
+ * one with the highest upper bound first, then in order those whose bound
+ * reaches the best gain scored so far (and the floor). A candidate left out
+ * gains less than the best of all by more than 1e-9, so it could not have
+ * been kept nor swayed a near tie (ties are within 1e-12): the same answer,
+ * bit for bit. */
 static void s_consider_pruned(xgc_place_state_t *s, size_t vm, int exclude, double leave,
                               double floor, int *best, double *best_gain)
 {
     const xgc_place_vm_t *v = &s->p->vm[vm];
-    int own = s->pm_of[vm];
-    double need = s_need(v, floor, *best, *best_gain, leave);
+    int own = s->pm_of[vm], m = 0, pm[130], first = -1;
+    double ub[130], need = s_need(v, floor, *best, *best_gain, leave);
     for (int r = 0; r < s->cache_n; r++) {
         const xgc_place_cand_t *c = &s->cand[r];
         /* xgc_place_state_fits, for a used PM that is not vm's own */
         if (c->pm == exclude || c->pm == own || !(c->summin + v->min <= c->capeps)
-            || !(c->summem + v->mem <= c->memeps) || s_join_bound(v, c) < need)
+            || !(c->summem + v->mem <= c->memeps) || (ub[m] = s_join_bound(v, c)) < need)
             continue;
-        /* A used PM: no power cost to open, whatever with_power. */
-        double join = xgc_place_pm_util(s, c->pm, (int)vm, -1) - s->pm[c->pm].util;
-        s_keep(s, c->pm, join + leave, best, best_gain);
-        need = s_need(v, floor, *best, *best_gain, leave);
+        if (first < 0 || ub[m] > ub[first])
+            first = m;
+        pm[m++] = c->pm;
+    }
+    if (m == 0)
+        return;
+    /* A used PM: no power cost to open, whatever with_power. */
+    double lead = xgc_place_pm_util(s, pm[first], (int)vm, -1) - s->pm[pm[first]].util + leave;
+    double top = lead;                   /* the best gain scored */
+    need = s_need(v, floor, 0, top, leave);
+    for (int r = 0; r < m; r++) {
+        double gain = lead;
+        if (r != first) {
+            if (ub[r] < need)
+                continue;
+            gain = xgc_place_pm_util(s, pm[r], (int)vm, -1) - s->pm[pm[r]].util + leave;
+        }
+        s_keep(s, pm[r], gain, best, best_gain);
+        if (gain > top) {
+            top = gain;
+            need = s_need(v, floor, 0, top, leave);
+        }
     }
 }
 
