@@ -101,7 +101,9 @@ typedef struct {
 
 static bool s_above(s_entry_t a, s_entry_t b)
 {
-    return a.gain > b.gain || (a.gain == b.gain && a.pos < b.pos);
+    /* Without short-circuits: the heap's child picks compile to
+     * conditional moves rather than branches that mispredict. */
+    return (a.gain > b.gain) | ((a.gain == b.gain) & (a.pos < b.pos));
 }
 
 /* Sort n entries best first: a bottom-up merge sort through tmp (qsort's
@@ -164,8 +166,7 @@ static void s_sink(s_heap_t *h, s_entry_t last)
         if (c >= h->len)
             break;
         for (size_t d = c + 1; d < end; d++)
-            if (s_above(h->e[d], h->e[c]))
-                c = d;
+            c = s_above(h->e[d], h->e[c]) ? d : c;
         if (!s_above(h->e[c], last))
             break;
         h->e[i] = h->e[c];
