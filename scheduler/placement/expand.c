@@ -95,8 +95,10 @@ typedef struct {
     s_entry_t *spare;                   /* as large as run: for sorting it */
     s_entry_t *e;                       /* the heap */
     size_t len, alloc;
-    int *to;                            /* per VM: the move's destination ... */
-    unsigned long *version;             /* ... as computed in this state */
+    struct {                            /* per VM: the move's destination ... */
+        unsigned long version;          /* ... as computed in this state */
+        int to;
+    } *move;
 } s_heap_t;
 
 static bool s_above(s_entry_t a, s_entry_t b)
@@ -153,8 +155,7 @@ static void s_heap_free(s_heap_t *h)
     free(h->run);
     free(h->spare);
     free(h->e);
-    free(h->to);
-    free(h->version);
+    free(h->move);
 }
 
 /* Put `last` at the top of the heap and let it sink to its place. */
@@ -259,8 +260,8 @@ static bool s_offer(s_search_t *x, s_heap_t *heap, int vm)
     int j = s_best_move(x, vm, &gain);
     if ((j < 0 && x->s->pm_of[vm] < 0) || !(gain > XGC_PLACE_GAIN_EPS))
         return true;
-    heap->to[vm] = j;
-    heap->version[vm] = x->s->version;
+    heap->move[vm].to = j;
+    heap->move[vm].version = x->s->version;
     heap->run[heap->nrun++] = (s_entry_t){gain, vm, x->pos[vm]};
     return true;
 }
@@ -276,13 +277,12 @@ static long s_improve(s_search_t *x, bool singles)
     const xgc_place_problem_t *p = x->p;
     xgc_place_state_t *s = x->s;
     s_heap_t heap = {malloc((p->nvm + 1) * sizeof(s_entry_t)), 0, 0,
-                     malloc((p->nvm + 1) * sizeof(s_entry_t)), NULL, 0, 0,
-                     malloc((p->nvm + 1) * sizeof(int)),
-                     malloc((p->nvm + 1) * sizeof(unsigned long))};
+                     malloc((p->nvm + 1) * sizeof(s_entry_t)), NULL, 0, 0, NULL};
+    heap.move = malloc((p->nvm + 1) * sizeof *heap.move);
     int *touched = malloc((p->npm + 1) * sizeof *touched), ntouched = 0;
     bool *mark = calloc(p->npm + 1, 1), full = true;
     long moves = 0;
-    if (!touched || !mark || !heap.run || !heap.spare || !heap.to || !heap.version)
+    if (!touched || !mark || !heap.run || !heap.spare || !heap.move)
         goto fail;
     for (int round = 0; round < x->o->max_rounds; round++) {
         x->confirmed = false;
@@ -314,7 +314,7 @@ static long s_improve(s_search_t *x, bool singles)
             s_entry_t e = s_top(&heap);
             /* No move since it was computed: it is exact as it stands. */
             double gain = e.gain;
-            int j = heap.version[e.vm] == s->version ? heap.to[e.vm]
+            int j = heap.move[e.vm].version == s->version ? heap.move[e.vm].to
                                                      : s_best_move(x, e.vm, &gain);
             int from = s->pm_of[e.vm];
             if (!(gain > XGC_PLACE_GAIN_EPS) || (j < 0 && from < 0)) {
@@ -324,8 +324,8 @@ static long s_improve(s_search_t *x, bool singles)
             /* Still the best of all? Otherwise back in with its new gain:
              * it replaces itself at the top and sinks (a pop and a push). */
             if (s_waiting(&heap) > 1 && gain < s_second(&heap) - 1e-12) {
-                heap.to[e.vm] = j;
-                heap.version[e.vm] = s->version;
+                heap.move[e.vm].to = j;
+                heap.move[e.vm].version = s->version;
                 if (!s_replace(&heap, (s_entry_t){gain, e.vm, e.pos}))
                     goto fail;
                 continue;
