@@ -45,8 +45,8 @@ static xgc_plan_vm_t s_vm(const xgc_replan_vm_t *vm, int pm, const int *to_view,
         p.mean = s_min(l->mean, cap);
         p.spread = l->spread;
         p.demand = l->last;
-    } else {
-        p.estimate = p.mean = p.demand = cap;
+    } else {                     /* its guarantee, what the placement core promised */
+        p.estimate = p.mean = p.demand = s_min(vm->spec.min_mhz, cap);
     }
     if (vm->last_move_ms > 0) {
         p.last_move = s_round(vm->last_move_ms, round_ms);
@@ -83,7 +83,9 @@ int xgc_bridge_plan(const xgc_plan_params_t *plan, int64_t round_ms, int64_t now
             continue;
         to_view[j] = np;
         pm_of[np] = (int)j;
-        vp[np++] = xgc_bridge_pm_view(&pms[j]);
+        vp[np] = xgc_bridge_pm_view(&pms[j]);
+        vp[np++].asleep = 1;     /* until a VM is found on it: an empty PM on
+                                    hold is as good as off (as in the sim) */
     }
     for (size_t v = 0; v < n_vms; v++) {
         int j = vms[v].host;
@@ -91,6 +93,8 @@ int xgc_bridge_plan(const xgc_plan_params_t *plan, int64_t round_ms, int64_t now
             continue;            /* on a PM out of view: neither load nor mover */
         vm_of[nv] = (int)v;
         vv[nv++] = s_vm(&vms[v], j >= 0 ? to_view[j] : -1, to_view, round_ms);
+        if (j >= 0)
+            vp[to_view[j]].asleep = 0;
     }
     n = xgc_plan_round(plan, vp, np, vv, nv, s_round(now_ms, round_ms), moves, max_out);
     for (int i = 0; i < n; i++) {

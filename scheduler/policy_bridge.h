@@ -9,11 +9,14 @@
  * caller's indices. Translation, in one place:
  *  - a PM's capacity = cpu_mhz, one core = cpu_mhz / cores, its linear
  *    power model = its power at 0 % and 100 % (xgc_power_watts), memory =
- *    mem_mb (0 = not a constraint); an OFF PM is asleep (may be woken);
+ *    mem_mb (0 = not a constraint); a PM without VMs (off, or on hold
+ *    before its power-off) is asleep: woken only if nothing awake fits;
  *    draining, failed and fenced PMs are left out: never a destination, and
  *    their VMs are not moved from here (replan evacuates or waits);
  *  - a VM's estimate and mean are capped at its cap, its spread and last
- *    sample taken as observed; nothing observed = it uses its cap; move
+ *    sample taken as observed; nothing observed yet = it uses its
+ *    guaranteed minimum (what placement packed it by: a new VM alone does
+ *    not make its PM look overloaded); move
  *    cost = its memory; a VM in flight counts on its PM but is pinned;
  *  - time: round = now_ms / round_ms, a VM's last move likewise (0 =
  *    never), so migrate.c's cooldown and no-return rules (in rounds) become

@@ -61,7 +61,7 @@ typedef struct {
 
 /* A VM's observed CPU demand (scheduler/policy/demand.h, MHz) and where it
  * came from, for policy `consolidate`. All zero = nothing known: the VM is
- * taken to use its cap. */
+ * taken to use its guaranteed minimum. */
 typedef struct {
     int samples;                 /* observed so far; 0 = nothing known */
     double estimate;             /* xgc_demand_estimate */
