@@ -34,7 +34,7 @@ static double s_min(double a, double b)
 
 /* VM v in the planner's view, on view PM `pm` (-1: none). */
 static xgc_plan_vm_t s_vm(const xgc_replan_vm_t *vm, int pm, const int *to_view,
-                          int64_t round_ms)
+                          size_t n_pms, int64_t round_ms)
 {
     const xgc_replan_load_t *l = &vm->load;
     double cap = l->cap_mhz > 0 ? l->cap_mhz : vm->spec.max_mhz;
@@ -50,7 +50,8 @@ static xgc_plan_vm_t s_vm(const xgc_replan_vm_t *vm, int pm, const int *to_view,
     }
     if (vm->last_move_ms > 0) {
         p.last_move = s_round(vm->last_move_ms, round_ms);
-        p.last_from = l->has_from && l->last_from >= 0 ? to_view[l->last_from] : -1;
+        p.last_from = l->has_from && l->last_from >= 0 && (size_t)l->last_from < n_pms
+                          ? to_view[l->last_from] : -1;
     }
     return p;
 }
@@ -59,7 +60,7 @@ xgc_plan_vm_t xgc_bridge_vm_view(const xgc_replan_vm_t *vm)
 {
     xgc_replan_vm_t fresh = *vm;
     fresh.last_move_ms = 0;
-    return s_vm(&fresh, -1, NULL, 1);
+    return s_vm(&fresh, -1, NULL, 0, 1);
 }
 
 int xgc_bridge_plan(const xgc_plan_params_t *plan, int64_t round_ms, int64_t now_ms,
@@ -92,7 +93,7 @@ int xgc_bridge_plan(const xgc_plan_params_t *plan, int64_t round_ms, int64_t now
         if (j >= (int)n_pms || (j >= 0 && to_view[j] < 0))
             continue;            /* on a PM out of view: neither load nor mover */
         vm_of[nv] = (int)v;
-        vv[nv++] = s_vm(&vms[v], j >= 0 ? to_view[j] : -1, to_view, round_ms);
+        vv[nv++] = s_vm(&vms[v], j >= 0 ? to_view[j] : -1, to_view, n_pms, round_ms);
         if (j >= 0)
             vp[to_view[j]].asleep = 0;
     }
