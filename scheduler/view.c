@@ -329,7 +329,9 @@ static xgc_view_change_t s_apply_entry(xgc_view_t *self, bool plan, const char *
         snprintf(slot->host, sizeof slot->host, "%s", host);
         snprintf(slot->vm, sizeof slot->vm, "%s", vmname);
         if (e.state == XGC_PLAN_RUN) {
-            if (vm->plan_host[0] && strcmp(vm->plan_host, host))
+            if (e.from[0] && strcmp(e.from, host))          /* a live migration */
+                s_copy(vm->prev_host, e.from, sizeof vm->prev_host);
+            else if (vm->plan_host[0] && strcmp(vm->plan_host, host))
                 s_copy(vm->prev_host, vm->plan_host, sizeof vm->prev_host);
             s_copy(vm->plan_host, host, sizeof vm->plan_host);
             vm->plan = slot;
