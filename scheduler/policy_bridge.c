@@ -22,9 +22,18 @@ xgc_plan_pm_t xgc_bridge_pm_view(const xgc_replan_pm_t *pm)
     };
 }
 
-static int s_round(int64_t ms, int64_t round_ms)
+/* migrate.c only compares rounds (cooldown, no-return): the round planned
+ * is a fixed large number and a past move is so many whole rounds before it
+ * (wall-clock milliseconds would overflow an int as rounds). */
+#define XGC_BRIDGE_NOW (1 << 24)
+
+/* The round of a move at ms, as seen at now_ms; -1 if too long ago. */
+static int s_round_of(int64_t ms, int64_t now_ms, int64_t round_ms)
 {
-    return (int)(ms / round_ms);
+    int64_t ago = (now_ms - ms) / round_ms;
+    if (ago < 0)
+        ago = 0;
+    return ago >= XGC_BRIDGE_NOW ? -1 : (int)(XGC_BRIDGE_NOW - ago);
 }
 
 static double s_min(double a, double b)
@@ -34,7 +43,7 @@ static double s_min(double a, double b)
 
 /* VM v in the planner's view, on view PM `pm` (-1: none). */
 static xgc_plan_vm_t s_vm(const xgc_replan_vm_t *vm, int pm, const int *to_view,
-                          size_t n_pms, int64_t round_ms)
+                          size_t n_pms, int64_t now_ms, int64_t round_ms)
 {
     const xgc_replan_load_t *l = &vm->load;
     double cap = l->cap_mhz > 0 ? l->cap_mhz : vm->spec.max_mhz;
@@ -49,7 +58,7 @@ static xgc_plan_vm_t s_vm(const xgc_replan_vm_t *vm, int pm, const int *to_view,
         p.estimate = p.mean = p.demand = s_min(vm->spec.min_mhz, cap);
     }
     if (vm->last_move_ms > 0) {
-        p.last_move = s_round(vm->last_move_ms, round_ms);
+        p.last_move = s_round_of(vm->last_move_ms, now_ms, round_ms);
         p.last_from = l->has_from && l->last_from >= 0 && (size_t)l->last_from < n_pms
                           ? to_view[l->last_from] : -1;
     }
@@ -60,7 +69,7 @@ xgc_plan_vm_t xgc_bridge_vm_view(const xgc_replan_vm_t *vm)
 {
     xgc_replan_vm_t fresh = *vm;
     fresh.last_move_ms = 0;
-    return s_vm(&fresh, -1, NULL, 0, 1);
+    return s_vm(&fresh, -1, NULL, 0, 0, 1);
 }
 
 int xgc_bridge_plan(const xgc_plan_params_t *plan, int64_t round_ms, int64_t now_ms,
@@ -93,11 +102,12 @@ int xgc_bridge_plan(const xgc_plan_params_t *plan, int64_t round_ms, int64_t now
         if (j >= (int)n_pms || (j >= 0 && to_view[j] < 0))
             continue;            /* on a PM out of view: neither load nor mover */
         vm_of[nv] = (int)v;
-        vv[nv++] = s_vm(&vms[v], j >= 0 ? to_view[j] : -1, to_view, n_pms, round_ms);
+        vv[nv++] = s_vm(&vms[v], j >= 0 ? to_view[j] : -1, to_view, n_pms, now_ms,
+                          round_ms);
         if (j >= 0)
             vp[to_view[j]].asleep = 0;
     }
-    n = xgc_plan_round(plan, vp, np, vv, nv, s_round(now_ms, round_ms), moves, max_out);
+    n = xgc_plan_round(plan, vp, np, vv, nv, XGC_BRIDGE_NOW, moves, max_out);
     for (int i = 0; i < n; i++) {
         moves[i].vm = vm_of[moves[i].vm];
         moves[i].from = pm_of[moves[i].from];

@@ -18,8 +18,8 @@
  *    guaranteed minimum (what placement packed it by: a new VM alone does
  *    not make its PM look overloaded); move
  *    cost = its memory; a VM in flight counts on its PM but is pinned;
- *  - time: round = now_ms / round_ms, a VM's last move likewise (0 =
- *    never), so migrate.c's cooldown and no-return rules (in rounds) become
+ *  - time: a VM's last move (0 = never) is whole rounds of round_ms before
+ *    now_ms, so migrate.c's cooldown and no-return rules (in rounds) become
  *    multiples of round_ms.
  * Pure: no I/O, no clock, no globals.
  */

@@ -160,6 +160,17 @@ XGC_TEST(round_and_no_return_in_ms)
     vms[2].load.last_from = 1;
     int na = s_bridge(3, 4, a);
     CHECK(na >= 1 && a[0].vm == 0 && a[0].relief == 1 && a[0].to == 2);
+    /* the same on the wall clock with 500 ms rounds (ms / 500 > INT_MAX) */
+    int64_t now = 1764000000000;
+    for (int i = 0; i < 3; i++)
+        vms[i].last_move_ms = now - 2 * 500;
+    na = xgc_bridge_plan(&plan, 500, now, pms, 3, vms, 4, a, NV);
+    CHECK(na >= 1 && a[0].vm == 0 && a[0].to == 2);
+    /* 72 rounds later it may go back */
+    for (int i = 0; i < 3; i++)
+        vms[i].last_move_ms = now - 72 * 500;
+    na = xgc_bridge_plan(&plan, 500, now, pms, 3, vms, 4, a, NV);
+    CHECK(na >= 1 && a[0].vm == 0 && a[0].to == 1);
     CHECK(xgc_bridge_plan(&plan, 0, 0, pms, 3, vms, 4, a, NV) == -1);
 }
 
