@@ -509,8 +509,11 @@ static int s_improve_consolidate(s_ctx_t *c)
             view[v].in_flight = c->vms[v].in_flight || c->moved[v] || c->orig[v] < 0
                                 || c->host[v] != c->orig[v];
         }
-        n = xgc_bridge_plan(&c->p->plan, c->p->round_ms, c->now, c->pms, c->np, view, c->nv,
-                            moves, left);
+        xgc_plan_params_t plan = c->p->plan;    /* plan within replan's per-PM limit */
+        if (c->p->max_per_pm > 0 && c->p->max_per_pm < plan.max_moves_per_pm)
+            plan.max_moves_per_pm = c->p->max_per_pm;
+        n = xgc_bridge_plan(&plan, c->p->round_ms, c->now, c->pms, c->np, view, c->nv, moves,
+                            left);
     }
     for (int i = 0; i < n; i++) {
         const xgc_plan_move_t *m = &moves[i];
