@@ -5,7 +5,9 @@
 # sim pmds (2 x 1000 MHz each); 3 idle VMs end up on one PM; their reported
 # CPU (`xgc inject load`, 3 x 810 MHz > 2000) makes that PM overloaded: one
 # VM is live-migrated off it ("overloaded (demand)"); the load drops: an
-# underloaded PM is emptied again ("emptying"). `xgc down` leaves nothing.
+# underloaded PM is emptied again ("emptying"), not by sending the relieved
+# VM back (no-return rule, in rounds of optimise_interval_ms). `xgc down`
+# leaves nothing.
 . "$(dirname "$0")/sched_lib.sh"
 BASE=$((23000 + ($$ % 2000) * 5))   # below the ephemeral ports
 
@@ -73,6 +75,12 @@ check "the move is a consolidation (\"emptying\")" saw "emptying pm"
 kill "$INJ" 2>/dev/null
 wait "$INJ" 2>/dev/null
 kill "$TAIL" 2>/dev/null; TAIL=""
+# migrate.c's no-return rule, in rounds of optimise_interval_ms: the VM that
+# left $FULL is not sent back there (72 rounds = 36 s)
+GONE=$(grep "$FULL overloaded (demand)" "$TMP/events.jsonl" | sed -n 's/.*"vm":"\([^"]*\)".*/\1/p' | head -1)
+back() { grep "\"vm\":\"$GONE\"" "$TMP/events.jsonl" | grep -q "emptying [^\"]*: to $FULL\""; }
+not_back() { [ -n "$GONE" ] && ! back; }
+check "the relieved VM ($GONE) is not sent back to $FULL" not_back
 grep -o '"reason":"[^"]*"' "$TMP/events.jsonl" | sed 's/^/    /'
 
 "$X" down -c "$CFG" >/dev/null
