@@ -160,9 +160,9 @@ static void s_shift(s_plan_t *s, int v, int from, int to, int sign)
     s->where[v] = sign > 0 ? to : from;
 }
 
-static void s_move(s_plan_t *s, int v, int to)
+static void s_move(s_plan_t *s, int v, int to, int relief)
 {
-    s->out[s->n_out++] = (xgc_plan_move_t){v, s->where[v], to};
+    s->out[s->n_out++] = (xgc_plan_move_t){v, s->where[v], to, relief};
     s_shift(s, v, s->where[v], to, 1);
     s->awake[to] = 1;
 }
@@ -208,7 +208,7 @@ static int s_pick_shed(const s_plan_t *s, int i, int allow_cooling, int now)
     int cover = -1, largest = -1;
     for (int v = 0; v < s->n_vms; v++) {
         const xgc_plan_vm_t *vm = &s->vms[v];
-        if (s->where[v] != i || vm->pm != i)
+        if (s->where[v] != i || vm->pm != i || vm->pinned)
             continue;
         int cooling = vm->last_move >= 0 && s->round - vm->last_move < s->p->cooldown;
         if (cooling && !allow_cooling)
@@ -255,7 +255,7 @@ static void s_relieve(s_plan_t *s, int now)
                 to = s_best_asleep(s, v);
             if (to < 0)
                 break;
-            s_move(s, v, to);
+            s_move(s, v, to, 1);
             s->locked[to] = s->locked[to] ? s->locked[to] : 1;
         }
     }
@@ -274,7 +274,8 @@ static void s_try_empty(s_plan_t *s, int i)
         if (s->where[v] != i)
             continue;
         const xgc_plan_vm_t *vm = &s->vms[v];
-        int cooling = vm->last_move >= 0 && s->round - vm->last_move < s->p->cooldown;
+        int cooling = vm->pinned
+                      || (vm->last_move >= 0 && s->round - vm->last_move < s->p->cooldown);
         int to = cooling ? -1 : s_best_awake(s, v);
         if (to < 0) {
             ok = 0;
@@ -296,7 +297,7 @@ static void s_try_empty(s_plan_t *s, int i)
         int to = s_best_awake(s, s->tmp_vm[k]);
         if (to < 0)
             break;
-        s_move(s, s->tmp_vm[k], to);
+        s_move(s, s->tmp_vm[k], to, 0);
         if (!s->locked[to])
             s->locked[to] = 1;
         moved++;

@@ -4,8 +4,9 @@
  * single-VM size = one core, a linear power model, asleep or not) and VMs
  * (current PM, effective demand from demand.h, last observed demand, move
  * cost, when and from where it last moved); the planner returns the
- * migrations to start. Pure, for any caller: xgc sim runs it (the daemon
- * plans with scheduler/replan.c today and shares demand.h).
+ * migrations to start. Pure, for any caller: both xgc sim and the daemon
+ * (with `scheduler: {policy: consolidate}`) run it through the same
+ * adapter, scheduler/policy_bridge.h.
  *
  * A PM's load is sized jointly: size = sum of its VMs' levels + z * sqrt(sum
  * of their variances) — the level its load stays under most of the time if
@@ -65,6 +66,8 @@ typedef struct {
     int    last_move;    /* round of its last migration; < 0: never */
     int    last_from;    /* PM it left then; -1: none */
     double ram;          /* memory it holds (same unit as the PMs' ram) */
+    int    pinned;       /* 1: counts on its PM but must not move now (e.g. a
+                            create or migration still under way) */
 } xgc_plan_vm_t;
 
 typedef struct {
@@ -86,6 +89,7 @@ typedef struct {
 
 typedef struct {
     int vm, from, to;
+    int relief;          /* 1: sheds load of an overloaded PM; 0: consolidation */
 } xgc_plan_move_t;
 
 void xgc_plan_params_default(xgc_plan_params_t *params);

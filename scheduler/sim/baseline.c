@@ -149,7 +149,7 @@ static int s_pabfd(bl_t *bl, xgc_sim_t *sim, int v)
 {
     double best = INFINITY, d = bl->d[v];
     int best_p = -1;
-    const xgc_power_model_t *seen[4] = {NULL};   /* models of empty PMs priced */
+    const xgc_sim_power_t *seen[4] = {NULL};   /* models of empty PMs priced */
     int n_seen = 0;
     for (int p = 0; p < bl->n_pms; p++) {
         const bl_pm_t *pm = &bl->pm[p];

@@ -15,7 +15,7 @@ static xgc_plan_pm_t s_pm(double cap, int asleep)
 
 static xgc_plan_vm_t s_vm(int pm, double load, double cost)
 {
-    return (xgc_plan_vm_t){pm, load, load, load, 0, cost, -1, -1, 1};
+    return (xgc_plan_vm_t){pm, load, load, load, 0, cost, -1, -1, 1, 0};
 }
 
 static xgc_plan_params_t s_params(void)
