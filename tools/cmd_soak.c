@@ -692,6 +692,11 @@ static void s_junk_sender(s_soak_t *s, int i, xgc_security_client_t *sec, bool u
     s->junk[i].unauth = unauth;
     s->junk[i].dealer = zsock_new(ZMQ_DEALER);
     s->junk[i].pub = zsock_new(ZMQ_PUB);
+    if (!s->junk[i].dealer || !s->junk[i].pub) {
+        zsock_destroy(&s->junk[i].dealer);
+        zsock_destroy(&s->junk[i].pub);
+        return;
+    }
     xgc_security_client_apply(sec, s->junk[i].dealer);
     xgc_security_client_apply(sec, s->junk[i].pub);
     xgc_config_endpoint(s->cfg, XGC_PORT_STATE, ep, sizeof ep);
