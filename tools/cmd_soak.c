@@ -34,6 +34,7 @@
 #define RSS_MS        2000
 #define STATUS_MS     5000
 #define LEDGER_MS     100
+#define PROBE_WAIT_MS 20000      /* how much longer a probe waits for the broker's answers */
 
 static const char *s_usage =
     "usage: xgc soak [options]      or   xgc soak --cleanup [--dir DIR] [--tag T]\n"
@@ -966,7 +967,10 @@ static void s_faults(s_soak_t *s, int64_t now)
     } else if (f->phase == 1) {
         xgc_soak_probe_poll(s->probe);
     }
-    if (f->phase == 1 && now - f->started_ms >= f->f.hold_ms) {
+    bool probe = f->f.kind == XGC_SOAK_F_PROBE_KEY || f->f.kind == XGC_SOAK_F_PROBE_ROLE;
+    bool waits = probe && !xgc_soak_probe_settled(s->probe) &&   /* a slow answer */
+                 now - f->started_ms < f->f.hold_ms + PROBE_WAIT_MS;
+    if (f->phase == 1 && now - f->started_ms >= f->f.hold_ms && !waits) {
         s_fault_repair(s, f);
         f->repaired_ms = now;
         f->phase = 2;

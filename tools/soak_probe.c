@@ -197,6 +197,15 @@ void xgc_soak_probe_poll(xgc_soak_probe_t *self)
         self->failure = f;
 }
 
+bool xgc_soak_probe_settled(const xgc_soak_probe_t *self)
+{
+    if (!self)
+        return true;
+    if (self->dealer)
+        return self->replied || self->failure;
+    return xgc_bus_pending(self->bus) == 0;
+}
+
 /* One attempt: "refused", "accepted" or "inconclusive", and why. */
 static const char *s_judge(xgc_soak_probe_t *self, int i, xgc_bus_t *observer, char *why,
                            size_t len)

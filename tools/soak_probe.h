@@ -60,6 +60,10 @@ xgc_soak_probe_t *xgc_soak_probe_role(const xgc_config_t *cfg, const char *host,
                                       const char *other, const char *ledger_key, long n);
 /* Serve its sockets (every tick while it runs). */
 void xgc_soak_probe_poll(xgc_soak_probe_t *self);
+/* Has the broker answered every attempt (a handshake result or a reply;
+ * every write refused or acknowledged)? On a loaded machine this can take
+ * longer than the probe's 3 s. A NULL probe (it could not start) is. */
+bool xgc_soak_probe_settled(const xgc_soak_probe_t *self);
 /* Judge every attempt against observer's replica, add them to counts and
  * destroy the probe. Returns how many were accepted; what gets one line
  * per attempt ("pmd-pm2 set plan/pm2/soakprobe-3: refused (permission
