@@ -585,7 +585,9 @@ int main(int argc, char **argv)
     const char *metrics = NULL;
     char err[512];
     s.cfg = xgc_config_load_arg(&argc, argv, s_usage);
-    snprintf(s.owner, sizeof s.owner, "%s:%d", zsys_hostname(), (int)getpid());
+    char *host = zsys_hostname();    /* a fresh string: ours to free */
+    snprintf(s.owner, sizeof s.owner, "%s:%d", host ? host : "?", (int)getpid());
+    zstr_free(&host);
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--id") && i + 1 < argc) {
             snprintf(s.owner, sizeof s.owner, "%s", argv[++i]);
