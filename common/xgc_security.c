@@ -5,74 +5,10 @@
  */
 #include "xgc_security.h"
 
-#include <libgen.h>
-
 #include "xgc_log.h"
 
-#define S_DOMAIN_DEFAULT "xgc"
 #define S_PRINCIPAL_TTL_MS 5000     /* re-read a key's role after this */
 #define S_VAGUE_MS 1000             /* a handshake failure without detail counts after */
-
-/* ---- configuration ------------------------------------------------------ */
-
-/* dir relative to the deployment file's directory (if it has one). */
-static void s_resolve(const xgc_config_t *cfg, const char *dir, char *out, size_t outlen)
-{
-    if (dir[0] == '/' || cfg->path[0] == '<' || !strchr(cfg->path, '/')) {
-        snprintf(out, outlen, "%s", dir);
-        return;
-    }
-    char copy[XGC_PATH_MAX];
-    snprintf(copy, sizeof copy, "%s", cfg->path);
-    snprintf(out, outlen, "%s/%s", dirname(copy), dir);
-}
-
-int xgc_security_parse(const xgc_config_t *cfg, xgc_security_t *out, char *err,
-                       size_t errlen)
-{
-    static const char *const keys[] = {"mode", "certs", "domain", NULL};
-    memset(out, 0, sizeof *out);
-    snprintf(out->domain, sizeof out->domain, "%s", S_DOMAIN_DEFAULT);
-    const xgc_yaml_node_t *sec = cfg->security, *node;
-    if (!sec)
-        return 0;
-    if (sec->kind != XGC_YAML_MAP)
-        return xgc_yaml_error(err, errlen, sec, "security", "must be a map {mode, certs}");
-    if (xgc_yaml_check_keys(sec, keys, "security", err, errlen) < 0)
-        return -1;
-    const char *text;
-    if ((node = xgc_yaml_get(sec, "mode"))) {
-        if (xgc_yaml_string(node, "mode", &text, err, errlen) < 0)
-            return -1;
-        if (streq(text, "curve"))
-            out->mode = XGC_SECURITY_CURVE;
-        else
-        if (!streq(text, "none"))
-            return xgc_yaml_error(err, errlen, node, "mode", "'%s' is not curve or none", text);
-    }
-    if ((node = xgc_yaml_get(sec, "domain"))) {
-        if (xgc_yaml_string(node, "domain", &text, err, errlen) < 0)
-            return -1;
-        if (!*text || strlen(text) >= sizeof out->domain)
-            return xgc_yaml_error(err, errlen, node, "domain", "must be 1..%zu characters",
-                                  sizeof out->domain - 1);
-        snprintf(out->domain, sizeof out->domain, "%s", text);
-    }
-    node = xgc_yaml_get(sec, "certs");
-    if (!node) {
-        if (out->mode == XGC_SECURITY_CURVE)
-            return xgc_yaml_error(err, errlen, sec, "certs",
-                                  "missing (the directory made by `xgc keygen`)");
-        return 0;
-    }
-    if (xgc_yaml_string(node, "certs", &text, err, errlen) < 0)
-        return -1;
-    if (!*text || strlen(text) >= XGC_PATH_MAX / 2)
-        return xgc_yaml_error(err, errlen, node, "certs", "must be 1..%d characters",
-                              XGC_PATH_MAX / 2 - 1);
-    s_resolve(cfg, text, out->certs, sizeof out->certs);
-    return 0;
-}
 
 /* ---- roles and policy ----------------------------------------------------- */
 
@@ -187,26 +123,6 @@ bool xgc_authz_event_allows(xgc_role_t role, const char *principal_host, const c
     default:
         return false;
     }
-}
-
-void xgc_security_cert_name(const char *identity, char *out, size_t outlen)
-{
-    const char *env = getenv("XGC_CERT");
-    if (!identity)
-        identity = "";
-    if (env && *env)
-        snprintf(out, outlen, "%s", env);
-    else
-    if (s_prefix(identity, "pmd-") && identity[4])
-        snprintf(out, outlen, "%s", identity);
-    else
-    if (s_prefix(identity, "scheduler"))
-        snprintf(out, outlen, "scheduler");
-    else
-    if (s_prefix(identity, "vmd"))
-        snprintf(out, outlen, "vmd");
-    else
-        snprintf(out, outlen, "operator");
 }
 
 /* ---- client side ------------------------------------------------------------ */

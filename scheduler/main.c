@@ -478,6 +478,10 @@ static void s_on_event(void *arg, const char *topic, const uint8_t *data, size_t
     xgc_demand_observe(d, m.cpu_mhz);
     double after = xgc_demand_estimate(d, 0);
     xgc_view_set_demand(s->view, m.vm, after);
+    xgc_replan_load_t load = {.samples = (int)xgc_demand_count(d), .estimate = after,
+                              .mean = xgc_demand_mean(d), .spread = xgc_demand_spread(d),
+                              .last = m.cpu_mhz};
+    xgc_view_set_load(s->view, m.vm, &load);
     /* Demand rounds consolidate: at most one per retry_ms. */
     if (fabs(after - before) > s->sc.demand_threshold * spec->max_mhz) {
         s->reasons[R_DEMAND]++;
@@ -581,7 +585,9 @@ int main(int argc, char **argv)
     const char *metrics = NULL;
     char err[512];
     s.cfg = xgc_config_load_arg(&argc, argv, s_usage);
-    snprintf(s.owner, sizeof s.owner, "%s:%d", zsys_hostname(), (int)getpid());
+    char *host = zsys_hostname();    /* a fresh string: ours to free */
+    snprintf(s.owner, sizeof s.owner, "%s:%d", host ? host : "?", (int)getpid());
+    zstr_free(&host);
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--id") && i + 1 < argc) {
             snprintf(s.owner, sizeof s.owner, "%s", argv[++i]);

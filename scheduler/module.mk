@@ -2,7 +2,8 @@
 # configuration and metrics, and the daemon xgc-scheduler (main.c).
 # placement/ and policy/ have their own module.mk.
 LIB_SRCS += scheduler/replan.c scheduler/plandiff.c scheduler/sched_config.c \
-            scheduler/view.c scheduler/planner.c scheduler/sched_metrics.c
+            scheduler/view.c scheduler/planner.c scheduler/sched_metrics.c \
+            scheduler/policy_bridge.c
 BINS += xgc-scheduler
 xgc-scheduler_SRCS := scheduler/main.c
 

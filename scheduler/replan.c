@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scheduler/policy_bridge.h"
 #include "scheduler/replan.h"
 
 #define XGC_REPLAN_EPS 1e-6
@@ -489,8 +490,55 @@ static int s_best_single(s_ctx_t *c)
     return 1;
 }
 
+/* Policy consolidate: migrate.c's moves (through the bridge, as xgc sim
+ * takes them) on the working placement, where VMs placed or moved this
+ * round and VMs under way are pinned; each kept only within replan's
+ * budgets and the placement core's constraints (min and memory). */
+static int s_improve_consolidate(s_ctx_t *c)
+{
+    int left = c->p->max_migrations - c->migrations;
+    if (left <= 0)
+        return 0;
+    xgc_replan_vm_t *view = malloc((c->nv + 1) * sizeof *view);
+    xgc_plan_move_t *moves = malloc((size_t)left * sizeof *moves);
+    int n = -1;
+    if (view && moves) {
+        for (size_t v = 0; v < c->nv; v++) {
+            view[v] = c->vms[v];
+            view[v].host = c->host[v];
+            view[v].in_flight = c->vms[v].in_flight || c->moved[v] || c->orig[v] < 0
+                                || c->host[v] != c->orig[v];
+        }
+        xgc_plan_params_t plan = c->p->plan;    /* plan within replan's per-PM limit */
+        if (c->p->max_per_pm > 0 && c->p->max_per_pm < plan.max_moves_per_pm)
+            plan.max_moves_per_pm = c->p->max_per_pm;
+        n = xgc_bridge_plan(&plan, c->p->round_ms, c->now, c->pms, c->np, view, c->nv, moves,
+                            left);
+    }
+    for (int i = 0; i < n; i++) {
+        const xgc_plan_move_t *m = &moves[i];
+        int pv = c->vm_to_problem[m->vm], pj = c->pm_to_problem[m->to];
+        if (pv < 0 || pj < 0 || c->migrations >= c->p->max_migrations
+            || !s_pm_budget(c, m->from, 1) || !s_pm_budget(c, m->to, 1)
+            || !xgc_place_state_fits(c->state, (size_t)pv, (size_t)pj))
+            continue;
+        s_migrate(c, (size_t)pv, pj);
+        if (m->relief)
+            s_why(c, m->vm, XGC_REPLAN_RELIEVED, "%s overloaded (demand): to %s",
+                  s_name(c, m->from), s_name(c, m->to));
+        else
+            s_why(c, m->vm, XGC_REPLAN_CONSOLIDATED, "emptying %s (underloaded): to %s",
+                  s_name(c, m->from), s_name(c, m->to));
+    }
+    free(view);
+    free(moves);
+    return n < 0 ? -1 : 0;
+}
+
 static int s_improve(s_ctx_t *c)
 {
+    if (c->p->policy == XGC_REPLAN_POLICY_CONSOLIDATE)
+        return s_improve_consolidate(c);
     size_t *order = malloc((c->npp ? c->npp : 1) * sizeof *order);
     if (!order)
         return -1;
@@ -622,6 +670,9 @@ void xgc_replan_params_default(xgc_replan_params_t *p)
     p->cooldown_ms = 60000;
     p->gain_margin = 1.0;
     p->power_off_hold_ms = 30000;
+    p->policy = XGC_REPLAN_POLICY_PEMM;
+    xgc_plan_params_default(&p->plan);
+    p->round_ms = 10000;
 }
 
 static void s_ctx_free(s_ctx_t *c)
@@ -721,6 +772,17 @@ const char *xgc_replan_why_name(xgc_replan_why_t why)
     static const char *names[] = {"kept", "placed", "failover", "evacuated", "relieved",
                                   "consolidated", "rebalanced", "unplaced", "stranded"};
     return why >= 0 && why <= XGC_REPLAN_STRANDED ? names[why] : "?";
+}
+
+const char *xgc_replan_policy_name(xgc_replan_policy_t policy)
+{
+    return policy == XGC_REPLAN_POLICY_CONSOLIDATE ? "consolidate" : "pemm";
+}
+
+int xgc_replan_policy_parse(const char *name)
+{
+    return !strcmp(name, "pemm") ? XGC_REPLAN_POLICY_PEMM
+         : !strcmp(name, "consolidate") ? XGC_REPLAN_POLICY_CONSOLIDATE : -1;
 }
 
 const char *xgc_replan_pm_state_name(xgc_replan_pm_state_t state)

@@ -14,12 +14,17 @@
  *     algorithm; nothing else moves for them.
  *  2. Mandatory moves: PMs over capacity (a resize) and draining PMs are
  *     relieved, within the migration budget.
- *  3. Only in an optimising round: PEMM's closing move (empty a PM into the
- *     others) and single-VM moves, each taken only when its gain in Net
+ *  3. Only in an optimising round, with policy `pemm` (the default):
+ *     PEMM's closing move (empty a PM into the others) and single-VM moves, each taken only when its gain in Net
  *     exceeds `gain_margin` per migration, never for a VM moved less than
  *     `cooldown_ms` ago, at most `max_migrations` per round and
  *     `max_per_pm` per PM (in + out, counting operations still under way).
  *     Cooldown + margin are the hysteresis that rules out ping-pong.
+ *     With policy `consolidate`, these moves come instead from xgc's
+ *     migration planner (scheduler/policy/migrate.c, the one xgc sim runs)
+ *     on the VMs' observed demand: relief of PMs overloaded now or in the
+ *     forecast, then gated consolidation of underloaded PMs — through
+ *     policy_bridge.h, within the same per-round and per-PM budgets.
  *  4. Power: a PM with VMs is on; an up PM that stays empty for
  *     `power_off_hold_ms` is switched off; an off PM is switched on as soon
  *     as a placement puts a VM on it (its power cost is in PEMM's gain).
@@ -35,6 +40,7 @@
 
 #include "xgc_model.h"
 #include "scheduler/placement/placement.h"
+#include "scheduler/policy/migrate.h"
 
 #define XGC_REPLAN_REASON_MAX 96
 
@@ -53,12 +59,33 @@ typedef struct {
     int ops_in_flight;           /* migrations/creates under way on it (count in max_per_pm) */
 } xgc_replan_pm_t;
 
+/* A VM's observed CPU demand (scheduler/policy/demand.h, MHz) and where it
+ * came from, for policy `consolidate`. All zero = nothing known: the VM is
+ * taken to use its guaranteed minimum. */
+typedef struct {
+    int samples;                 /* observed so far; 0 = nothing known */
+    double estimate;             /* xgc_demand_estimate */
+    double mean, spread;         /* xgc_demand_mean, xgc_demand_spread */
+    double last;                 /* the last observed sample */
+    double cap_mhz;              /* the most it can use (its spec's max); 0 = spec.max_mhz */
+    bool has_from;               /* last_from is known */
+    int last_from;               /* PM index it left on its last move */
+} xgc_replan_load_t;
+
 typedef struct {
     xgc_vm_spec_t spec;          /* min/max = the effective demand for packing */
     int host;                    /* index in the PM array, -1 = not placed */
     int64_t last_move_ms;        /* when it last arrived on its PM; 0 = long ago */
     bool in_flight;              /* being created or migrated: do not move it now */
+    xgc_replan_load_t load;      /* observed demand (policy consolidate) */
 } xgc_replan_vm_t;
+
+/* Where step 3's load-driven moves come from. */
+typedef enum {
+    XGC_REPLAN_POLICY_PEMM = 0,  /* PEMM closing moves and single moves gaining Net */
+    XGC_REPLAN_POLICY_CONSOLIDATE /* scheduler/policy/migrate.c on the observed demand
+                                    (relief, gated consolidation), via policy_bridge.h */
+} xgc_replan_policy_t;
 
 typedef struct {
     xgc_place_algorithm_t algo;  /* how VMs without a PM are placed (default PEMM) */
@@ -68,10 +95,14 @@ typedef struct {
     double gain_margin;          /* a migration must gain more Net than this */
     int64_t power_off_hold_ms;   /* an empty PM stays on this long */
     bool optimise;               /* also consolidate/rebalance (not on a mere arrival) */
+    xgc_replan_policy_t policy;  /* step 3 (default PEMM) */
+    xgc_plan_params_t plan;      /* policy consolidate: migrate.c's parameters */
+    int64_t round_ms;            /* policy consolidate: one of migrate.c's rounds */
 } xgc_replan_params_t;
 
 /* Defaults: PEMM, K = 4 per round, 2 per PM, cooldown 60 s, margin 1.0,
- * hold 30 s, optimise off. */
+ * hold 30 s, optimise off, policy pemm (migrate.c's defaults, rounds of
+ * 10 s, for policy consolidate). */
 void xgc_replan_params_default(xgc_replan_params_t *p);
 
 typedef enum {
@@ -122,6 +153,10 @@ void xgc_replan_result_free(xgc_replan_result_t *r);
 
 /* "up", "draining", "failed", "fenced", "off". */
 const char *xgc_replan_pm_state_name(xgc_replan_pm_state_t state);
+
+/* "pemm", "consolidate"; parse: the policy or -1. */
+const char *xgc_replan_policy_name(xgc_replan_policy_t policy);
+int xgc_replan_policy_parse(const char *name);
 
 /* "kept", "placed", "failover", ... */
 const char *xgc_replan_why_name(xgc_replan_why_t why);

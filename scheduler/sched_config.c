@@ -94,28 +94,43 @@ static int s_demand(xgc_sched_config_t *c, const xgc_yaml_node_t *d, char *err, 
     return 0;
 }
 
+/* A key naming one of a few choices: *out = parse(name) if present. */
+static int s_choice(const xgc_yaml_node_t *s, const char *key, int (*parse)(const char *),
+                    const char *choices, int *out, char *err, size_t errlen)
+{
+    char name[64] = "";
+    if (s_string(s, key, name, sizeof name, err, errlen) < 0)
+        return -1;
+    if (!name[0])
+        return 0;
+    int v = parse(name);
+    if (v < 0)
+        return xgc_yaml_error(err, errlen, xgc_yaml_get(s, key), key, "unknown '%s' (%s)",
+                              name, choices);
+    *out = v;
+    return 0;
+}
+
 static int s_scheduler(xgc_sched_config_t *c, const xgc_yaml_node_t *s, char *err, size_t errlen)
 {
     static const char *const keys[] = {
         "algorithm", "debounce_ms", "optimise_interval_ms", "retry_ms", "max_migrations",
         "max_per_pm", "cooldown_ms", "gain_margin", "power_off_hold_ms", "boot_grace_ms",
         "lease_ms", "fence_command", "fence_grace_ms", "power_on_command",
-        "power_off_command", "instances", "pmd_args", "demand", NULL};
+        "power_off_command", "instances", "pmd_args", "demand", "policy", NULL};
     const long day = 86400000L;
     xgc_replan_params_t *r = &c->replan;
     if (xgc_yaml_check_keys(s, keys, "scheduler", err, errlen) < 0)
         return -1;
-    const xgc_yaml_node_t *a = xgc_yaml_get(s, "algorithm");
-    if (a) {
-        const char *name;
-        if (xgc_yaml_string(a, "algorithm", &name, err, errlen) < 0)
-            return -1;
-        int algo = xgc_place_algorithm_parse(name);
-        if (algo < 0)
-            return xgc_yaml_error(err, errlen, a, "algorithm",
-                                  "unknown '%s' (bs, gm, gmm, emm, pemm, xgc)", name);
-        r->algo = (xgc_place_algorithm_t)algo;
-    }
+    const xgc_yaml_node_t *pol = xgc_yaml_get(s, "policy");
+    int algo = r->algo, policy = r->policy;
+    if (s_choice(s, "algorithm", xgc_place_algorithm_parse, "bs, gm, gmm, emm, pemm, xgc",
+                 &algo, err, errlen) < 0
+        || s_choice(s, "policy", xgc_replan_policy_parse, "pemm, consolidate", &policy,
+                    err, errlen) < 0)
+        return -1;
+    r->algo = (xgc_place_algorithm_t)algo;
+    r->policy = (xgc_replan_policy_t)policy;
     const xgc_yaml_node_t *d = xgc_yaml_get(s, "demand");
     if (s_long(s, "debounce_ms", 0, 60000, &c->debounce_ms, err, errlen) < 0
         || s_long(s, "optimise_interval_ms", 0, day, &c->optimise_interval_ms, err, errlen) < 0
@@ -137,6 +152,11 @@ static int s_scheduler(xgc_sched_config_t *c, const xgc_yaml_node_t *s, char *er
         || s_string(s, "pmd_args", c->pmd_args, sizeof c->pmd_args, err, errlen) < 0
         || (d && s_demand(c, d, err, errlen) < 0))
         return -1;
+    if (r->policy == XGC_REPLAN_POLICY_CONSOLIDATE && !c->demand_enabled)
+        return xgc_yaml_error(err, errlen, pol, "policy",
+                              "consolidate plans on observed demand: needs demand.enabled");
+    /* migrate.c's rounds (cooldown, no-return) are optimising rounds */
+    r->round_ms = c->optimise_interval_ms > 0 ? c->optimise_interval_ms : r->round_ms;
     return 0;
 }
 

@@ -2,6 +2,7 @@
  *
  *   scheduler:
  *     algorithm: pemm            # bs | gm | gmm | emm | pemm | xgc
+ *     policy: pemm               # load-driven moves: pemm | consolidate (docs/scheduler.md)
  *     debounce_ms: 20            # changes are batched this long before a round
  *     optimise_interval_ms: 10000 # consolidation/rebalancing rounds
  *     retry_ms: 1000             # next round while budgeted work is pending

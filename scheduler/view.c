@@ -18,6 +18,8 @@ typedef struct {
     xgc_plan_entry_t *plan;          /* its entry at plan_host (in the plan table), or NULL */
     uint64_t unchanged;              /* == view's mark: its entry needs no write */
     double demand_mhz;               /* 0 = unknown */
+    xgc_replan_load_t load;          /* observed demand (policy consolidate) */
+    char prev_host[XGC_NAME_MAX];    /* the run entry's host before the last move, or "" */
 } s_vm_t;
 
 typedef struct {
@@ -327,6 +329,10 @@ static xgc_view_change_t s_apply_entry(xgc_view_t *self, bool plan, const char *
         snprintf(slot->host, sizeof slot->host, "%s", host);
         snprintf(slot->vm, sizeof slot->vm, "%s", vmname);
         if (e.state == XGC_PLAN_RUN) {
+            if (e.from[0] && strcmp(e.from, host))          /* a live migration */
+                s_copy(vm->prev_host, e.from, sizeof vm->prev_host);
+            else if (vm->plan_host[0] && strcmp(vm->plan_host, host))
+                s_copy(vm->prev_host, vm->plan_host, sizeof vm->prev_host);
             s_copy(vm->plan_host, host, sizeof vm->plan_host);
             vm->plan = slot;
         } else if (!strcmp(vm->plan_host, host)) {
@@ -380,6 +386,13 @@ void xgc_view_set_demand(xgc_view_t *self, const char *vm, double mhz)
     s_vm_t *v = s_vm(self, vm, false);
     if (v)
         v->demand_mhz = mhz;
+}
+
+void xgc_view_set_load(xgc_view_t *self, const char *vm, const xgc_replan_load_t *load)
+{
+    s_vm_t *v = s_vm(self, vm, false);
+    if (v)
+        v->load = *load;
 }
 
 void xgc_view_set_fenced(xgc_view_t *self, const char *host, bool fenced)
@@ -514,6 +527,10 @@ static void s_vm_input(const xgc_view_t *self, const s_vm_t *vm, const xgc_view_
     out->host = vm->plan_host[0] ? s_pm_index(r, vm->plan_host) : -1;
     out->in_flight = false;
     out->last_move_ms = 0;
+    out->load = vm->load;
+    out->load.cap_mhz = vm->spec.max_mhz;
+    out->load.last_from = vm->prev_host[0] ? s_pm_index(r, vm->prev_host) : -1;
+    out->load.has_from = out->load.last_from >= 0;
     if (out->host < 0)
         return;
     const xgc_vm_actual_t *a = xgc_view_actual(self, vm->plan_host, vm->spec.name);

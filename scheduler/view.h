@@ -61,6 +61,9 @@ xgc_view_change_t xgc_view_apply(xgc_view_t *self, const char *key, const uint8_
 /* The effective CPU demand of a VM (MHz, from metrics); 0 = unknown (its
  * spec's max is used). Packing uses max' = clamp(demand, min, max). */
 void xgc_view_set_demand(xgc_view_t *self, const char *vm, double mhz);
+/* A VM's observed demand for policy consolidate (cap and origin are the
+ * view's). */
+void xgc_view_set_load(xgc_view_t *self, const char *vm, const xgc_replan_load_t *load);
 /* The fence of a lost PM succeeded (true), or its heartbeat is back. */
 void xgc_view_set_fenced(xgc_view_t *self, const char *host, bool fenced);
 /* We switched this PM on at now_ms (boot grace starts). */

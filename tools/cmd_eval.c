@@ -32,6 +32,7 @@ typedef struct {
     double power;
     /* overrides of the algorithms' options; < 0 = keep the default */
     int key, pm_order, pemm, lookahead, close, place_all, candidates, bs_min, gmm_node;
+    int rescore_all;
     int shares;
 } s_args_t;
 
@@ -57,7 +58,8 @@ static const char s_usage[] =
     "algorithms: bs gm gmm emm pemm xgc (= pemm-ls, ours), all\n"
     "options: --key max|pmax|pmin|slope|min|arrival  --pm-order file|capacity|efficiency\n"
     "         --bs-min  --gmm-node  --pemm moves|forward|greedy  --lookahead N  --no-close\n"
-    "         --allow-drop  --candidates N (0 = all)  --shares input|slope|equal\n";
+    "         --allow-drop  --candidates N (0 = all)  --shares input|slope|equal\n"
+    "         --rescore-all\n";
 
 /* ---- small helpers ------------------------------------------------------------ */
 
@@ -161,6 +163,7 @@ static xgc_place_options_t s_options(const s_args_t *a, int algorithm)
         o.candidates = a->candidates;
     o.bs_min = a->bs_min > 0;
     o.gmm_node_major = a->gmm_node > 0;
+    o.rescore_all = a->rescore_all > 0;
     return o;
 }
 
@@ -824,6 +827,7 @@ static int s_parse(int argc, char **argv, s_args_t *a)
             else if (!strcmp(o, "--gmm-node")) a->gmm_node = 1;
             else if (!strcmp(o, "--no-close")) a->close = 0;
             else if (!strcmp(o, "--allow-drop")) a->place_all = 0;
+            else if (!strcmp(o, "--rescore-all")) a->rescore_all = 1;
             else {
                 fprintf(stderr, "xgc eval: bad option '%s'%s\n%s", o,
                         v ? "" : " (or missing value)", s_usage);

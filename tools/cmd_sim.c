@@ -217,6 +217,9 @@ XGC_COMMAND(sim, "replay CPU traces in virtual time (energy, SLA, migrations)")
         xgc_trace_destroy(&t);
         return 1;
     }
+    if (r.vms_unplaced)   /* the run served a lighter workload than asked */
+        fprintf(stderr, "xgc sim: warning: %d VMs found no PM at start and never ran\n",
+                r.vms_unplaced);
     if (o.json)
         xgc_sim_report_json(stdout, &cfg, &r, source, secs);
     else

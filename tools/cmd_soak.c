@@ -24,6 +24,7 @@
 #include "tools/deploy.h"
 #include "tools/soak_check.h"
 #include "tools/soak_env.h"
+#include "tools/soak_probe.h"
 #include "tools/xgc_cmd.h"
 
 #define LEDGER_SLOTS  500        /* ledger keys soak/ledger/0000..0499, rewritten */
@@ -33,6 +34,7 @@
 #define RSS_MS        2000
 #define STATUS_MS     5000
 #define LEDGER_MS     100
+#define PROBE_WAIT_MS 20000      /* how much longer a probe waits for the broker's answers */
 
 static const char *s_usage =
     "usage: xgc soak [options]      or   xgc soak --cleanup [--dir DIR] [--tag T]\n"
@@ -48,13 +50,15 @@ static const char *s_usage =
     "  --time-factor F    sim driver speed-up (default 20)\n"
     "  --dir DIR          data, logs, pid files (default /var/tmp/xgc-soak-TAG)\n"
     "  --tag T            prefix of the namespaces (default xgcsoak)\n"
+    "  --security MODE    none (default) or curve: certificates per role, and\n"
+    "                     security probes among the faults\n"
     "  --json             report as JSON\n"
     "  --cleanup          remove what an interrupted run left behind, then exit\n";
 
 typedef struct {
     double duration_s, pmds, seed, vms, gap_s, bound_s, lease_ms, time_factor;
     char dir[256], tag[32];
-    bool json, cleanup;
+    bool json, cleanup, curve;
 } s_opts_t;
 
 typedef struct {
@@ -81,8 +85,11 @@ typedef struct {
     s_fault_t faults[MAX_FAULTS];
     size_t fault_n, fault_i;
     int drained;              /* pm index drained to provoke a migration, 0 none */
-    zsock_t *junk_dealer, *junk_pub;
-    long junk_sent;
+    struct { zsock_t *dealer, *pub; bool unauth; } junk[3];   /* the senders */
+    long junk_sent, junk_unauth;
+    /* security probes (--security curve) */
+    xgc_soak_probe_t *probe;
+    xgc_soak_probe_counts_t probes;
     /* ledger of acknowledged writes */
     long issued, acked;
     long slot[LEDGER_SLOTS];  /* highest acknowledged n per slot, -1 none */
@@ -161,6 +168,8 @@ static int s_parse(s_opts_t *o, int argc, char **argv)
         else if (!strcmp(a, "--tag") && v && strlen(v) < 16 && strspn(v,
                  "abcdefghijklmnopqrstuvwxyz0123456789") == strlen(v))
             snprintf(o->tag, sizeof o->tag, "%s", argv[++i]);
+        else if (!strcmp(a, "--security") && v && (!strcmp(v, "curve") || !strcmp(v, "none")))
+            o->curve = !strcmp(argv[++i], "curve");
         else if (!strcmp(a, "--json"))
             o->json = true;
         else if (!strcmp(a, "--cleanup"))
@@ -189,7 +198,8 @@ static int s_write_config(s_soak_t *s, char *path, size_t len)
             "broker:\n  endpoint: tcp://%s:7700\n"
             "scheduler:\n  algorithm: pemm\n  debounce_ms: 50\n  optimise_interval_ms: 3000\n"
             "  max_migrations: 4\n  max_per_pm: 2\n  cooldown_ms: 6000\n  gain_margin: 5\n"
-            "  power_off_hold_ms: 4000\npms:\n", s->o.dir, XGC_SOAK_BROKER_IP);
+            "  power_off_hold_ms: 4000\n%spms:\n", s->o.dir, XGC_SOAK_BROKER_IP,
+            s->o.curve ? "security: {mode: curve, certs: certs}\n" : "");
     for (int i = 1; i <= (int)s->o.pmds; i++) {
         char ip[32];
         xgc_soak_net_pm_ip(i, ip, sizeof ip);
@@ -675,26 +685,64 @@ static int s_busiest(s_soak_t *s)
     return best;
 }
 
-static void s_junk_open(s_soak_t *s)
+/* One junk sender: a DEALER on the state port and a PUB on the events
+ * port, with keys sec (NULL: plaintext). */
+static void s_junk_sender(s_soak_t *s, int i, xgc_security_client_t *sec, bool unauth)
 {
     char ep[128];
+    s->junk[i].unauth = unauth;
+    s->junk[i].dealer = zsock_new(ZMQ_DEALER);
+    s->junk[i].pub = zsock_new(ZMQ_PUB);
+    if (!s->junk[i].dealer || !s->junk[i].pub) {
+        zsock_destroy(&s->junk[i].dealer);
+        zsock_destroy(&s->junk[i].pub);
+        return;
+    }
+    xgc_security_client_apply(sec, s->junk[i].dealer);
+    xgc_security_client_apply(sec, s->junk[i].pub);
     xgc_config_endpoint(s->cfg, XGC_PORT_STATE, ep, sizeof ep);
-    s->junk_dealer = zsock_new(ZMQ_DEALER);
-    if (s->junk_dealer)
-        zsock_connect(s->junk_dealer, "%s", ep);
+    zsock_connect(s->junk[i].dealer, "%s", ep);
     xgc_config_endpoint(s->cfg, XGC_PORT_EV_IN, ep, sizeof ep);
-    s->junk_pub = zsock_new(ZMQ_PUB);
-    if (s->junk_pub)
-        zsock_connect(s->junk_pub, "%s", ep);
+    zsock_connect(s->junk[i].pub, "%s", ep);
+}
+
+/* Plaintext: one sender. With CURVE: a plaintext one and one with a key
+ * the broker does not know (both unauthenticated: refused at the
+ * handshake), and one with the operator's key, whose junk reaches the
+ * broker's parser as in plaintext mode. */
+static void s_junk_open(s_soak_t *s)
+{
+    char err[512], dir[600];
+    s_junk_sender(s, 0, NULL, s->o.curve);
+    if (!s->o.curve)
+        return;
+    snprintf(dir, sizeof dir, "%s/probe", s->o.dir);
+    xgc_security_client_t *sec = xgc_soak_intruder(s->cfg, dir, err, sizeof err);
+    s_junk_sender(s, 1, sec, true);
+    xgc_security_client_destroy(&sec);
+    sec = xgc_soak_client_as(s->cfg, "operator", err, sizeof err);
+    s_junk_sender(s, 2, sec, false);
+    xgc_security_client_destroy(&sec);
+}
+
+static void s_junk_close(s_soak_t *s)
+{
+    for (int i = 0; i < 3; i++) {
+        zsock_destroy(&s->junk[i].dealer);
+        zsock_destroy(&s->junk[i].pub);
+    }
 }
 
 /* One tick of the flood: malformed requests and events, and a few frames
- * larger than broker.max_msg_bytes. */
-static void s_junk_send(s_soak_t *s)
+ * larger than broker.max_msg_bytes, from each sender; the unauthenticated
+ * ones also send a well-formed write, which must never land. */
+static void s_junk_send_one(s_soak_t *s, zsock_t *dealer, zsock_t *pub, int count)
 {
     static const char *const verbs[] = {"SET", "ICANHAZ", "DEL", "STATUS", "XYZZY", ""};
     uint8_t buf[256];
-    for (int i = 0; i < 200; i++) {
+    zsock_set_sndtimeo(dealer, 0);
+    zsock_set_sndtimeo(pub, 0);
+    for (int i = 0; i < count; i++) {
         for (size_t k = 0; k < sizeof buf; k++)
             buf[k] = (uint8_t)(rand() & 0xff);
         zmsg_t *m = zmsg_new();
@@ -702,23 +750,90 @@ static void s_junk_send(s_soak_t *s)
         zmsg_addmem(m, buf, (size_t)(rand() % 64));
         if (i % 3 == 0)
             zmsg_addmem(m, buf, (size_t)(rand() % 256));
-        zsock_set_sndtimeo(s->junk_dealer, 0);
-        if (zmsg_send(&m, s->junk_dealer) < 0)
+        if (zmsg_send(&m, dealer) < 0)
             zmsg_destroy(&m);
-        zsock_set_sndtimeo(s->junk_pub, 0);
-        zstr_sendm(s->junk_pub, i % 2 ? "metric.vm.soak-junk" : "plan.round");
-        zmq_send(zsock_resolve(s->junk_pub), buf, (size_t)(rand() % 200), ZMQ_DONTWAIT);
+        zstr_sendm(pub, i % 2 ? "metric.vm.soak-junk" : "plan.round");
+        zmq_send(zsock_resolve(pub), buf, (size_t)(rand() % 200), ZMQ_DONTWAIT);
         s->junk_sent += 2;
     }
     size_t big = (size_t)s->cfg->max_msg_bytes + 4096;
     uint8_t *huge = calloc(1, big);
     if (huge) {
         huge[0] = 0x81;
-        zmq_send(zsock_resolve(s->junk_dealer), huge, big, ZMQ_DONTWAIT);
-        zmq_send(zsock_resolve(s->junk_pub), "metric.vm.x", 11, ZMQ_DONTWAIT | ZMQ_SNDMORE);
-        zmq_send(zsock_resolve(s->junk_pub), huge, big, ZMQ_DONTWAIT);
+        zmq_send(zsock_resolve(dealer), huge, big, ZMQ_DONTWAIT);
+        zmq_send(zsock_resolve(pub), "metric.vm.x", 11, ZMQ_DONTWAIT | ZMQ_SNDMORE);
+        zmq_send(zsock_resolve(pub), huge, big, ZMQ_DONTWAIT);
         s->junk_sent += 2;
         free(huge);
+    }
+}
+
+static void s_junk_send(s_soak_t *s)
+{
+    int senders = s->o.curve ? 3 : 1;
+    for (int i = 0; i < senders; i++) {
+        if (!s->junk[i].dealer || !s->junk[i].pub)
+            continue;
+        long before = s->junk_sent;
+        s_junk_send_one(s, s->junk[i].dealer, s->junk[i].pub, 200 / senders);
+        if (s->junk[i].unauth) {
+            char key[128];
+            snprintf(key, sizeof key, "soak/%s/junk-%d", XGC_SOAK_PROBE_MARK, i);
+            xgc_soak_probe_send_set(s->junk[i].dealer, "junk", key, i);
+            s->junk_sent++;
+            s->junk_unauth += s->junk_sent - before;
+        }
+    }
+}
+
+/* --- security probes ---------------------------------------------------------- */
+
+static void s_probe_start(s_soak_t *s, s_fault_t *f, int i)
+{
+    char dir[600], host[32], other[32], ledger[64];
+    long n = s->probes.probes + 1;
+    if (f->f.kind == XGC_SOAK_F_PROBE_KEY) {
+        snprintf(f->target, sizeof f->target, "broker (unknown key)");
+        snprintf(dir, sizeof dir, "%s/probe", s->o.dir);
+        s->probe = xgc_soak_probe_unknown(s->cfg, dir, n);
+        return;
+    }
+    /* pmd i's key: another PM's key, a plan entry, and one of our ledger
+     * keys that holds an acknowledged value */
+    snprintf(host, sizeof host, "pm%d", i);
+    snprintf(other, sizeof other, "pm%d", i % (int)s->o.pmds + 1);
+    s_ledger_key(s->acked > 0 ? s->acked - 1 : 0, ledger, sizeof ledger);
+    snprintf(f->target, sizeof f->target, "pmd-%s", host);
+    s->probe = xgc_soak_probe_role(s->cfg, host, s->o.pmds > 1 ? other : NULL,
+                                   s->acked > 0 ? ledger : NULL, n);
+}
+
+static void s_probe_end(s_soak_t *s)
+{
+    char what[1500];
+    if (xgc_soak_probe_end(&s->probe, s->bus, &s->probes, what, sizeof what) > 0) {
+        xgc_soak_check_add(s->check, s_now(s), "security", what);
+        fprintf(stderr, "xgc soak: VIOLATION security probe accepted: %s\n", what);
+    } else if (!s->o.json) {
+        fprintf(stderr, "xgc soak: probe: %s\n", what);
+    }
+}
+
+/* Every change the soak's replica sees: a probe's key appearing, or one of
+ * our ledger keys deleted (we never delete them), means the broker let an
+ * unauthorised write through. */
+static void s_on_change(void *arg, const char *key, const uint8_t *value, size_t len,
+                        uint64_t seq)
+{
+    (void)len;
+    (void)seq;
+    s_soak_t *s = arg;
+    char what[300];
+    if ((value && strstr(key, XGC_SOAK_PROBE_MARK)) || (!value && !strncmp(key, "soak/ledger/", 12))) {
+        snprintf(what, sizeof what, "%s %s: an unauthorised write landed", key,
+                 value ? "appeared" : "was deleted");
+        xgc_soak_check_add(s->check, s_now(s), "security", what);
+        fprintf(stderr, "xgc soak: VIOLATION security %s\n", what);
     }
 }
 
@@ -776,6 +891,9 @@ static bool s_fault_start(s_soak_t *s, s_fault_t *f, int64_t now)
         snprintf(f->target, sizeof f->target, "broker");
         s_junk_open(s);
         break;
+    case XGC_SOAK_F_PROBE_KEY: case XGC_SOAK_F_PROBE_ROLE:
+        s_probe_start(s, f, i);
+        break;
     case XGC_SOAK_F_BADSPEC:
         snprintf(f->target, sizeof f->target, "vm/soakbad-*");
         p = s_find(s, "inject-bad");
@@ -817,8 +935,10 @@ static void s_fault_repair(s_soak_t *s, s_fault_t *f)
         xgc_soak_proc_signal(s_find(s, "tail"), SIGCONT);
         break;
     case XGC_SOAK_F_JUNK:
-        zsock_destroy(&s->junk_dealer);
-        zsock_destroy(&s->junk_pub);
+        s_junk_close(s);
+        break;
+    case XGC_SOAK_F_PROBE_KEY: case XGC_SOAK_F_PROBE_ROLE:
+        s_probe_end(s);
         break;
     default:
         break;
@@ -844,8 +964,13 @@ static void s_faults(s_soak_t *s, int64_t now)
                     f->mid_migration ? " (mid-migration)" : "");
     } else if (f->phase == 1 && f->f.kind == XGC_SOAK_F_JUNK) {
         s_junk_send(s);
+    } else if (f->phase == 1) {
+        xgc_soak_probe_poll(s->probe);
     }
-    if (f->phase == 1 && now - f->started_ms >= f->f.hold_ms) {
+    bool probe = f->f.kind == XGC_SOAK_F_PROBE_KEY || f->f.kind == XGC_SOAK_F_PROBE_ROLE;
+    bool waits = probe && !xgc_soak_probe_settled(s->probe) &&   /* a slow answer */
+                 now - f->started_ms < f->f.hold_ms + PROBE_WAIT_MS;
+    if (f->phase == 1 && now - f->started_ms >= f->f.hold_ms && !waits) {
         s_fault_repair(s, f);
         f->repaired_ms = now;
         f->phase = 2;
@@ -874,6 +999,11 @@ static json_t *s_report_json(s_soak_t *s, int64_t end_ms, long final_lost, bool 
     json_object_set_new(r, "seed", json_integer((json_int_t)s->o.seed));
     json_object_set_new(r, "pmds", json_integer((json_int_t)s->o.pmds));
     json_object_set_new(r, "interrupted", json_boolean(interrupted));
+    json_object_set_new(r, "security", json_pack("{s:s, s:I, s:I, s:I, s:I}", "mode",
+                        s->o.curve ? "curve" : "none", "probes", (json_int_t)s->probes.probes,
+                        "refused", (json_int_t)s->probes.refused, "accepted",
+                        (json_int_t)s->probes.accepted, "inconclusive",
+                        (json_int_t)s->probes.inconclusive));
     json_t *faults = json_array(), *kinds = json_object();
     double conv[MAX_FAULTS];
     size_t nc = 0, injected = 0, timed_out = 0;
@@ -915,6 +1045,8 @@ static json_t *s_report_json(s_soak_t *s, int64_t end_ms, long final_lost, bool 
                              (json_int_t)s->ledger_checks, "ledger_lost",
                              (json_int_t)(s->ledger_lost + final_lost), "junk_sent",
                              (json_int_t)s->junk_sent);
+    if (s->o.curve)
+        json_object_set_new(msgs, "junk_unauthenticated", json_integer(s->junk_unauth));
     for (int i = 0; i < 6; i++)
         json_object_set_new(msgs, s_status_fields[i], json_integer(s->st_sum[i]));
     json_object_set_new(r, "messages", msgs);
@@ -941,10 +1073,12 @@ static json_t *s_report_json(s_soak_t *s, int64_t end_ms, long final_lost, bool 
 static void s_report_text(json_t *r)
 {
     json_t *c = json_object_get(r, "convergence"), *m = json_object_get(r, "messages");
-    printf("xgc soak: %.0f s, %lld pmds, seed %lld%s\n",
+    json_t *sec = json_object_get(r, "security");
+    printf("xgc soak: %.0f s, %lld pmds, seed %lld, security %s%s\n",
            json_real_value(json_object_get(r, "duration_s")),
            (long long)json_integer_value(json_object_get(r, "pmds")),
            (long long)json_integer_value(json_object_get(r, "seed")),
+           json_string_value(json_object_get(sec, "mode")),
            json_is_true(json_object_get(r, "interrupted")) ? " (interrupted)" : "");
     printf("faults injected: %lld of %lld scheduled\n",
            (long long)json_integer_value(json_object_get(r, "faults_injected")),
@@ -969,6 +1103,12 @@ static void s_report_text(json_t *r)
            (long long)json_integer_value(json_object_get(ck, "total")),
            (long long)json_integer_value(json_object_get(ck, "unconverged")),
            (long long)json_integer_value(json_object_get(ck, "hypervisor_only")));
+    if (strcmp(json_string_value(json_object_get(sec, "mode")), "none"))
+        printf("security probes: %lld, refused: %lld, accepted: %lld, inconclusive: %lld\n",
+               (long long)json_integer_value(json_object_get(sec, "probes")),
+               (long long)json_integer_value(json_object_get(sec, "refused")),
+               (long long)json_integer_value(json_object_get(sec, "accepted")),
+               (long long)json_integer_value(json_object_get(sec, "inconclusive")));
     printf("messages:");
     json_object_foreach(m, k, v)
         printf(" %s=%lld", k, (long long)json_integer_value(v));
@@ -1034,6 +1174,12 @@ static int s_setup(s_soak_t *s, char *cfgpath, size_t len)
              s->o.dir, s->o.dir);
     if (system(cmd) != 0 || s_write_config(s, cfgpath, len) < 0) {
         fprintf(stderr, "xgc soak: cannot prepare %s\n", s->o.dir);
+        return -1;
+    }
+    snprintf(cmd, sizeof cmd, "'%s/xgc' keygen -c '%s' > '%s/log/keygen.log' 2>&1",
+             xgc_deploy_bindir(), cfgpath, s->o.dir);
+    if (s->o.curve && system(cmd) != 0) {      /* the operator's own tool makes the keys */
+        fprintf(stderr, "xgc soak: xgc keygen failed (%s/log/keygen.log)\n", s->o.dir);
         return -1;
     }
     s->cfg = xgc_config_load(cfgpath, err, sizeof err);
@@ -1163,6 +1309,7 @@ XGC_COMMAND(soak, "multi-host soak test in network namespaces, with faults and i
         return 1;
     }
     s_install_signals();
+    unsetenv("XGC_CERT");           /* every component uses its own role's certificate */
     char cfgpath[512];
     memset(s->slot, 0xff, sizeof s->slot);
     int rc = s_setup(s, cfgpath, sizeof cfgpath);
@@ -1178,12 +1325,14 @@ XGC_COMMAND(soak, "multi-host soak test in network namespaces, with faults and i
     if (rc == 0) {
         zsys_handler_set(NULL);
         s_install_signals();
-        xgc_bus_set_handlers(s->bus, &(xgc_bus_handlers_t){.synced = s_on_synced}, s);
+        xgc_bus_set_handlers(s->bus, &(xgc_bus_handlers_t){.synced = s_on_synced,
+                             .change = s_on_change}, s);
         xgc_bus_watch(s->bus, "");
         xgc_soak_fault_t sched[MAX_FAULTS];
         s->fault_n = xgc_soak_schedule((uint64_t)s->o.seed, (int64_t)(s->o.duration_s * 1000),
                                        (int)s->o.pmds, (int64_t)s->o.lease_ms,
-                                       (int64_t)(s->o.gap_s * 1000), sched, MAX_FAULTS);
+                                       (int64_t)(s->o.gap_s * 1000), s->o.curve ? XGC_SOAK_F_COUNT : XGC_SOAK_F_PLAIN,
+                                       sched, MAX_FAULTS);
         for (size_t i = 0; i < s->fault_n; i++)
             s->faults[i] = (s_fault_t){.f = sched[i], .started_ms = -1, .repaired_ms = -1,
                                        .converged_ms = -1};
@@ -1202,9 +1351,9 @@ XGC_COMMAND(soak, "multi-host soak test in network namespaces, with faults and i
         s->tail_lost = s_tail_lost(s);
     }
     s_stop = 1;                     /* deaths from here on are ours */
+    xgc_soak_probe_end(&s->probe, s->bus, &s->probes, NULL, 0);
     xgc_bus_destroy(&s->bus);
-    zsock_destroy(&s->junk_dealer);
-    zsock_destroy(&s->junk_pub);
+    s_junk_close(s);
     s_teardown(s);
     if (rc == 0) {
         json_t *r = s_report_json(s, end_ms, final_lost, interrupted);

@@ -12,7 +12,8 @@
 
 static const char *const s_fault_names[XGC_SOAK_F_COUNT] = {
     "broker-kill", "scheduler-kill", "pmd-kill", "pmd-kill-migrating",
-    "link-cut", "subscriber-stall", "junk-frames", "invalid-specs"};
+    "link-cut", "subscriber-stall", "junk-frames", "invalid-specs",
+    "unknown-key", "role-probe"};
 
 const char *xgc_soak_fault_name(xgc_soak_fault_kind_t kind)
 {
@@ -41,23 +42,27 @@ static int64_t s_hold(xgc_soak_fault_kind_t kind, int64_t lease_ms, uint64_t *st
     case XGC_SOAK_F_LINK:  return lease_ms * 8 / 5;      /* longer than the lease */
     case XGC_SOAK_F_STALL: return 6000;
     case XGC_SOAK_F_JUNK:  return 2000;
+    case XGC_SOAK_F_PROBE_KEY: case XGC_SOAK_F_PROBE_ROLE:
+        return 3000;                                     /* time to refuse, or accept */
     default:               return 1000;                  /* down time before restart */
     }
 }
 
 size_t xgc_soak_schedule(uint64_t seed, int64_t duration_ms, int pmds, int64_t lease_ms,
-                         int64_t gap_ms, xgc_soak_fault_t *out, size_t max)
+                         int64_t gap_ms, int kinds, xgc_soak_fault_t *out, size_t max)
 {
     uint64_t st = seed;
     int64_t warm = duration_ms / 8 < 15000 ? 15000 : duration_ms / 8;
     int64_t tail = duration_ms / 8 < 20000 ? 20000 : duration_ms / 8;
     int order[XGC_SOAK_F_COUNT];
-    size_t n = 0, in_cycle = XGC_SOAK_F_COUNT;
+    if (kinds < 1 || kinds > XGC_SOAK_F_COUNT)
+        return 0;
+    size_t n = 0, in_cycle = (size_t)kinds;
     for (int64_t t = warm; t < duration_ms - tail && n < max; n++) {
-        if (in_cycle == XGC_SOAK_F_COUNT) {              /* a new permutation */
-            for (int i = 0; i < XGC_SOAK_F_COUNT; i++)
+        if (in_cycle == (size_t)kinds) {                 /* a new permutation */
+            for (int i = 0; i < kinds; i++)
                 order[i] = i;
-            for (int i = XGC_SOAK_F_COUNT - 1; i > 0; i--) {
+            for (int i = kinds - 1; i > 0; i--) {
                 int j = (int)(s_rand(&st) % (uint64_t)(i + 1));
                 int x = order[i];
                 order[i] = order[j];

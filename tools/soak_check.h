@@ -41,8 +41,14 @@ typedef enum {
     XGC_SOAK_F_STALL,        /* SIGSTOP a subscriber (xgc tail), SIGCONT later */
     XGC_SOAK_F_JUNK,         /* flood of malformed and oversized frames */
     XGC_SOAK_F_BADSPEC,      /* burst of invalid VM specs */
+    /* security probes, only with `--security curve` (tools/soak_probe.h) */
+    XGC_SOAK_F_PROBE_KEY,    /* a client with an unknown key tries to write */
+    XGC_SOAK_F_PROBE_ROLE,   /* a pmd's key writes another PM's key and a plan */
     XGC_SOAK_F_COUNT
 } xgc_soak_fault_kind_t;
+
+/* The kinds of a plaintext run: the first XGC_SOAK_F_PLAIN of the enum. */
+#define XGC_SOAK_F_PLAIN XGC_SOAK_F_PROBE_KEY
 
 typedef struct {
     int64_t at_ms;           /* from the start of the run */
@@ -55,11 +61,12 @@ const char *xgc_soak_fault_name(xgc_soak_fault_kind_t kind);
 
 /* Fill out[] (at most max) with the faults of a run of duration_ms over
  * `pmds` pmds whose lease is lease_ms: a quiet warm-up and tail, faults
- * every gap_ms (± 30 %) in between; each cycle of XGC_SOAK_F_COUNT faults
- * is a seeded permutation of all kinds, so a short run sees every kind.
- * Same arguments, same schedule. Returns how many. */
+ * every gap_ms (± 30 %) in between; each cycle of `kinds` faults is a
+ * seeded permutation of the first `kinds` kinds (XGC_SOAK_F_PLAIN, or
+ * XGC_SOAK_F_COUNT with the security probes), so a short run sees every
+ * kind. Same arguments, same schedule. Returns how many. */
 size_t xgc_soak_schedule(uint64_t seed, int64_t duration_ms, int pmds, int64_t lease_ms,
-                         int64_t gap_ms, xgc_soak_fault_t *out, size_t max);
+                         int64_t gap_ms, int kinds, xgc_soak_fault_t *out, size_t max);
 
 /* --- a snapshot ----------------------------------------------------------- */
 

@@ -9,6 +9,7 @@
  * minimal guest (build/bin/xgc-vmd-static). See docs/vmd.md.
  */
 #include <dirent.h>
+#include <sodium.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,11 @@
 #include "vmd/zmtp.h"
 #include "xgc_config.h"
 #include "xgc_msg.h"
+#include "xgc_security.h"
 #include "xgc_state.h"
+
+/* Where a guest's initramfs keeps the vmd key pair (vmd/guest/mkinitrd.sh). */
+#define S_GUEST_CERT "/etc/xgc/vmd.cert_secret"
 
 static const char s_usage[] =
     "usage: xgc-vmd [options]\n"
@@ -34,6 +39,15 @@ static const char s_usage[] =
     "  --host H               the PM it runs on, if known (cmdline xgc.host=)\n"
     "  --broker tcp://IP:PORT the broker's event input (XSUB) (cmdline xgc.broker=;\n"
     "                         default: from the deployment file)\n"
+    "  --curve-server KEY     CURVE: the broker's public key, 40 Z85 characters or its\n"
+    "                         certificate file (certs/broker.cert) (cmdline\n"
+    "                         xgc.curve_server=)\n"
+    "  --cert FILE            CURVE: this vmd's key pair, the secret certificate made\n"
+    "                         by xgc keygen (certs/secret/vmd.cert_secret) (cmdline\n"
+    "                         xgc.cert=; default " S_GUEST_CERT ")\n"
+    "                         Without either, from -c FILE.yaml's security: section\n"
+    "                         (curve: <certs>/broker.cert, <certs>/secret/vmd.cert_secret\n"
+    "                         or $XGC_CERT), else plaintext (NULL)\n"
     "  --interval-ms N        period (default 1000)\n"
     "  --probe-url URL        time an HTTP GET of URL (http://IP:PORT/path)\n"
     "  --probe-cmd CMD        time `sh -c CMD`\n"
@@ -53,6 +67,7 @@ static void s_on_signal(int sig)
 
 typedef struct {
     const char *name, *host, *broker, *probe_url, *probe_cmd, *prefix;
+    const char *curve_server, *cert;
     int base, serve;
     long interval_ms, count;
     double work_ms, busy, core_mhz;
@@ -73,6 +88,8 @@ static int s_args(s_opts_t *o, int argc, char **argv)
         else if (!strcmp(a, "--host")) o->host = v;
         else if (!strcmp(a, "--broker")) o->broker = v;
         else if (!strcmp(a, "--probe-url")) o->probe_url = v;
+        else if (!strcmp(a, "--curve-server")) o->curve_server = v;
+        else if (!strcmp(a, "--cert")) o->cert = v;
         else if (!strcmp(a, "--probe-cmd")) o->probe_cmd = v;
         else if (!strcmp(a, "--name-prefix")) o->prefix = v;
         else if (!strcmp(a, "--name-base") && num) o->base = (int)x;
@@ -131,6 +148,77 @@ static void s_identity(s_opts_t *o, const char *cmdline, char *name, size_t len,
         o->name = name;
 }
 
+/* The CURVE key files from the deployment file's security: section, if it
+ * says curve (the same files and $XGC_CERT as every bus client). 1 if so,
+ * 0 for plaintext, -1 on a bad section. */
+static int s_curve_from_config(const xgc_config_t *cfg, char *server, char *cert,
+                               size_t len, char *err, size_t errlen)
+{
+    xgc_security_t sec;
+    char name[XGC_PATH_MAX];
+    if (xgc_security_parse(cfg, &sec, err, errlen) < 0)
+        return -1;
+    if (sec.mode != XGC_SECURITY_CURVE)
+        return 0;
+    xgc_security_cert_name("vmd", name, sizeof name);
+    snprintf(server, len, "%s/broker.cert", sec.certs);
+    if (strchr(name, '/'))      /* a path, as for the other clients: its _secret twin */
+        snprintf(cert, len, "%s%s", name, strstr(name, "_secret") ? "" : "_secret");
+    else
+        snprintf(cert, len, "%s/secret/%s.cert_secret", sec.certs, name);
+    return 1;
+}
+
+/* Options, kernel command line, else the deployment file: CURVE keys for z,
+ * or none (plaintext). 0, or -1 with the reason printed. */
+static int s_security(const s_opts_t *o, const char *cmdline, const xgc_config_t *cfg,
+                      xgc_zmtp_t *z)
+{
+    char server_buf[XGC_PATH_MAX * 3], cert_buf[XGC_PATH_MAX * 3], err[300] = "";
+    const char *server = o->curve_server, *cert = o->cert;
+    xgc_curve_keys_t keys;
+    if (!server &&
+        xgc_vmd_cmdline_get(cmdline, "xgc.curve_server", server_buf, sizeof server_buf) == 0)
+        server = server_buf;
+    if (!cert && xgc_vmd_cmdline_get(cmdline, "xgc.cert", cert_buf, sizeof cert_buf) == 0)
+        cert = cert_buf;
+    if (!server && !cert) {
+        if (s_curve_from_config(cfg, server_buf, cert_buf, sizeof server_buf, err,
+                                sizeof err) <= 0)
+            goto done;
+        server = server_buf;
+        cert = cert_buf;
+    }
+    if (!server) {
+        snprintf(err, sizeof err, "--cert needs the broker's public key (--curve-server)");
+        goto done;
+    }
+    if (xgc_curve_server_key(server, keys.server, err, sizeof err) == 0 &&
+        xgc_curve_cert_load(cert ? cert : S_GUEST_CERT, 1, keys.public_key, keys.secret_key,
+                            err, sizeof err) == 0)
+        xgc_zmtp_set_curve(z, &keys);
+done:
+    sodium_memzero(&keys, sizeof keys);
+    if (*err)
+        fprintf(stderr, "xgc-vmd: %s\n", err);
+    return *err ? -1 : 0;
+}
+
+/* Say when publishing starts to work and why it stops, not every failure:
+ * the publisher retries with a growing delay and keeps the reason. */
+static void s_report(xgc_zmtp_t *z, const s_opts_t *o, int rc)
+{
+    static int ok = -1;
+    static char last[200];
+    const char *why = xgc_zmtp_error(z);
+    if (rc == 0 && ok != 1)
+        fprintf(stderr, "xgc-vmd: publishing to %s (%s)\n", o->broker, xgc_zmtp_mechanism(z));
+    else if (rc < 0 && (ok != 0 || strcmp(last, why) != 0))
+        fprintf(stderr, "xgc-vmd: publish to %s: %s\n", o->broker, why);
+    ok = rc == 0;
+    snprintf(last, sizeof last, "%s", rc < 0 ? why : "");
+}
+
 static void s_publish(xgc_zmtp_t *z, const s_opts_t *o, double cpu_pct, double resp_ms,
                       double uptime)
 {
@@ -149,8 +237,7 @@ static void s_publish(xgc_zmtp_t *z, const s_opts_t *o, double cpu_pct, double r
     size_t len;
     if (xgc_msg_metric_vm_encode(&m, &data, &len) < 0)
         return;
-    if (xgc_zmtp_publish(z, topic, data, len, 1000) < 0)
-        fprintf(stderr, "xgc-vmd: publish to %s: %s\n", o->broker, xgc_zmtp_error(z));
+    s_report(z, o, xgc_zmtp_publish(z, topic, data, len, 1000));
     free(data);
 }
 
@@ -185,7 +272,14 @@ int main(int argc, char **argv)
         return 1;
     }
     xgc_zmtp_t *z = xgc_zmtp_new(o.broker ? o.broker : "");
-    fprintf(stderr, "xgc-vmd: vm=%s broker=%s probe=%s serve=%d\n", o.name, o.broker,
+    if (s_security(&o, cmdline, cfg, z) < 0) {
+        xgc_zmtp_destroy(&z);
+        xgc_vmd_workload_stop(&work);
+        xgc_config_destroy(&cfg);
+        return 2;
+    }
+    fprintf(stderr, "xgc-vmd: vm=%s broker=%s security=%s probe=%s serve=%d\n", o.name,
+            o.broker, xgc_zmtp_mechanism(z),
             o.probe_url ? o.probe_url : o.probe_cmd ? o.probe_cmd : "none", o.serve);
     signal(SIGINT, s_on_signal);
     signal(SIGTERM, s_on_signal);

@@ -79,19 +79,56 @@ static int s_admit(s_search_t *x)
 
 typedef struct {
     double gain;
-    int vm, to;                         /* the move ... */
-    unsigned long version;              /* ... as computed in this state */
+    int vm;
+    int pos;                            /* the VM's position in the order (ties) */
 } s_entry_t;
 
+/* The moves waiting, best first, in two parts: the round's offers, sorted
+ * once (a run read from the front), and a 4-ary max-heap of 16-byte entries
+ * (the four children in one cache line) for the moves re-scored and put
+ * back. It holds at most one entry per VM, so the rest of a VM's move lives
+ * beside it, by VM; and it orders by (gain, pos), a strict total order: the
+ * same sequence comes out as from a single heap. */
 typedef struct {
-    s_entry_t *e;
+    s_entry_t *run;                     /* run[next..nrun): sorted, best first */
+    size_t next, nrun;
+    s_entry_t *spare;                   /* as large as run: for sorting it */
+    s_entry_t *e;                       /* the heap */
     size_t len, alloc;
-    const int *pos;
+    struct {                            /* per VM: the move's destination ... */
+        unsigned long version;          /* ... as computed in this state */
+        int to;
+    } *move;
 } s_heap_t;
 
-static bool s_above(const s_heap_t *h, s_entry_t a, s_entry_t b)
+static bool s_above(s_entry_t a, s_entry_t b)
 {
-    return a.gain > b.gain || (a.gain == b.gain && h->pos[a.vm] < h->pos[b.vm]);
+    /* Without short-circuits: the heap's child picks compile to
+     * conditional moves rather than branches that mispredict. */
+    return (a.gain > b.gain) | ((a.gain == b.gain) & (a.pos < b.pos));
+}
+
+/* Sort n entries best first: a bottom-up merge sort through tmp (qsort's
+ * calls through a pointer cost more than the merging). Returns the array
+ * that holds the result (a or tmp). */
+static s_entry_t *s_sort(s_entry_t *a, s_entry_t *tmp, size_t n)
+{
+    for (size_t width = 1; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n;
+            size_t hi = lo + 2 * width < n ? lo + 2 * width : n, i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                tmp[k++] = s_above(a[j], a[i]) ? a[j++] : a[i++];
+            while (i < mid)
+                tmp[k++] = a[i++];
+            while (j < hi)
+                tmp[k++] = a[j++];
+        }
+        s_entry_t *t = a;
+        a = tmp;
+        tmp = t;
+    }
+    return a;
 }
 
 static bool s_push(s_heap_t *h, s_entry_t e)
@@ -105,39 +142,104 @@ static bool s_push(s_heap_t *h, s_entry_t e)
         h->alloc = n;
     }
     size_t i = h->len++;
-    while (i > 0 && s_above(h, e, h->e[(i - 1) / 2])) {
-        h->e[i] = h->e[(i - 1) / 2];
-        i = (i - 1) / 2;
+    while (i > 0 && s_above(e, h->e[(i - 1) / 4])) {
+        h->e[i] = h->e[(i - 1) / 4];
+        i = (i - 1) / 4;
     }
     h->e[i] = e;
     return true;
 }
 
-static s_entry_t s_pop(s_heap_t *h)
+static void s_heap_free(s_heap_t *h)
 {
-    s_entry_t top = h->e[0], last = h->e[--h->len];
+    free(h->run);
+    free(h->spare);
+    free(h->e);
+    free(h->move);
+}
+
+/* Put `last` at the top of the heap and let it sink to its place. */
+static void s_sink(s_heap_t *h, s_entry_t last)
+{
     size_t i = 0;
     for (;;) {
-        size_t c = 2 * i + 1;
+        size_t c = 4 * i + 1, end = c + 4 < h->len ? c + 4 : h->len;
         if (c >= h->len)
             break;
-        if (c + 1 < h->len && s_above(h, h->e[c + 1], h->e[c]))
-            c++;
-        if (!s_above(h, h->e[c], last))
+        for (size_t d = c + 1; d < end; d++)
+            c = s_above(h->e[d], h->e[c]) ? d : c;
+        if (!s_above(h->e[c], last))
             break;
         h->e[i] = h->e[c];
         i = c;
     }
     if (h->len)
         h->e[i] = last;
-    return top;
+}
+
+static size_t s_waiting(const s_heap_t *h)
+{
+    return h->nrun - h->next + h->len;
+}
+
+/* Is the best waiting move the run's (else the heap's)? */
+static bool s_top_in_run(const s_heap_t *h)
+{
+    return h->next < h->nrun && (h->len == 0 || s_above(h->run[h->next], h->e[0]));
+}
+
+static s_entry_t s_top(const s_heap_t *h)
+{
+    return s_top_in_run(h) ? h->run[h->next] : h->e[0];
+}
+
+static void s_pop(s_heap_t *h)
+{
+    if (s_top_in_run(h)) {
+        h->next++;
+    } else {
+        h->len--;
+        s_sink(h, h->e[h->len]);
+    }
+}
+
+/* The gain of the move that would be best once the top one is gone, or
+ * -HUGE_VAL when it is alone: the next of the run or the heap's best child
+ * of its top, whichever part the top is not taken from, or both. */
+static double s_second(const s_heap_t *h)
+{
+    bool run = s_top_in_run(h);
+    double g = -HUGE_VAL;
+    size_t r = run ? h->next + 1 : h->next;
+    if (r < h->nrun)
+        g = h->run[r].gain;
+    if (run && h->len && h->e[0].gain > g)
+        g = h->e[0].gain;
+    for (size_t d = 1; !run && d < 5 && d < h->len; d++)
+        if (h->e[d].gain > g)
+            g = h->e[d].gain;
+    return g;
+}
+
+/* Replace the top move by e (the same VM, re-scored). */
+static bool s_replace(s_heap_t *h, s_entry_t e)
+{
+    if (!s_top_in_run(h)) {
+        s_sink(h, e);
+        return true;
+    }
+    h->next++;
+    return s_push(h, e);
 }
 
 /* vm's best move now: destination and gain (unplacing counts when VMs may be
  * dropped). */
 static int s_best_move(const s_search_t *x, int vm, double *gain)
 {
-    int j = xgc_place_best(x->s, (size_t)vm, x->with_power, x->k, true, -1, gain);
+    /* A move that gains no more than GAIN_EPS is never taken: the best need
+     * only be exact above it (unless a drop competes with it). */
+    double floor = x->o->must_place_all ? XGC_PLACE_GAIN_EPS : -HUGE_VAL;
+    int j = xgc_place_best_above(x->s, (size_t)vm, x->with_power, x->k, floor, gain);
     if (!x->o->must_place_all && x->s->pm_of[vm] >= 0) {
         double drop = xgc_place_state_move_gain(x->s, (size_t)vm, XGC_PLACE_UNPLACED,
                                                 x->with_power);
@@ -158,7 +260,10 @@ static bool s_offer(s_search_t *x, s_heap_t *heap, int vm)
     int j = s_best_move(x, vm, &gain);
     if ((j < 0 && x->s->pm_of[vm] < 0) || !(gain > XGC_PLACE_GAIN_EPS))
         return true;
-    return s_push(heap, (s_entry_t){gain, vm, j, x->s->version});
+    heap->move[vm].to = j;
+    heap->move[vm].version = x->s->version;
+    heap->run[heap->nrun++] = (s_entry_t){gain, vm, x->pos[vm]};
+    return true;
 }
 
 /* Take the best moves until none gains; returns how many were taken (or -1).
@@ -171,17 +276,20 @@ static long s_improve(s_search_t *x, bool singles)
 {
     const xgc_place_problem_t *p = x->p;
     xgc_place_state_t *s = x->s;
-    s_heap_t heap = {NULL, 0, 0, x->pos};
+    s_heap_t heap = {malloc((p->nvm + 1) * sizeof(s_entry_t)), 0, 0,
+                     malloc((p->nvm + 1) * sizeof(s_entry_t)), NULL, 0, 0, NULL};
+    heap.move = malloc((p->nvm + 1) * sizeof *heap.move);
     int *touched = malloc((p->npm + 1) * sizeof *touched), ntouched = 0;
     bool *mark = calloc(p->npm + 1, 1), full = true;
     long moves = 0;
-    if (!touched || !mark)
+    if (!touched || !mark || !heap.run || !heap.spare || !heap.move)
         goto fail;
     for (int round = 0; round < x->o->max_rounds; round++) {
         x->confirmed = false;
+        /* Offers change nothing but the run, which is sorted before any is
+         * taken: they go in memory order, not the VM order. */
         if (full) {
-            for (size_t q = 0; q < p->nvm; q++) {
-                int i = x->order[q];
+            for (int i = 0; i < (int)p->nvm; i++) {
                 if (singles && round == 0 && (s->pm_of[i] < 0 || s->pm[s->pm_of[i]].len != 1))
                     continue;
                 if (!s_offer(x, &heap, i))
@@ -193,24 +301,36 @@ static long s_improve(s_search_t *x, bool singles)
                     if (!s_offer(x, &heap, s->pm[touched[t]].vms[r]))
                         goto fail;
         }
+        if (s_sort(heap.run, heap.spare, heap.nrun) != heap.run) {
+            s_entry_t *t = heap.run;     /* the sorted copy becomes the run */
+            heap.run = heap.spare;
+            heap.spare = t;
+        }
         for (int t = 0; t < ntouched; t++)
             mark[touched[t]] = false;
         ntouched = 0;
         long before = moves;
-        while (heap.len) {
-            s_entry_t e = s_pop(&heap);
+        while (s_waiting(&heap)) {
+            s_entry_t e = s_top(&heap);
             /* No move since it was computed: it is exact as it stands. */
             double gain = e.gain;
-            int j = e.version == s->version ? e.to : s_best_move(x, e.vm, &gain);
+            int j = heap.move[e.vm].version == s->version ? heap.move[e.vm].to
+                                                     : s_best_move(x, e.vm, &gain);
             int from = s->pm_of[e.vm];
-            if (!(gain > XGC_PLACE_GAIN_EPS) || (j < 0 && from < 0))
+            if (!(gain > XGC_PLACE_GAIN_EPS) || (j < 0 && from < 0)) {
+                s_pop(&heap);
                 continue;
-            /* Still the best of all? Otherwise back in with its new gain. */
-            if (heap.len && gain < heap.e[0].gain - 1e-12) {
-                if (!s_push(&heap, (s_entry_t){gain, e.vm, j, s->version}))
+            }
+            /* Still the best of all? Otherwise back in with its new gain:
+             * it replaces itself at the top and sinks (a pop and a push). */
+            if (s_waiting(&heap) > 1 && gain < s_second(&heap) - 1e-12) {
+                heap.move[e.vm].to = j;
+                heap.move[e.vm].version = s->version;
+                if (!s_replace(&heap, (s_entry_t){gain, e.vm, e.pos}))
                     goto fail;
                 continue;
             }
+            s_pop(&heap);
             xgc_place_state_move(s, (size_t)e.vm, j);
             moves++;
             int ends[2] = {from, j};
@@ -220,18 +340,19 @@ static long s_improve(s_search_t *x, bool singles)
                     touched[ntouched++] = ends[t];
                 }
         }
+        heap.next = heap.nrun = 0;
         if (moves == before && full) {
             x->confirmed = true;
             break;
         }
         full = moves == before;          /* quiet: confirm with a full round */
     }
-    free(heap.e);
+    s_heap_free(&heap);
     free(touched);
     free(mark);
     return moves;
 fail:
-    free(heap.e);
+    s_heap_free(&heap);
     free(touched);
     free(mark);
     return -1;
@@ -563,6 +684,8 @@ static double s_emm_limited(s_search_t *x, const int *start, int limit, int *out
 {
     xgc_place_state_t *s = xgc_place_state_new(x->p, start);
     double net = NAN;
+    if (s)
+        xgc_place_state_prune(s, !x->o->rescore_all);
     if (!s || xgc_place_state_order(s, x->s->by_rank, limit) < 0)
         goto done;
     s_search_t sub = *x;
@@ -757,6 +880,8 @@ int xgc_place_expand(const xgc_place_problem_t *p, const xgc_place_options_t *o,
     bool *movable = malloc(p->nvm + 1);
     int rc = -1;
     x.s = xgc_place_state_new(p, initial);
+    if (x.s)
+        xgc_place_state_prune(x.s, !o->rescore_all);
     if (!by_rank || !order || !pos || !movable || !x.s
         || xgc_place_state_order(x.s, by_rank, (int)p->npm) < 0)
         goto done;

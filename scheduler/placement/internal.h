@@ -13,6 +13,7 @@ typedef struct {
     double min, max, shares, mem, umin, umax;
     double slope;                       /* g = (Umax − Umin)/(max − min), 0 if equal */
     double level;                       /* (max − min)/shares: capped above this */
+    double tol;                         /* margin of bounds on its gains (rounding) */
 } xgc_place_vm_t;
 
 struct xgc_place_problem {
@@ -43,7 +44,19 @@ typedef struct {
     double summin, summem, util;
     double weight, sumumin, sumgs;      /* Σ shares, Σ Umin, Σ g·shares */
     unsigned long stamp;                /* the state's version when it last changed */
+    /* For a cheap upper bound on what a VM joining it gains: the level
+     * (HUGE_VAL when all are at max), the idle MHz, and the lowest price of
+     * a MHz taken from its VMs (utility per MHz over the spare below). */
+    double level, idle, pmin;
 } xgc_place_pmstate_t;
+
+/* What the upper bound on a join gain and the fit test read of a candidate
+ * PM, side by side (filled when the candidate list is computed). */
+typedef struct {
+    int pm;
+    double summin, capeps, summem, memeps;  /* fits: Σ+x ≤ limit·(1+ε) */
+    double spare, level, idle, pmin, tol;
+} xgc_place_cand_t;
 
 typedef struct {                        /* a min-heap of PM ranks (lazy) */
     int *rank;
@@ -62,6 +75,8 @@ struct xgc_place_state {
     long *cache;                        /* candidate PMs of the last query ... */
     int cache_n, cache_k;               /* ... how many, for which k ... */
     unsigned long version, cache_version;   /* ... valid while no move happened */
+    xgc_place_cand_t *cand;             /* cache[r] as read by the bound */
+    bool prune;                         /* skip candidates by an upper bound */
     struct {                            /* per VM: its PM's utility without it, */
         double util;                    /* valid while the PM's stamp is `stamp` */
         unsigned long stamp;
@@ -105,12 +120,22 @@ int xgc_place_state_load(xgc_place_state_t *s, const int *pm_of);
 int xgc_place_first_empty(const xgc_place_state_t *s, int cls);
 /* The n used PMs where a MHz is worth most (the most squeezed), into out. */
 size_t xgc_place_dearest(const xgc_place_state_t *s, size_t n, long *out);
+/* Skip the exact scoring of a candidate PM when an upper bound on its gain
+ * shows it cannot be the answer (on by default; off: every candidate is
+ * scored, the reference the tests compare with). Same results bit for bit. */
+void xgc_place_state_prune(xgc_place_state_t *s, bool on);
 /* Best destination for vm: the k used PMs with most headroom and the k
  * where a MHz is cheapest (k = 0: every used PM), plus the first empty PM of
  * each class when allow_empty; never `exclude`. Returns
  * the PM, or XGC_PLACE_UNPLACED; *gain is its ΔNet (−HUGE_VAL if none fits). */
 int xgc_place_best(xgc_place_state_t *s, size_t vm, bool with_power, int k,
                    bool allow_empty, int exclude, double *gain);
+/* The same when only a gain above `floor` matters: a candidate is scored
+ * exactly only when an upper bound on its gain says it could beat the best
+ * so far and the floor; when nothing gains more than the floor the answer
+ * may be any PM (or none) gaining no more than it. */
+int xgc_place_best_above(xgc_place_state_t *s, size_t vm, bool with_power, int k,
+                         double floor, double *gain);
 
 /* Algorithms (algorithms.c, search.c). `movable[i]` false = pinned. */
 int xgc_place_first_fit(const xgc_place_problem_t *p, const xgc_place_options_t *o,

@@ -110,6 +110,10 @@ typedef struct {
     int candidates;                 /* used PMs tried per move, by headroom and by
                                      * cheapest MHz (each); 0 = all (4) */
     int max_rounds;                 /* local-search passes (50) */
+    bool rescore_all;               /* EMM/PEMM/XGC: re-score every candidate PM of
+                                     * every move, even those unchanged since the
+                                     * VM last scored them (slower, same plans:
+                                     * the reference for tests) */
 } xgc_place_options_t;
 
 xgc_place_options_t xgc_place_options_default(xgc_place_algorithm_t algorithm);

@@ -70,6 +70,7 @@ void xgc_place_vm_derive(const xgc_vm_spec_t *spec, xgc_place_vm_t *vm)
     double span = spec->max_mhz - spec->min_mhz;
     vm->slope = span > 0 ? (spec->utility_max - spec->utility_min) / span : 0;
     vm->level = span > 0 ? span / spec->shares : 0;
+    vm->tol = 1e-7 * (1 + fabs(spec->utility_max) + fabs(spec->utility_min));
 }
 
 void xgc_place_problem_destroy(xgc_place_problem_t **self_p)

@@ -19,6 +19,9 @@
 
 #include "scheduler/placement/internal.h"
 
+static inline double s_min(double a, double b) { return a < b ? a : b; }
+static inline double s_max(double a, double b) { return a > b ? a : b; }
+
 /* ---- water-filling on one PM -------------------------------------------- */
 
 /* Does VM a come before VM b in a PM's list (level, then index)? */
@@ -86,6 +89,47 @@ static double s_util(const xgc_place_state_t *s, int j, int add, int skip, doubl
     return capped_u + rest_umin + level * rest_gs;
 }
 
+/* A water-filling sweep: the level, spare and weight of the VMs not yet
+ * capped, and the utility sums, as s_util keeps them. */
+typedef struct {
+    double level, spare, weight, capped_u, rest_umin, rest_gs;
+} s_sweep_t;
+
+/* One step of the sweep through VM v; false when the spare runs out first. */
+static inline bool s_step(s_sweep_t *w, const xgc_place_slot_t *v)
+{
+    if (!xgc_place_raise(&w->level, &w->spare, &w->weight, v->level, v->shares))
+        return false;
+    w->capped_u += v->umax;
+    w->rest_umin -= v->umin;
+    w->rest_gs -= v->gs;
+    return true;
+}
+
+/* s_util for PM j with VM `add` joining (the query of every candidate PM),
+ * without s_util's per-step tests for a VM to skip and for where `add` goes:
+ * the same operations in the same order, so the same result bit for bit. */
+static double s_util_join(const xgc_place_state_t *s, int j, int add, double spare)
+{
+    const xgc_place_vm_t *a = &s->p->vm[add];
+    const xgc_place_pmstate_t *pm = &s->pm[j];
+    s_sweep_t w = {0, spare < 0 ? 0 : spare, pm->weight + a->shares, 0,
+                   pm->sumumin + a->umin, pm->sumgs + a->slope * a->shares};
+    xgc_place_slot_t extra = {a->level, a->shares, a->umax, a->umin, a->slope * a->shares};
+    int r = 0;
+    for (; r < pm->len && !(extra.level < pm->slot[r].level
+                            || (extra.level == pm->slot[r].level && add < pm->vms[r])); r++)
+        if (!s_step(&w, &pm->slot[r]))
+            goto done;
+    if (!s_step(&w, &extra))
+        goto done;
+    for (; r < pm->len; r++)
+        if (!s_step(&w, &pm->slot[r]))
+            break;
+done:
+    return w.capped_u + w.rest_umin + w.level * w.rest_gs;
+}
+
 double xgc_place_pm_util(const xgc_place_state_t *s, int j, int add, int skip)
 {
     const xgc_place_problem_t *p = s->p;
@@ -96,6 +140,8 @@ double xgc_place_pm_util(const xgc_place_state_t *s, int j, int add, int skip)
         spare -= p->vm[add].min;
     if (spare < -XGC_PLACE_EPS * (1 + p->cap[j]))
         return -HUGE_VAL;
+    if (add >= 0 && skip < 0)
+        return s_util_join(s, j, add, spare);
     return s_util(s, j, add, skip, spare, NULL);
 }
 
@@ -225,9 +271,31 @@ void xgc_place_state_destroy(xgc_place_state_t **self_p)
     xgc_fittree_destroy(&s->cheap_tree);
     xgc_fittree_destroy(&s->dear_tree);
     free(s->cache);
+    free(s->cand);
     free(s->left);
     free(s);
     *self_p = NULL;
+}
+
+/* PM j's level, idle MHz and lowest price over the spare below (for
+ * s_join_bound): a water-filling sweep, the price of each stretch being the
+ * utility per MHz of the VMs not yet at max. */
+static void s_bound_prep(xgc_place_pmstate_t *pm, double spare)
+{
+    double level = 0, weight = pm->weight, gs = pm->sumgs;
+    spare = s_max(0, spare);
+    pm->pmin = HUGE_VAL;
+    for (int r = 0; r < pm->len; r++) {
+        pm->pmin = s_min(pm->pmin, gs / weight);
+        if (!xgc_place_raise(&level, &spare, &weight, pm->slot[r].level, pm->slot[r].shares)) {
+            pm->level = level;
+            pm->idle = 0;
+            return;
+        }
+        gs -= pm->slot[r].gs;
+    }
+    pm->level = HUGE_VAL;
+    pm->idle = spare;
 }
 
 /* Recompute PM j's sums and cached utility after its list changed, and
@@ -251,6 +319,7 @@ static void s_refresh(xgc_place_state_t *s, int j)
     s->utility -= pm->util;
     double price = 0;
     pm->util = pm->len ? s_util(s, j, -1, -1, p->cap[j] - pm->summin, &price) : 0;
+    s_bound_prep(pm, p->cap[j] - pm->summin);
     s->utility += pm->util;
     if (pm->len) {
         xgc_fittree_set(s->used_tree, (size_t)j, p->cap[j] - pm->summin, p->pmem[j] - pm->summem);
@@ -414,9 +483,11 @@ xgc_place_state_t *xgc_place_state_new(const xgc_place_problem_t *p, const int *
     s->cheap_tree = xgc_fittree_new(p->npm);
     s->dear_tree = xgc_fittree_new(p->npm);
     s->cache = malloc(130 * sizeof *s->cache);
+    s->cand = malloc(130 * sizeof *s->cand);
+    s->prune = true;
     s->cache_version = (unsigned long)-1;
     s->left = malloc((p->nvm ? p->nvm : 1) * sizeof *s->left);
-    if (!s->dear_tree || !s->cache || !s->left || !s->pm_of || !s->pm || !s->empty || !s->rank || !s->by_rank || !s->used_tree
+    if (!s->dear_tree || !s->cache || !s->cand || !s->left || !s->pm_of || !s->pm || !s->empty || !s->rank || !s->by_rank || !s->used_tree
         || !s->cheap_tree
         || xgc_place_state_order(s, NULL, (int)p->npm) < 0) {
         xgc_place_state_destroy(&s);
@@ -533,24 +604,26 @@ void xgc_place_state_score(const xgc_place_state_t *s, xgc_place_score_t *score)
 
 /* ---- destinations ------------------------------------------------------------- */
 
-/* Consider PM j as vm's destination: keep it when it gains more (ties: the
- * lower rank, i.e. first in PM order). */
-/* Consider PM j as vm's destination (`leave`: the gain of leaving its PM):
- * keep it when it gains more (ties: the lower rank, first in PM order). */
+/* Keep PM j as vm's destination when its gain beats the best so far (ties:
+ * the lower rank, i.e. first in PM order). */
+static void s_keep(const xgc_place_state_t *s, int j, double gain, int *best, double *best_gain)
+{
+    if (*best < 0 || gain > *best_gain + 1e-12
+        || (gain >= *best_gain - 1e-12 && s->rank[j] < s->rank[*best])) {
+        *best = j;
+        *best_gain = gain;
+    }
+}
+
+/* Consider PM j as vm's destination (`leave`: the gain of leaving its PM). */
 static void s_consider(const xgc_place_state_t *s, size_t vm, int j, bool with_power,
                        double leave, int *best, double *best_gain)
 {
     if (j < 0 || j == s->pm_of[vm])
         return;
     double gain = s_join_gain(s, vm, j, with_power);
-    if (gain == -HUGE_VAL)
-        return;
-    gain += leave;
-    if (*best < 0 || gain > *best_gain + 1e-12
-        || (gain >= *best_gain - 1e-12 && s->rank[j] < s->rank[*best])) {
-        *best = j;
-        *best_gain = gain;
-    }
+    if (gain != -HUGE_VAL)
+        s_keep(s, j, gain + leave, best, best_gain);
 }
 
 static bool s_listed(const long *list, size_t n, long item)
@@ -578,13 +651,118 @@ static void s_candidates(xgc_place_state_t *s, int k)
     for (size_t r = n; r < end; r++)
         if (!s_listed(s->cache, n, s->cache[r]))
             s->cache[n++] = s->cache[r];
+    for (size_t r = 0; r < n; r++) {
+        int j = (int)s->cache[r];
+        const xgc_place_pmstate_t *pm = &s->pm[j];
+        const xgc_place_problem_t *p = s->p;
+        s->cand[r] = (xgc_place_cand_t){j, pm->summin, p->cap[j] * (1 + XGC_PLACE_EPS),
+                                        pm->summem, p->pmem[j] * (1 + XGC_PLACE_EPS),
+                                        p->cap[j] - pm->summin, pm->level, pm->idle, pm->pmin,
+                                        1e-7 * fabs(pm->util)};
+    }
     s->cache_n = (int)n;
     s->cache_k = k;
     s->cache_version = s->version;
 }
 
-int xgc_place_best(xgc_place_state_t *s, size_t vm, bool with_power, int k,
-                   bool allow_empty, int exclude, double *gain)
+void xgc_place_state_prune(xgc_place_state_t *s, bool on)
+{
+    s->prune = on;
+}
+
+/* An upper bound on what vm gains by joining the used PM j, O(1). The
+ * others on j lose U(σ) − U(σ − x) when it takes x MHz (σ: j's spare above
+ * the mins), at least pmin per MHz beyond the idle ones; it gets x ≤ its
+ * max, ≤ σ and ≤ min + shares·level (the level only falls when it joins). The
+ * bound is the best of its utility minus that loss over such x, with a
+ * margin far above rounding. */
+static double s_join_bound(const xgc_place_vm_t *v, const xgc_place_cand_t *c)
+{
+    double hi = s_min(v->max, c->spare);
+    if (c->level < HUGE_VAL)
+        hi = s_min(hi, v->min + v->shares * c->level);
+    hi = s_max(hi, v->min);
+    /* Piecewise linear in x, bent at the idle MHz: the best is at an end or
+     * at the bend; with both slopes ≥ 0, at the bend or the top end. */
+    double mid = s_min(s_max(c->idle, v->min), hi), ub;
+    if (v->slope >= 0 && c->pmin >= 0) {
+        double x = v->slope >= c->pmin ? hi : mid;
+        ub = v->umin + v->slope * (x - v->min) - c->pmin * s_max(0, x - c->idle);
+    } else {
+        double at[3] = {v->min, mid, hi};
+        ub = -HUGE_VAL;
+        for (int r = 0; r < 3; r++)
+            ub = s_max(ub, v->umin + v->slope * (at[r] - v->min)
+                               - c->pmin * s_max(0, at[r] - c->idle));
+    }
+    return ub + c->tol;                  /* + v->tol: the caller's */
+}
+
+/* What a bound (without vm's margin) must reach for the PM to be scored:
+ * the best so far or the floor, less the margins and the gain of leaving. */
+static inline double s_need(const xgc_place_vm_t *v, double floor, int best, double best_gain,
+                            double leave)
+{
+    return s_max(floor, best >= 0 ? best_gain : -HUGE_VAL) - 1e-9 - leave - v->tol;
+}
+
+/* The candidates (all used PMs) as s_consider would take them in cache
+ * order, but scored exactly only while one could still be the answer: the
+ * one with the highest upper bound first, then in order those whose bound
+ * reaches the best gain scored so far (and the floor). A candidate left out
+ * gains less than the best of all by more than 1e-9, so it could not have
+ * been kept nor swayed a near tie (ties are within 1e-12): the same answer,
+ * bit for bit. */
+static void s_consider_pruned(xgc_place_state_t *s, size_t vm, int exclude, double leave,
+                              double floor, int *best, double *best_gain)
+{
+    const xgc_place_vm_t *v = &s->p->vm[vm];
+    int own = s->pm_of[vm], m = 0, pm[130], first = -1;
+    double ub[130], need = s_need(v, floor, *best, *best_gain, leave);
+    for (int r = 0; r < s->cache_n; r++) {
+        const xgc_place_cand_t *c = &s->cand[r];
+        /* xgc_place_state_fits, for a used PM that is not vm's own */
+        if (c->pm == exclude || c->pm == own || !(c->summin + v->min <= c->capeps)
+            || !(c->summem + v->mem <= c->memeps) || (ub[m] = s_join_bound(v, c)) < need)
+            continue;
+        if (first < 0 || ub[m] > ub[first])
+            first = m;
+        pm[m++] = c->pm;
+    }
+    if (m == 0)
+        return;
+    /* A used PM: no power cost to open, whatever with_power. */
+    double lead = xgc_place_pm_util(s, pm[first], (int)vm, -1) - s->pm[pm[first]].util + leave;
+    double top = lead;                   /* the best gain scored */
+    need = s_need(v, floor, 0, top, leave);
+    for (int r = 0; r < m; r++) {
+        double gain = lead;
+        if (r != first) {
+            if (ub[r] < need)
+                continue;
+            gain = xgc_place_pm_util(s, pm[r], (int)vm, -1) - s->pm[pm[r]].util + leave;
+        }
+        s_keep(s, pm[r], gain, best, best_gain);
+        if (gain > top) {
+            top = gain;
+            need = s_need(v, floor, 0, top, leave);
+        }
+    }
+}
+
+/* Could vm joining the empty PM j (alone: it gets min(max, C)) beat the best
+ * so far or the floor? */
+static bool s_empty_may_win(const xgc_place_state_t *s, size_t vm, int j, bool with_power,
+                            double floor, int best, double best_gain, double leave)
+{
+    const xgc_place_vm_t *v = &s->p->vm[vm];
+    double x = s_min(v->max, s->p->cap[j]);
+    double ub = v->umin + v->slope * (x - v->min) - (with_power ? s->p->cost[j] : 0);
+    return !(ub < s_need(v, floor, best, best_gain, leave));
+}
+
+static int s_best(xgc_place_state_t *s, size_t vm, bool with_power, int k, bool allow_empty,
+                  int exclude, double floor, double *gain)
 {
     const xgc_place_problem_t *p = s->p;
     int best = XGC_PLACE_UNPLACED;
@@ -595,23 +773,39 @@ int xgc_place_best(xgc_place_state_t *s, size_t vm, bool with_power, int k,
                 s_consider(s, vm, (int)j, with_power, leave, &best, &best_gain);
     } else {
         s_candidates(s, k);
-        for (int r = 0; r < s->cache_n; r++)
-            if ((int)s->cache[r] != exclude)
-                s_consider(s, vm, (int)s->cache[r], with_power, leave, &best, &best_gain);
+        if (s->prune)
+            s_consider_pruned(s, vm, exclude, leave, floor, &best, &best_gain);
+        else
+            for (int r = 0; r < s->cache_n; r++)
+                if ((int)s->cache[r] != exclude)
+                    s_consider(s, vm, (int)s->cache[r], with_power, leave, &best, &best_gain);
     }
     for (int c = 0; allow_empty && c < p->nclass; c++) {
         int j = xgc_place_first_empty(s, c);
-        if (j != exclude)
+        if (j >= 0 && j != exclude
+            && (!s->prune || s_empty_may_win(s, vm, j, with_power, floor, best, best_gain, leave)))
             s_consider(s, vm, j, with_power, leave, &best, &best_gain);
     }
     *gain = best_gain;
     return best;
 }
 
+int xgc_place_best(xgc_place_state_t *s, size_t vm, bool with_power, int k,
+                   bool allow_empty, int exclude, double *gain)
+{
+    return s_best(s, vm, with_power, k, allow_empty, exclude, -HUGE_VAL, gain);
+}
+
+int xgc_place_best_above(xgc_place_state_t *s, size_t vm, bool with_power, int k,
+                         double floor, double *gain)
+{
+    return s_best(s, vm, with_power, k, true, -1, floor, gain);
+}
+
 int xgc_place_state_best_move(xgc_place_state_t *s, size_t vm, bool with_power,
                               int candidates, double *gain)
 {
-    int j = xgc_place_best(s, vm, with_power, candidates, true, -1, gain);
+    int j = xgc_place_best_above(s, vm, with_power, candidates, XGC_PLACE_GAIN_EPS, gain);
     if (j < 0 || *gain <= XGC_PLACE_GAIN_EPS) {
         *gain = 0;
         return XGC_PLACE_UNPLACED;

@@ -15,8 +15,9 @@ void xgc_plan_params_default(xgc_plan_params_t *p)
     p->cooldown = 12;
     p->no_return = 72;
     p->min_gain_w = 5;
-    p->z = 1.0;
+    p->z = 0.65;
     p->catch_up = 8;
+    p->margin = 0.02;
 }
 
 int xgc_plan_params_check(const xgc_plan_params_t *p, const char **why)
@@ -34,6 +35,8 @@ int xgc_plan_params_check(const xgc_plan_params_t *p, const char **why)
         reason = "catch_up must be 1..100";
     else if (!(p->z >= 0 && p->z <= 10))
         reason = "z must be in [0, 10]";
+    else if (!(p->margin >= 0 && p->margin < p->target))
+        reason = "margin must be in [0, target)";
     else if (p->cooldown < 0 || p->no_return < 0 || !(p->min_gain_w >= 0))
         reason = "cooldown, no_return and min_gain_w must be >= 0";
     if (why)
@@ -58,6 +61,7 @@ typedef struct {
     int     ignore_limits;
     xgc_plan_move_t *out;
     int     n_out, max_out;
+    int     now_out;    /* budget for violations now (catch_up x max_out) */
 } s_plan_t;
 
 static double s_marginal_w(const xgc_plan_pm_t *pm)
@@ -87,9 +91,10 @@ static int s_fits(const s_plan_t *s, int i, int v, double limit)
     const xgc_plan_pm_t *pm = &s->pms[i];
     if (pm->ram > 0 && s->ram[i] + s->vms[v].ram > pm->ram)
         return 0;
-    /* the receiver must not go over on what its VMs use *now*: the sized
-     * load lags a rising VM, and an overloaded receiver undoes the move */
-    if (s->seen[i] + s->vms[v].demand > limit * pm->capacity)
+    /* the receiver must stay under `margin` below the limit on what its VMs
+     * use *now*: the sized load lags a rising VM, and an overloaded
+     * receiver undoes the move */
+    if (s->seen[i] + s->vms[v].demand > (limit - s->p->margin) * pm->capacity)
         return 0;
     return s->vms[v].estimate <= pm->core && s_size(s, i, v, 1) <= limit * pm->capacity;
 }
@@ -155,9 +160,9 @@ static void s_shift(s_plan_t *s, int v, int from, int to, int sign)
     s->where[v] = sign > 0 ? to : from;
 }
 
-static void s_move(s_plan_t *s, int v, int to)
+static void s_move(s_plan_t *s, int v, int to, int relief)
 {
-    s->out[s->n_out++] = (xgc_plan_move_t){v, s->where[v], to};
+    s->out[s->n_out++] = (xgc_plan_move_t){v, s->where[v], to, relief};
     s_shift(s, v, s->where[v], to, 1);
     s->awake[to] = 1;
 }
@@ -167,10 +172,13 @@ static int s_budget_left(const s_plan_t *s)
     return s->n_out < s->max_out;
 }
 
-static int s_overloaded(const s_plan_t *s, int i)
+/* PM i is violated *now*: its VMs use more than its capacity less the
+ * margin (the load moves on while a copy runs), or one is larger than its
+ * core. */
+static int s_violated(const s_plan_t *s, int i)
 {
     const xgc_plan_pm_t *pm = &s->pms[i];
-    if (s_size(s, i, 0, 0) > s->p->overload * pm->capacity || s->seen[i] > pm->capacity)
+    if (s->seen[i] > (1 - s->p->margin) * pm->capacity)
         return 1;
     for (int v = 0; v < s->n_vms; v++)
         if (s->where[v] == i && s->vms[v].estimate > pm->core)
@@ -178,51 +186,68 @@ static int s_overloaded(const s_plan_t *s, int i)
     return 0;
 }
 
+/* PM i is overloaded on its sized load (a forecast), or violated now. */
+static int s_overloaded(const s_plan_t *s, int i)
+{
+    return s_size(s, i, 0, 0) > s->p->overload * s->pms[i].capacity || s_violated(s, i);
+}
+
 /* The VM to shed from PM i: one too big for the core, else, among those
- * whose departure alone brings the PM under target, the one with the least
- * RAM (the shortest copy: the overload lasts until a copy ends, and the CPU
- * lost while copying grows with it), less demand on a tie; else the one
- * whose departure lowers the PM most; cooling-down VMs only when nothing
- * else is. */
-static int s_pick_shed(const s_plan_t *s, int i, int allow_cooling)
+ * whose departure alone brings the PM under its limit, the one with the
+ * least RAM (the shortest copy: the overload lasts until a copy ends, and
+ * the CPU lost while copying grows with it), less demand on a tie; else
+ * the one whose departure lowers the PM most; cooling-down VMs only when
+ * nothing else is. The limit is on what the VMs use now for a violation
+ * now (`now`: shedding a VM idle now fixes nothing), on the sized load
+ * for a forecast overload. */
+static int s_pick_shed(const s_plan_t *s, int i, int allow_cooling, int now)
 {
     const xgc_plan_pm_t *pm = &s->pms[i];
-    double limit = s->p->target * pm->capacity, largest_size = INFINITY;
+    double limit = (now ? 1 - s->p->margin : s->p->target) * pm->capacity;
+    double lowest = INFINITY;
     int cover = -1, largest = -1;
     for (int v = 0; v < s->n_vms; v++) {
         const xgc_plan_vm_t *vm = &s->vms[v];
-        if (s->where[v] != i || vm->pm != i)
+        if (s->where[v] != i || vm->pm != i || vm->pinned)
             continue;
         int cooling = vm->last_move >= 0 && s->round - vm->last_move < s->p->cooldown;
         if (cooling && !allow_cooling)
             continue;
         if (vm->estimate > pm->core)
             return v;
-        double after = s_size(s, i, v, -1);
+        double after = now ? s->seen[i] - vm->demand : s_size(s, i, v, -1);
         const xgc_plan_vm_t *c = cover >= 0 ? &s->vms[cover] : NULL;
         if (after <= limit
             && (!c || vm->move_cost < c->move_cost
                 || (vm->move_cost == c->move_cost && vm->demand < c->demand)))
             cover = v;
-        if (after < largest_size) {
-            largest_size = after;
+        if (after < lowest) {
+            lowest = after;
             largest = v;
         }
     }
     return cover >= 0 ? cover : largest;
 }
 
-static void s_relieve(s_plan_t *s)
+/* Sheds VMs from PMs in trouble. Pass `now` handles the PMs violated now
+ * until they are not, within the larger budget now_out: the SLA is being
+ * violated, and a PM left over until the next round stays over all of it.
+ * Then (now = 0) every PM overloaded on its sized load, until that is under
+ * target, within the round's budget. */
+static void s_relieve(s_plan_t *s, int now)
 {
+    int budget = now ? s->now_out : s->max_out;
     for (int i = 0; i < s->n_pms; i++) {
-        if (!s->awake[i] || !s_overloaded(s, i))
+        if (!s->awake[i] || !(now ? s_violated(s, i) : s_overloaded(s, i)))
             continue;
         s->locked[i] = 2;   /* sheds now: receives nothing this round */
-        while (s_budget_left(s) && s->moves_at[i] < s->p->max_moves_per_pm
-               && (s_size(s, i, 0, 0) > s->p->target * s->pms[i].capacity || s_overloaded(s, i))) {
-            int v = s_pick_shed(s, i, 0);
+        while (s->n_out < budget && s->moves_at[i] < s->p->max_moves_per_pm
+               && (now ? s_violated(s, i)
+                       : s_size(s, i, 0, 0) > s->p->target * s->pms[i].capacity
+                             || s_overloaded(s, i))) {
+            int v = s_pick_shed(s, i, 0, now);
             if (v < 0)
-                v = s_pick_shed(s, i, 1);
+                v = s_pick_shed(s, i, 1, now);
             if (v < 0)
                 break;
             int to = s_best_awake(s, v);
@@ -230,7 +255,7 @@ static void s_relieve(s_plan_t *s)
                 to = s_best_asleep(s, v);
             if (to < 0)
                 break;
-            s_move(s, v, to);
+            s_move(s, v, to, 1);
             s->locked[to] = s->locked[to] ? s->locked[to] : 1;
         }
     }
@@ -249,7 +274,8 @@ static void s_try_empty(s_plan_t *s, int i)
         if (s->where[v] != i)
             continue;
         const xgc_plan_vm_t *vm = &s->vms[v];
-        int cooling = vm->last_move >= 0 && s->round - vm->last_move < s->p->cooldown;
+        int cooling = vm->pinned
+                      || (vm->last_move >= 0 && s->round - vm->last_move < s->p->cooldown);
         int to = cooling ? -1 : s_best_awake(s, v);
         if (to < 0) {
             ok = 0;
@@ -271,7 +297,7 @@ static void s_try_empty(s_plan_t *s, int i)
         int to = s_best_awake(s, s->tmp_vm[k]);
         if (to < 0)
             break;
-        s_move(s, s->tmp_vm[k], to);
+        s_move(s, s->tmp_vm[k], to, 0);
         if (!s->locked[to])
             s->locked[to] = 1;
         moved++;
@@ -336,7 +362,8 @@ int xgc_plan_round(const xgc_plan_params_t *params, const xgc_plan_pm_t *pms, in
         return -1;
     int budget = params->max_moves ? params->max_moves : (n_vms / 50 > 4 ? n_vms / 50 : 4);
     s_plan_t s = {params, pms, vms, n_pms, n_vms, round, NULL, NULL, NULL, NULL, NULL, NULL,
-                  NULL, NULL, NULL, 0, moves, 0, budget < max_out ? budget : max_out};
+                  NULL, NULL, NULL, 0, moves, 0, budget < max_out ? budget : max_out,
+                  budget * params->catch_up < max_out ? budget * params->catch_up : max_out};
     size_t np = (size_t)(n_pms ? n_pms : 1), nv = (size_t)(n_vms ? n_vms : 1);
     s.mean = calloc(np, sizeof *s.mean);
     s.var = calloc(np, sizeof *s.var);
@@ -364,7 +391,8 @@ int xgc_plan_round(const xgc_plan_params_t *params, const xgc_plan_pm_t *pms, in
         }
         if (s_catching_up(&s))
             s.max_out = budget * params->catch_up < max_out ? budget * params->catch_up : max_out;
-        s_relieve(&s);
+        s_relieve(&s, 1);
+        s_relieve(&s, 0);
         s_consolidate(&s);
         rc = s.n_out;
     }

@@ -4,21 +4,29 @@
  * single-VM size = one core, a linear power model, asleep or not) and VMs
  * (current PM, effective demand from demand.h, last observed demand, move
  * cost, when and from where it last moved); the planner returns the
- * migrations to start. Same code in the daemon and in xgc sim.
+ * migrations to start. Pure, for any caller: both xgc sim and the daemon
+ * (with `scheduler: {policy: consolidate}`) run it through the same
+ * adapter, scheduler/policy_bridge.h.
  *
  * A PM's load is sized jointly: size = sum of its VMs' levels + z * sqrt(sum
  * of their variances) — the level its load stays under most of the time if
  * the VMs do not all peak at once — and a VM only goes where its own
  * envelope (estimate) fits one core.
  * What the planner does, in order, within a budget of migrations:
- *  1. Relief (mandatory): a PM whose sized load exceeds `overload` of
- *     its capacity, whose observed load exceeds its capacity, or that hosts
- *     a VM larger than its core, sheds VMs until its estimate is back under
- *     `target`: first, of the VMs that alone cover the excess, the one
- *     with the least move cost (the shortest copy: the overload lasts until
- *     it ends), else the largest. Destinations: best fit among awake PMs
- *     that stay under `target` on their sized load and on the load observed
- *     now; else the most power-efficient sleeping PM is woken.
+ *  1. Relief (mandatory), in two passes. First the PMs violated *now*: what
+ *     their VMs use now exceeds their capacity less `margin` (the load
+ *     moves on while a copy runs), or a VM is larger than the core. They
+ *     shed VMs until what is used now is under that: of the VMs whose
+ *     departure alone suffices, the one with the least move cost (the
+ *     shortest copy: the violation lasts until it ends), else the one using
+ *     most — a VM idle now fixes nothing. This pass may use `catch_up`
+ *     times the round's budget: a PM left over now stays over until the
+ *     next round. Then, within the round's budget, every PM whose sized
+ *     load exceeds `overload` of its capacity (a forecast) sheds VMs the
+ *     same way on its sized load until it is under `target`.
+ *     Destinations: best fit among awake PMs that stay under `target` on
+ *     their sized load and under `target` less `margin` on the load
+ *     observed now; else the most power-efficient sleeping PM is woken.
  *  2. Consolidation (optional, gated): from the least loaded awake PM up,
  *     a PM under `underload` is drained if *all* its VMs fit on other awake
  *     PMs under `target` now, none of them is cooling down, and the power
@@ -58,6 +66,8 @@ typedef struct {
     int    last_move;    /* round of its last migration; < 0: never */
     int    last_from;    /* PM it left then; -1: none */
     double ram;          /* memory it holds (same unit as the PMs' ram) */
+    int    pinned;       /* 1: counts on its PM but must not move now (e.g. a
+                            create or migration still under way) */
 } xgc_plan_vm_t;
 
 typedef struct {
@@ -69,13 +79,17 @@ typedef struct {
     int    cooldown;         /* rounds before a VM moves again (12) */
     int    no_return;        /* rounds a VM may not go back (72) */
     double min_gain_w;       /* watts saved per migration to consolidate (5) */
-    double z;                /* spreads of headroom on a PM's joint load (1.0) */
+    double z;                /* spreads of headroom on a PM's joint load (0.65) */
     int    catch_up;         /* budget multiplier while more than twice the
-                                PMs needed are awake (8; 1 = off) */
+                                PMs needed are awake, and for violations
+                                now (8; 1 = off) */
+    double margin;           /* keep what a PM's VMs use now this share under
+                                its capacity (0.02) */
 } xgc_plan_params_t;
 
 typedef struct {
     int vm, from, to;
+    int relief;          /* 1: sheds load of an overloaded PM; 0: consolidation */
 } xgc_plan_move_t;
 
 void xgc_plan_params_default(xgc_plan_params_t *params);

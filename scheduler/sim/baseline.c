@@ -149,7 +149,7 @@ static int s_pabfd(bl_t *bl, xgc_sim_t *sim, int v)
 {
     double best = INFINITY, d = bl->d[v];
     int best_p = -1;
-    const xgc_power_model_t *seen[4] = {NULL};   /* models of empty PMs priced */
+    const xgc_sim_power_t *seen[4] = {NULL};   /* models of empty PMs priced */
     int n_seen = 0;
     for (int p = 0; p < bl->n_pms; p++) {
         const bl_pm_t *pm = &bl->pm[p];
@@ -197,14 +197,10 @@ static int s_first_fit(bl_t *bl, xgc_sim_t *sim, int v)
     return -1;
 }
 
-static int s_place(void *self, xgc_sim_t *sim, int v)
+/* Creates VM v on a PM: PABFD (THR, LR) or first fit (NPA, DVFS) on its
+ * full size; returns the PM or -1. */
+static int s_create(bl_t *bl, xgc_sim_t *sim, int v)
 {
-    bl_t *bl = self;
-    if (v == 0)
-        for (int p = 0; p < bl->n_pms; p++) {
-            bl->pm[p] = (bl_pm_t){0};
-            bl->pm[p].avail = sim->pms[p].mips;
-        }
     bl->d[v] = sim->vms[v].mips;   /* a VM being created asks for all of it */
     bl->lr[v] = 0;
     bl->len[v] = 0;
@@ -221,6 +217,36 @@ static int s_place(void *self, xgc_sim_t *sim, int v)
         s_pm_add(bl, sim, p, v, 1);
     bl->initial = 0;
     return p;
+}
+
+static int s_cmp_demand_desc(const void *a, const void *b, void *arg);
+
+/* Initial placement. CloudSim creates the VMs one at a time in list order
+ * (CloudSim-2011 mode, NPA, DVFS). Otherwise PABFD proper places them all
+ * at once, largest first: in list order, small VMs can take the room of
+ * the large ones on the only PMs whose core fits them (with VM types dealt
+ * at random, LR-MMT left 16-27 VMs unplaced for the whole day, a lighter
+ * workload than the other policies served). */
+static int s_place(void *self, xgc_sim_t *sim, int v)
+{
+    bl_t *bl = self;
+    int all_at_once = !bl->cloudsim && (bl->kind == BL_THR || bl->kind == BL_LR);
+    if (v == 0) {
+        for (int p = 0; p < bl->n_pms; p++) {
+            bl->pm[p] = (bl_pm_t){0};
+            bl->pm[p].avail = sim->pms[p].mips;
+        }
+        if (all_at_once) {
+            for (int u = 0; u < bl->n_vms; u++) {
+                bl->order[u] = u;
+                bl->d[u] = sim->vms[u].mips;
+            }
+            qsort_r(bl->order, (size_t)bl->n_vms, sizeof *bl->order, s_cmp_demand_desc, bl);
+            for (int k = 0; k < bl->n_vms; k++)
+                bl->tent[bl->order[k]] = s_create(bl, sim, bl->order[k]);
+        }
+    }
+    return all_at_once ? bl->tent[v] : s_create(bl, sim, v);
 }
 
 /* Sorts VM ids by decreasing demand now, stable. */

@@ -106,7 +106,7 @@ static int s_write_catalogue(const char *dir, const xgc_trace_t *t, const xgc_si
         return -1;
     fprintf(f, "pm,model,cores,core_mips,ram_mb\n");
     for (int p = 0; p < cfg->n_pms; p++) {
-        const xgc_power_model_t *m = p % 2 ? &xgc_power_g5 : &xgc_power_g4;
+        const xgc_sim_power_t *m = p % 2 ? &xgc_power_g5 : &xgc_power_g4;
         fprintf(f, "%d,%s,%d,%.0f,%d\n", p, m->name, m->cores, m->core_mips, m->ram_mb);
     }
     fclose(f);

@@ -9,7 +9,7 @@
 #define SIM_HISTORY 10   /* utilisation samples kept per VM (LR window) */
 
 typedef struct {
-    const xgc_power_model_t *model;
+    const xgc_sim_power_t *model;
     double mips;            /* all cores */
     double core_mips;
     int    ram_mb;

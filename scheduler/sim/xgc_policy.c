@@ -1,33 +1,40 @@
-/* xgc_policy.c — xgc's own policy in the simulator: the adapter between the
- * simulated data centre and the scheduler's pure policy code
- * (scheduler/policy/demand.c for each VM's effective demand,
- * scheduler/policy/migrate.c for the round's plan) — the code the daemon
- * runs. The adapter only translates: samples in, moves out.
+/* xgc_policy.c — xgc's own policy in the simulator: the simulated data
+ * centre described the way the daemon describes its cluster (replan.h's
+ * PMs and VMs, with each VM's observed demand from
+ * scheduler/policy/demand.c), and each round's migrations decided by
+ * xgc_bridge_plan — the very function the daemon's replan calls with
+ * `scheduler: {policy: consolidate}` — which runs
+ * scheduler/policy/migrate.c. The sim keeps its own time and migration
+ * model; this file only translates: samples in, moves out.
  *
- * Units: MIPS. Each round every VM's observed demand (MIPS, uncapped) is fed
- * to its estimator; a PM is described by its capacity, one core as the
- * largest VM it can serve, and the end points of its SPECpower table as the
- * planner's linear power model; the move cost is the VM's RAM (migration
- * time is proportional to it). Names: "xgc" or "xgc:key=value,..." with
- * keys target, overload, underload, moves, per_pm, cooldown, no_return,
- * gain, z, catch_up, window, quantile, alpha, headroom (docs/sim.md).
+ * Units: MIPS for MHz. Each round every VM's observed demand (MIPS,
+ * uncapped) is fed to its estimator; a PM is its capacity and cores (one
+ * core is the largest VM it can serve), its SPECpower table (the planner
+ * uses its end points as a linear model) and its RAM when RAM is checked;
+ * a PM without VMs is off (asleep). One round = one trace interval = 1 s of
+ * the bridge's clock. Names: "xgc" or "xgc:key=value,..." with keys
+ * target, overload, underload, moves, per_pm, cooldown, no_return, gain,
+ * z, catch_up, margin, window, quantile, alpha, headroom (docs/sim.md).
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "scheduler/policy/demand.h"
-#include "scheduler/policy/migrate.h"
+#include "scheduler/policy_bridge.h"
 #include "scheduler/sim/sim_internal.h"
+
+#define XP_ROUND_MS 1000
 
 typedef struct {
     xgc_plan_params_t   plan;
     xgc_demand_params_t demand;
     xgc_demand_t      **est;
-    xgc_plan_pm_t      *pms;
-    xgc_plan_vm_t      *vms;
+    xgc_replan_pm_t    *pms;     /* the cluster as the daemon describes it */
+    xgc_replan_vm_t    *vms;
     xgc_plan_move_t    *moves;
-    double             *mean, *var, *ram;
+    double             *mean, *var, *ram;   /* initial placement's sums */
     int                 n_pms, n_vms;
 } xp_t;
 
@@ -48,6 +55,12 @@ static void s_destroy(void *self)
     free(xp);
 }
 
+/* PM p's memory as the planner sees it (0: not a constraint). */
+static void s_pm_ram(xp_t *xp, const xgc_sim_t *sim, int p, int initial)
+{
+    xp->pms[p].spec.mem_mb = sim_ram_checked(sim, initial) ? sim->pms[p].ram_mb : 0;
+}
+
 static int s_setup(xp_t *xp, const xgc_sim_t *sim)
 {
     xp->n_pms = sim->n_pms;
@@ -64,29 +77,34 @@ static int s_setup(xp_t *xp, const xgc_sim_t *sim)
     for (int v = 0; v < sim->n_vms; v++) {
         if (!(xp->est[v] = xgc_demand_new(&xp->demand)))
             return -1;
-        xp->vms[v] = (xgc_plan_vm_t){-1, 0, 0, 0, 0, sim->vms[v].ram_mb, -1, -1,
-                                     sim->vms[v].ram_mb};
+        xgc_replan_vm_t *rv = &xp->vms[v];
+        rv->host = -1;
+        rv->spec.max_mhz = rv->load.cap_mhz = sim->vms[v].mips;
+        rv->spec.mem_mb = sim->vms[v].ram_mb;
     }
     for (int p = 0; p < sim->n_pms; p++) {
         const sim_pm_t *pm = &sim->pms[p];
-        xp->pms[p] = (xgc_plan_pm_t){pm->mips, pm->core_mips, pm->model->watts[0],
-                                     pm->model->watts[10], 1,
-                                     sim_ram_checked(sim, 1) ? pm->ram_mb : 0};
+        xgc_pm_spec_t *spec = &xp->pms[p].spec;
+        spec->cpu_mhz = pm->mips;
+        spec->cores = (int)lround(pm->mips / pm->core_mips);
+        spec->power.table_n = XGC_POWER_POINTS;
+        memcpy(spec->power.table_w, pm->model->watts, sizeof spec->power.table_w);
+        xp->pms[p].state = XGC_REPLAN_PM_OFF;
+        s_pm_ram(xp, sim, p, 1);
     }
     return 0;
 }
 
-/* Feeds VM v's sample d to its estimator and refreshes its plan view. */
-static void s_observe_vm(xp_t *xp, const xgc_sim_t *sim, int v, double d)
+/* Feeds VM v's sample d to its estimator and refreshes its load. */
+static void s_observe_vm(xp_t *xp, int v, double d)
 {
     xgc_demand_observe(xp->est[v], d);
-    xgc_plan_vm_t *pv = &xp->vms[v];
-    double cap = sim->vms[v].mips, e = xgc_demand_estimate(xp->est[v], 0);
-    double m = xgc_demand_mean(xp->est[v]);
-    pv->demand = d;
-    pv->estimate = e < cap ? e : cap;
-    pv->mean = m < cap ? m : cap;
-    pv->spread = xgc_demand_spread(xp->est[v]);
+    xgc_replan_load_t *l = &xp->vms[v].load;
+    l->samples = (int)xgc_demand_count(xp->est[v]);
+    l->estimate = xgc_demand_estimate(xp->est[v], 0);
+    l->mean = xgc_demand_mean(xp->est[v]);
+    l->spread = xgc_demand_spread(xp->est[v]);
+    l->last = d;
 }
 
 /* Feeds this step's samples to the estimators. */
@@ -94,7 +112,56 @@ static void s_observe(xp_t *xp, const xgc_sim_t *sim)
 {
     for (int v = 0; v < sim->n_vms; v++)
         if (sim->vms[v].pm >= 0)
-            s_observe_vm(xp, sim, v, sim_vm_demand_now(sim, v));
+            s_observe_vm(xp, v, sim_vm_demand_now(sim, v));
+}
+
+/* The initial placement: every VM, largest estimate first, by
+ * xgc_plan_place on the bridge's views. */
+static int s_place_all(xp_t *xp, xgc_sim_t *sim)
+{
+    xgc_plan_pm_t *pms = malloc((size_t)(sim->n_pms ? sim->n_pms : 1) * sizeof *pms);
+    xgc_plan_vm_t *vms = malloc((size_t)(sim->n_vms ? sim->n_vms : 1) * sizeof *vms);
+    int *order = malloc((size_t)(sim->n_vms ? sim->n_vms : 1) * sizeof *order);
+    if (!pms || !vms || !order) {
+        free(pms);
+        free(vms);
+        free(order);
+        return -1;
+    }
+    for (int p = 0; p < sim->n_pms; p++)
+        pms[p] = xgc_bridge_pm_view(&xp->pms[p]);
+    for (int u = 0; u < sim->n_vms; u++) {
+        s_observe_vm(xp, u, sim_vm_demand_now(sim, u));
+        vms[u] = xgc_bridge_vm_view(&xp->vms[u]);
+        order[u] = u;
+    }
+    for (int a = 1; a < sim->n_vms; a++) {   /* insertion sort, stable */
+        int u = order[a], b = a;
+        while (b > 0 && vms[order[b - 1]].estimate < vms[u].estimate) {
+            order[b] = order[b - 1];
+            b--;
+        }
+        order[b] = u;
+    }
+    for (int a = 0; a < sim->n_vms; a++) {
+        int u = order[a];
+        const xgc_plan_vm_t *pv = &vms[u];
+        int p = xgc_plan_place(&xp->plan, pms, xp->n_pms, xp->mean, xp->var, xp->ram, pv);
+        xp->vms[u].host = p;
+        if (p >= 0) {
+            xp->ram[p] += pv->ram;
+            xp->mean[p] += pv->mean;
+            xp->var[p] += pv->spread * pv->spread;
+            pms[p].asleep = 0;
+        }
+    }
+    free(pms);
+    free(vms);
+    free(order);
+    /* the estimators saw sample 0; the engine records it again: reset */
+    for (int u = 0; u < sim->n_vms; u++)
+        xgc_demand_reset(xp->est[u]);
+    return 0;
 }
 
 static int s_place(void *self, xgc_sim_t *sim, int v)
@@ -102,42 +169,12 @@ static int s_place(void *self, xgc_sim_t *sim, int v)
     xp_t *xp = self;
     if (!xp->est && s_setup(xp, sim))
         return -1;
-    if (v == 0) {   /* first call: place every VM, largest estimate first */
+    if (v == 0) {   /* first call: place every VM */
         sim->step = 0;
-        for (int u = 0; u < sim->n_vms; u++)
-            s_observe_vm(xp, sim, u, sim_vm_demand_now(sim, u));
-        int *order = malloc((size_t)sim->n_vms * sizeof *order);
-        if (!order)
+        if (s_place_all(xp, sim))
             return -1;
-        for (int u = 0; u < sim->n_vms; u++)
-            order[u] = u;
-        for (int a = 1; a < sim->n_vms; a++) {   /* insertion sort, stable */
-            int u = order[a], b = a;
-            while (b > 0 && xp->vms[order[b - 1]].estimate < xp->vms[u].estimate) {
-                order[b] = order[b - 1];
-                b--;
-            }
-            order[b] = u;
-        }
-        for (int a = 0; a < sim->n_vms; a++) {
-            int u = order[a];
-            const xgc_plan_vm_t *pv = &xp->vms[u];
-            int p = xgc_plan_place(&xp->plan, xp->pms, xp->n_pms, xp->mean, xp->var, xp->ram,
-                                   pv);
-            xp->vms[u].pm = p;
-            if (p >= 0) {
-                xp->ram[p] += pv->ram;
-                xp->mean[p] += pv->mean;
-                xp->var[p] += pv->spread * pv->spread;
-                xp->pms[p].asleep = 0;
-            }
-        }
-        free(order);
-        /* the estimators saw sample 0; the engine records it again: reset */
-        for (int u = 0; u < sim->n_vms; u++)
-            xgc_demand_reset(xp->est[u]);
     }
-    return xp->vms[v].pm;
+    return xp->vms[v].host;
 }
 
 static int s_decide(void *self, xgc_sim_t *sim, sim_move_t *moves, int max)
@@ -146,21 +183,24 @@ static int s_decide(void *self, xgc_sim_t *sim, sim_move_t *moves, int max)
     if (sim->step == 1)   /* sample 0 (reset after the initial placement) */
         for (int v = 0; v < sim->n_vms; v++)
             if (sim->vms[v].pm >= 0)
-                s_observe_vm(xp, sim, v, sim->vms[v].mips * xgc_trace_cpu(sim->trace, v, 0) / 100);
+                s_observe_vm(xp, v, sim->vms[v].mips * xgc_trace_cpu(sim->trace, v, 0) / 100);
     s_observe(xp, sim);
     for (int p = 0; p < sim->n_pms; p++) {
-        xp->pms[p].asleep = sim->pms[p].n_vms == 0;
-        xp->pms[p].ram = sim_ram_checked(sim, 0) ? sim->pms[p].ram_mb : 0;
+        xp->pms[p].state = sim->pms[p].n_vms == 0 ? XGC_REPLAN_PM_OFF : XGC_REPLAN_PM_UP;
+        s_pm_ram(xp, sim, p, 0);
     }
     for (int v = 0; v < sim->n_vms; v++)
-        xp->vms[v].pm = sim->vms[v].pm;
-    int n = xgc_plan_round(&xp->plan, xp->pms, xp->n_pms, xp->vms, xp->n_vms, sim->step,
-                           xp->moves, max < xp->n_vms ? max : xp->n_vms);
+        xp->vms[v].host = sim->vms[v].pm;
+    int64_t now_ms = (int64_t)sim->step * XP_ROUND_MS;
+    int n = xgc_bridge_plan(&xp->plan, XP_ROUND_MS, now_ms, xp->pms, (size_t)xp->n_pms,
+                            xp->vms, (size_t)xp->n_vms, xp->moves,
+                            max < xp->n_vms ? max : xp->n_vms);
     for (int i = 0; i < n; i++) {
         const xgc_plan_move_t *m = &xp->moves[i];
         moves[i] = (sim_move_t){m->vm, m->to};
-        xp->vms[m->vm].last_move = sim->step;
-        xp->vms[m->vm].last_from = m->from;
+        xp->vms[m->vm].last_move_ms = now_ms;
+        xp->vms[m->vm].load.has_from = true;
+        xp->vms[m->vm].load.last_from = m->from;
     }
     return n < 0 ? 0 : n;
 }
@@ -191,6 +231,7 @@ static int s_parse(xp_t *xp, const char *spec, char *err, size_t err_len)
         else if (!strcmp(tok, "gain")) p->min_gain_w = val;
         else if (!strcmp(tok, "z")) p->z = val;
         else if (!strcmp(tok, "catch_up")) p->catch_up = (int)val;
+        else if (!strcmp(tok, "margin")) p->margin = val;
         else if (!strcmp(tok, "window")) d->window = (int)val;
         else if (!strcmp(tok, "quantile")) d->quantile = val;
         else if (!strcmp(tok, "alpha")) d->alpha = val;

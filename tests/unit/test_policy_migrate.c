@@ -1,6 +1,8 @@
 /* test_policy_migrate.c — the planner and its gate: relief of an
  * overloaded PM (covering VM with the shortest copy, best-fit destination
- * that is not over on its observed load, waking the most efficient PM), consolidation only when everything fits and it pays,
+ * that is not over on its observed load, waking the most efficient PM),
+ * violations now before forecast ones, consolidation only when everything
+ * fits and it pays,
  * the per-round and per-PM budgets, cooldown and no-return. */
 #include "scheduler/policy/migrate.h"
 #include "xgc_test.h"
@@ -13,7 +15,7 @@ static xgc_plan_pm_t s_pm(double cap, int asleep)
 
 static xgc_plan_vm_t s_vm(int pm, double load, double cost)
 {
-    return (xgc_plan_vm_t){pm, load, load, load, 0, cost, -1, -1, 1};
+    return (xgc_plan_vm_t){pm, load, load, load, 0, cost, -1, -1, 1, 0};
 }
 
 static xgc_plan_params_t s_params(void)
@@ -87,6 +89,30 @@ XGC_TEST(receiver_not_over_on_observed_load)
     vms[2].demand = 50;   /* observed = sized: PM1 takes it */
     CHECK(s_plan(pms, 3, vms, 3, m) == 1);
     CHECK(m[0].vm == 0 && m[0].to == 1);
+}
+
+XGC_TEST(violation_now_first_and_by_observed_load)
+{
+    xgc_plan_params_t p = s_params();
+    p.max_moves = 1;
+    p.catch_up = 2;
+    xgc_plan_pm_t pms[] = {s_pm(100, 0), s_pm(100, 0), s_pm(200, 1)};
+    /* PM0 is over on its sized load only (105, a forecast; its VMs use 10
+     * now). PM1's VMs use 110 now (over 98 = capacity less the margin)
+     * while sized at 80: a violation now. It goes first though the round's
+     * budget is 1 and PM0 comes first; and of PM1's VMs, VM1 is idle now
+     * (moving it fixes nothing although its copy is the shortest): VM2 (70
+     * now) covers the excess with a shorter copy than VM3. */
+    xgc_plan_vm_t vms[] = {s_vm(0, 55, 1), s_vm(1, 30, 1), s_vm(1, 30, 2), s_vm(1, 20, 3),
+                           s_vm(0, 50, 1)};
+    vms[0].demand = vms[4].demand = 5;
+    vms[1].demand = 0;
+    vms[2].demand = 70;
+    vms[3].demand = 40;
+    xgc_plan_move_t m[8];
+    int n = xgc_plan_round(&p, pms, 3, vms, 5, 10, m, 8);
+    CHECK(n == 1);
+    CHECK(m[0].vm == 2 && m[0].from == 1 && m[0].to == 2);
 }
 
 XGC_TEST(consolidation_empties_the_least_loaded)
@@ -212,6 +238,7 @@ int main(void)
     XGC_TEST_RUN(relief_prefers_best_fit_awake);
     XGC_TEST_RUN(relief_sheds_the_shortest_copy_not_the_least_cpu);
     XGC_TEST_RUN(receiver_not_over_on_observed_load);
+    XGC_TEST_RUN(violation_now_first_and_by_observed_load);
     XGC_TEST_RUN(consolidation_empties_the_least_loaded);
     XGC_TEST_RUN(consolidation_all_or_nothing);
     XGC_TEST_RUN(gate_cooldown_and_no_return);

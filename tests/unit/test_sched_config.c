@@ -24,6 +24,20 @@ XGC_TEST(defaults)
     CHECK(cfg.debounce_ms == 20);
     CHECK(cfg.demand_enabled);
     CHECK(cfg.metrics_listen[0] == 0);
+    CHECK(cfg.replan.policy == XGC_REPLAN_POLICY_PEMM);
+}
+
+XGC_TEST(policy_consolidate)
+{
+    CHECK(s_load("scheduler:\n  policy: consolidate\n  optimise_interval_ms: 5000\n") == 0);
+    CHECK(cfg.replan.policy == XGC_REPLAN_POLICY_CONSOLIDATE);
+    CHECK(cfg.replan.round_ms == 5000);
+    CHECK(s_load("scheduler:\n  policy: pemm\n") == 0);
+    CHECK(cfg.replan.policy == XGC_REPLAN_POLICY_PEMM);
+    CHECK(s_load("scheduler:\n  max_migrations: 2\n  policy: lrmmt\n") == -1);
+    CHECK(strstr(err, "t.yaml:3:") && strstr(err, "policy") && strstr(err, "consolidate"));
+    CHECK(s_load("scheduler:\n  policy: consolidate\n  demand: {enabled: false}\n") == -1);
+    CHECK(strstr(err, "t.yaml:2:") && strstr(err, "demand"));
 }
 
 XGC_TEST(values)
@@ -62,6 +76,7 @@ int main(void)
 {
     XGC_TEST_RUN(defaults);
     XGC_TEST_RUN(values);
+    XGC_TEST_RUN(policy_consolidate);
     XGC_TEST_RUN(errors_name_the_field);
     return XGC_TEST_END();
 }

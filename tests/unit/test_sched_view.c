@@ -164,6 +164,43 @@ XGC_TEST(demand_shrinks_max)
     xgc_view_round_free(&r);
 }
 
+/* Policy consolidate's inputs: the observed demand as set, the cap, and
+ * the PM the VM's run entry left on its last move. */
+XGC_TEST(load_and_origin)
+{
+    xgc_view_round_t r;
+    xgc_plan_entry_t e = {.state = XGC_PLAN_RUN};
+    xgc_replan_load_t load = {.samples = 5, .estimate = 660, .mean = 600, .spread = 20,
+                              .last = 610};
+    s_pm("pa");
+    s_pm("pb");
+    snprintf(e.vm, sizeof e.vm, "a");
+    snprintf(e.host, sizeof e.host, "pa");
+    APPLY("plan/pa/a", xgc_msg_plan_entry_encode, &e);
+    xgc_view_apply(view, "plan/pa/a", NULL, 0, now, err, sizeof err);
+    snprintf(e.host, sizeof e.host, "pb");
+    snprintf(e.from, sizeof e.from, "pa");          /* live-migrated from pa */
+    APPLY("plan/pb/a", xgc_msg_plan_entry_encode, &e);
+    xgc_view_set_load(view, "a", &load);
+    CHECK(xgc_view_round(view, &cfg, now, &r) == 0);
+    int v = -1, pa = -1, pb = -1;
+    for (size_t i = 0; i < r.n_vms; i++)
+        v = strcmp(r.vms[i].spec.name, "a") ? v : (int)i;
+    for (size_t j = 0; j < r.n_pms; j++) {
+        pa = strcmp(r.pms[j].spec.name, "pa") ? pa : (int)j;
+        pb = strcmp(r.pms[j].spec.name, "pb") ? pb : (int)j;
+    }
+    xgc_replan_vm_t got = v >= 0 ? r.vms[v] : (xgc_replan_vm_t){.host = -1};
+    xgc_view_round_free(&r);
+    CHECK(v >= 0 && pa >= 0 && pb >= 0);
+    CHECK(got.host == pb);
+    CHECK(got.load.samples == 5);
+    CHECK_NEAR(got.load.mean, 600, 0);
+    CHECK_NEAR(got.load.last, 610, 0);
+    CHECK_NEAR(got.load.cap_mhz, 1000, 0);
+    CHECK(got.load.has_from && got.load.last_from == pa);
+}
+
 int main(void)
 {
     view = xgc_view_new();
@@ -173,6 +210,7 @@ int main(void)
     XGC_TEST_RUN(invalid_and_departure);
     XGC_TEST_RUN(lost_pm_fenced_after_lease);
     XGC_TEST_RUN(demand_shrinks_max);
+    XGC_TEST_RUN(load_and_origin);
     xgc_view_destroy(&view);
     return XGC_TEST_END();
 }

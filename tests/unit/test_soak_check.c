@@ -8,20 +8,20 @@
 XGC_TEST(schedule_is_reproducible_and_covers_every_kind)
 {
     xgc_soak_fault_t a[64], b[64], c[64];
-    size_t na = xgc_soak_schedule(7, 600000, 20, 5000, 12000, a, 64);
-    size_t nb = xgc_soak_schedule(7, 600000, 20, 5000, 12000, b, 64);
-    size_t nc = xgc_soak_schedule(8, 600000, 20, 5000, 12000, c, 64);
-    CHECK(na == nb && na >= XGC_SOAK_F_COUNT);
+    size_t na = xgc_soak_schedule(7, 600000, 20, 5000, 12000, XGC_SOAK_F_PLAIN, a, 64);
+    size_t nb = xgc_soak_schedule(7, 600000, 20, 5000, 12000, XGC_SOAK_F_PLAIN, b, 64);
+    size_t nc = xgc_soak_schedule(8, 600000, 20, 5000, 12000, XGC_SOAK_F_PLAIN, c, 64);
+    CHECK(na == nb && na >= XGC_SOAK_F_PLAIN);
     CHECK(memcmp(a, b, na * sizeof a[0]) == 0);
     bool differs = nc != na;
     for (size_t i = 0; i < na && i < nc && !differs; i++)
         differs = a[i].kind != c[i].kind || a[i].target != c[i].target;
     CHECK(differs);
     int seen[XGC_SOAK_F_COUNT] = {0};
-    for (size_t i = 0; i < XGC_SOAK_F_COUNT; i++)
+    for (size_t i = 0; i < XGC_SOAK_F_PLAIN; i++)
         seen[a[i].kind]++;
-    for (int k = 0; k < XGC_SOAK_F_COUNT; k++)
-        CHECK(seen[k] == 1);               /* the first cycle is a permutation */
+    for (int k = 0; k < XGC_SOAK_F_COUNT; k++)      /* the first cycle is a permutation */
+        CHECK(seen[k] == (k < XGC_SOAK_F_PLAIN));    /* of the plaintext kinds */
     for (size_t i = 0; i < na; i++) {
         CHECK(a[i].at_ms >= 15000 && a[i].at_ms < 600000 - 20000);
         CHECK(a[i].target >= 0 && a[i].target < 20);
@@ -31,12 +31,36 @@ XGC_TEST(schedule_is_reproducible_and_covers_every_kind)
     }
 }
 
+XGC_TEST(schedule_with_security_probes)
+{
+    xgc_soak_fault_t a[64], p[64];
+    size_t na = xgc_soak_schedule(3, 600000, 5, 5000, 6000, XGC_SOAK_F_COUNT, a, 64);
+    size_t np = xgc_soak_schedule(3, 600000, 5, 5000, 6000, XGC_SOAK_F_PLAIN, p, 64);
+    CHECK(na >= XGC_SOAK_F_COUNT && np >= XGC_SOAK_F_PLAIN);
+    int seen[XGC_SOAK_F_COUNT] = {0}, probes = 0;
+    for (size_t i = 0; i < XGC_SOAK_F_COUNT; i++)
+        seen[a[i].kind]++;
+    for (int k = 0; k < XGC_SOAK_F_COUNT; k++)
+        CHECK(seen[k] == 1);                /* every kind, probes included */
+    for (size_t i = 0; i < na; i++)
+        if (a[i].kind >= XGC_SOAK_F_PLAIN) {
+            probes++;
+            CHECK(a[i].hold_ms == 3000);
+        }
+    CHECK(probes >= 2);
+    for (size_t i = 0; i < np; i++)
+        CHECK(p[i].kind < XGC_SOAK_F_PLAIN);   /* plaintext: no probe */
+    CHECK(xgc_soak_schedule(3, 600000, 5, 5000, 6000, 0, a, 64) == 0);
+    CHECK(xgc_soak_schedule(3, 600000, 5, 5000, 6000, XGC_SOAK_F_COUNT + 1, a, 64) == 0);
+    CHECK(!strcmp(xgc_soak_fault_name(XGC_SOAK_F_PROBE_ROLE), "role-probe"));
+}
+
 XGC_TEST(schedule_of_a_short_run_fits)
 {
     xgc_soak_fault_t f[16];
-    size_t n = xgc_soak_schedule(1, 30000, 3, 5000, 12000, f, 16);
+    size_t n = xgc_soak_schedule(1, 30000, 3, 5000, 12000, XGC_SOAK_F_PLAIN, f, 16);
     CHECK(n == 0);                          /* warm-up + tail leave no room */
-    n = xgc_soak_schedule(1, 150000, 3, 5000, 8000, f, 4);
+    n = xgc_soak_schedule(1, 150000, 3, 5000, 8000, XGC_SOAK_F_PLAIN, f, 4);
     CHECK(n == 4);                          /* bounded by max */
     CHECK(!strcmp(xgc_soak_fault_name(XGC_SOAK_F_LINK), "link-cut"));
     CHECK(!strcmp(xgc_soak_fault_name(XGC_SOAK_F_COUNT), "?"));
@@ -261,6 +285,7 @@ XGC_TEST(statistics)
 int main(void)
 {
     XGC_TEST_RUN(schedule_is_reproducible_and_covers_every_kind);
+    XGC_TEST_RUN(schedule_with_security_probes);
     XGC_TEST_RUN(schedule_of_a_short_run_fits);
     XGC_TEST_RUN(healthy_cluster_converges);
     XGC_TEST_RUN(vm_on_two_pms_is_a_violation_at_once);

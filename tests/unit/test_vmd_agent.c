@@ -70,12 +70,18 @@ XGC_TEST(urls)
 XGC_TEST(zmtp_frames)
 {
     uint8_t g[64];
-    xgc_zmtp_greeting(g);
+    xgc_zmtp_greeting(g, "NULL");
     CHECK(g[0] == 0xFF && g[9] == 0x7F && g[10] == 3 && g[11] == 0);
     CHECK(memcmp(g + 12, "NULL", 4) == 0 && g[16] == 0 && g[32] == 0);
-    CHECK(xgc_zmtp_greeting_ok(g));
-    g[12] = 'P';
-    CHECK(!xgc_zmtp_greeting_ok(g));
+    CHECK(xgc_zmtp_greeting_check(g, "NULL") == NULL);
+    const char *why = xgc_zmtp_greeting_check(g, "CURVE");
+    CHECK(why && strstr(why, "security mismatch: the broker is plaintext"));
+    xgc_zmtp_greeting(g, "CURVE");
+    CHECK(memcmp(g + 12, "CURVE", 6) == 0 && g[32] == 0);
+    why = xgc_zmtp_greeting_check(g, "NULL");
+    CHECK(why && strstr(why, "the broker uses CURVE and this vmd plaintext"));
+    g[9] = 0;
+    CHECK(strstr(xgc_zmtp_greeting_check(g, "CURVE"), "not a ZMTP 3"));
     uint8_t r[64];
     size_t n = xgc_zmtp_ready("PUB", r, sizeof r);
     static const uint8_t want[] = {0x04, 25, 5, 'R', 'E', 'A', 'D', 'Y', 11, 'S', 'o', 'c', 'k',
@@ -86,6 +92,8 @@ XGC_TEST(zmtp_frames)
     CHECK(xgc_zmtp_frame_header(5, 1, h) == 2 && h[0] == 0x01 && h[1] == 5);
     CHECK(xgc_zmtp_frame_header(255, 0, h) == 2 && h[0] == 0x00 && h[1] == 255);
     CHECK(xgc_zmtp_frame_header(256, 0, h) == 9 && h[0] == 0x02 && h[7] == 1 && h[8] == 0);
+    CHECK(xgc_zmtp_frame_header(200, XGC_ZMTP_COMMAND, h) == 2 && h[0] == 0x04);
+    CHECK(xgc_zmtp_frame_header(300, XGC_ZMTP_COMMAND, h) == 9 && h[0] == 0x06);
     xgc_zmtp_t *z = xgc_zmtp_new("ipc://nope");
     CHECK(xgc_zmtp_publish(z, "t", "x", 1, 10) == -1);
     CHECK(strstr(xgc_zmtp_error(z), "not tcp://"));

@@ -1,6 +1,8 @@
 # vmd/guest/ — the qemu guest image: `make guest` builds, under build/guest/,
 #   vmlinux    the Debian cloud kernel (uncompressed PVH ELF when possible)
-#   initrd.gz  busybox + virtio modules + /init + the static xgc-vmd
+#   initrd.gz  busybox + virtio modules + /init + the static xgc-vmd (and,
+#              with GUEST_CERTS=DIR, DIR's broker.cert and vmd key pair, for
+#              a `security: curve` broker; docs/vmd.md)
 # from Debian packages (apt-get download) and this tree. Cached: the kernel is
 # fetched once; the initramfs is rebuilt only when /init, the scripts or the
 # static vmd change. Not part of `make all` (it downloads); the qemu tests and
@@ -16,8 +18,18 @@ guest: $(GUEST_DIR)/initrd.gz
 $(GUEST_DIR)/version: vmd/guest/fetch-kernel.sh
 	@vmd/guest/fetch-kernel.sh $(GUEST_DIR)
 
-$(GUEST_DIR)/initrd.gz: $(GUEST_DIR)/version vmd/guest/init vmd/guest/mkinitrd.sh $(GUEST_VMD)
-	@vmd/guest/mkinitrd.sh $(GUEST_DIR) $@ $(GUEST_VMD)
+GUEST_CERTS ?=
+GUEST_CERT_FILES := $(if $(GUEST_CERTS),$(GUEST_CERTS)/broker.cert $(GUEST_CERTS)/secret/vmd.cert_secret)
+
+# remembers GUEST_CERTS, so that changing it (or dropping it) rebuilds
+$(GUEST_DIR)/certs.id: guest-certs-force
+	@mkdir -p $(GUEST_DIR)
+	@echo '$(GUEST_CERTS)' | cmp -s - $@ || echo '$(GUEST_CERTS)' > $@
+.PHONY: guest-certs-force
+
+$(GUEST_DIR)/initrd.gz: $(GUEST_DIR)/version vmd/guest/init vmd/guest/mkinitrd.sh $(GUEST_VMD) \
+                        $(GUEST_DIR)/certs.id $(GUEST_CERT_FILES)
+	@vmd/guest/mkinitrd.sh $(GUEST_DIR) $@ "$(GUEST_VMD)" "$(GUEST_CERTS)"
 	@echo "guest: $(GUEST_DIR)/vmlinux $@$(if $(GUEST_VMD),, (no static xgc-vmd yet: the guest only ticks))"
 
 # make bench: the qemu driver's figures (boot, cap accuracy, live migration)

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# The vmd over CURVE, against the real xgc-broker with `security: curve`:
+#   - the static vmd (its own ZMTP + CURVE client, no libzmq) with the vmd
+#     certificate from the deployment file, and with --curve-server/--cert,
+#     and the dynamic vmd (under valgrind if installed): their metrics reach
+#     a CURVE `xgc tail`;
+#   - the broker's role policy applies to the vmd's connection: a key of
+#     another role (scheduler) publishing metrics is dropped and logged;
+#     the vmd key publishing a command is dropped;
+#   - an unknown vmd key, a wrong broker key and a plaintext vmd get no
+#     metric through, each vmd saying why, once (it retries with backoff);
+#   - the vmd reconnects (new handshake) after the broker restarts, and a
+#     CURVE vmd against a plaintext broker says so.
+set -u
+. "$(dirname "$0")/pmd_lib.sh"
+xgc_test_setup secvmd
+printf 'security:\n  mode: curve\n  certs: certs\n' >> "$T/x.yaml"
+"$BIN/xgc" keygen -c "$T/x.yaml" > "$T/keygen.log" 2>&1 || { bad "keygen: $(cat "$T/keygen.log")"; xgc_test_end; exit 1; }
+"$BIN/xgc" keygen -c "$T/x.yaml" --out "$T/other" > /dev/null 2>&1
+start_broker || { xgc_test_end; exit 1; }
+sed '/^security:/,$d' "$T/x.yaml" > "$T/plain.yaml"     # the same broker, no security
+grep -q "security: CURVE" "$T/broker.log" && ok "broker runs CURVE" || bad "broker: $(cat "$T/broker.log")"
+SERVER_Z85=$(sed -n 's/.*public-key = "\(.*\)"/\1/p' "$T/certs/broker.cert")
+
+# vmd NAME BINARY ARGS...: start a vmd publishing metric.vm.NAME every 200 ms
+# (log in $T/NAME.log); its pid goes to PIDS and VMD.
+# (XGC_CERT=... before vmd reaches the vmd, as for any shell function)
+vmd() {
+    local name=$1 bin=$2; shift 2
+    "$BIN/$bin" --name "$name" --interval-ms 200 "$@" > "$T/$name.log" 2>&1 &
+    VMD=$!
+    PIDS+=($VMD)
+}
+# first_metric NAME SECONDS: the first metric.vm.NAME a CURVE tail sees, in
+# $T/NAME.out (empty if none within SECONDS)
+first_metric() {
+    timeout "$2" "$BIN/xgc" tail metric.vm. -c "$T/x.yaml" --json -n 1 --where vm="$1" \
+        > "$T/$1.out" 2> "$T/$1.tail.err"
+}
+arrives() { grep -q "\"vm\":\"$1\"" "$T/$1.out"; }
+
+# --- good keys -------------------------------------------------------------------
+vmd s1 xgc-vmd-static -c "$T/x.yaml"
+first_metric s1 8
+arrives s1 && grep -q '"alive":true' "$T/s1.out" \
+    && ok "static vmd, keys from the deployment file: its metric reaches a CURVE tail" \
+    || bad "static vmd from config: '$(cat "$T/s1.out")' $(cat "$T/s1.log" "$T/s1.tail.err")"
+grep -q "publishing to .* (CURVE)" "$T/s1.log" && ok "the vmd says it publishes over CURVE" \
+    || bad "s1 log: $(cat "$T/s1.log")"
+kill9 "$VMD"
+
+vmd s2 xgc-vmd-static --broker "tcp://127.0.0.1:$((PORT + 2))" --curve-server "$SERVER_Z85" \
+    --cert "$T/certs/secret/vmd.cert_secret"
+first_metric s2 8
+arrives s2 && ok "static vmd with --curve-server Z85 and --cert: metric arrives" \
+    || bad "static vmd with options: $(cat "$T/s2.log")"
+kill9 "$VMD"
+
+VG=()
+command -v valgrind > /dev/null && VG=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=9)
+timeout 60 "${VG[@]}" "$BIN/xgc-vmd" -c "$T/x.yaml" --name d1 --interval-ms 300 --count 12 \
+    > "$T/d1.log" 2>&1 &
+D1=$!
+PIDS+=($D1)
+first_metric d1 15
+wait "$D1"; rc=$?
+arrives d1 && [ "$rc" = 0 ] \
+    && ok "dynamic vmd over CURVE: metric arrives, exits 0${VG:+ (valgrind clean)}" \
+    || bad "dynamic vmd rc=$rc: $(cat "$T/d1.log")"
+
+# the AddressSanitizer build of the vmd (make SAN=1), if there: a good
+# handshake and a refused one, without a report
+ASAN_VMD=${XGC_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/build/asan/bin/xgc-vmd
+if [ -x "$ASAN_VMD" ]; then
+    timeout 60 "$ASAN_VMD" -c "$T/x.yaml" --name a1 --interval-ms 200 --count 4 > "$T/a1.log" 2>&1
+    r1=$?
+    timeout 60 "$ASAN_VMD" -c "$T/x.yaml" --name a2 --interval-ms 200 --count 4 \
+        --curve-server "$T/certs/broker.cert" --cert "$T/other/secret/vmd.cert_secret" > "$T/a2.log" 2>&1
+    r2=$?
+    [ "$r1$r2" = 00 ] && grep -q "(CURVE)" "$T/a1.log" && grep -q "refused our key" "$T/a2.log" \
+        && ! grep -q "Sanitizer" "$T/a1.log" "$T/a2.log" \
+        && ok "the ASan+UBSan vmd: a handshake and a refusal, no report" \
+        || bad "asan vmd rc=$r1/$r2: $(cat "$T/a1.log" "$T/a2.log" | head -30)"
+else
+    skip=$((skip + 1)); echo "skip ASan vmd (make SAN=1 first)"
+fi
+
+# --- the role policy applies to the vmd's own connection ---------------------------
+vmd s3 xgc-vmd-static -c "$T/x.yaml"
+S3=$VMD
+XGC_CERT=scheduler vmd r1 xgc-vmd-static -c "$T/x.yaml"
+first_metric r1 3
+sleep 0.3
+! arrives r1 && grep -q "event dropped topic=metric.vm.r1 role=scheduler" "$T/broker.log" \
+    && ok "a vmd holding a scheduler key: its metrics are dropped by role (logged)" \
+    || bad "scheduler-key vmd: '$(cat "$T/r1.out")' $(grep dropped "$T/broker.log")"
+kill9 "$VMD"
+XGC_CERT=vmd "$BIN/xgc-bustest" publish cmd.pm1.create 3 0 -c "$T/x.yaml" > /dev/null 2>&1
+sleep 0.3
+grep -q "event dropped topic=cmd.pm1.create role=vmd" "$T/broker.log" \
+    && ok "the vmd key may publish metrics only (a command is dropped)" \
+    || bad "vmd key command: $(grep dropped "$T/broker.log")"
+
+# --- refused ---------------------------------------------------------------------
+vmd u1 xgc-vmd-static -c "$T/x.yaml" --curve-server "$T/certs/broker.cert" \
+    --cert "$T/other/secret/vmd.cert_secret"
+U1=$VMD
+vmd w1 xgc-vmd-static -c "$T/x.yaml" --curve-server "$T/other/broker.cert" \
+    --cert "$T/certs/secret/vmd.cert_secret"
+W1=$VMD
+vmd p1 xgc-vmd-static -c "$T/plain.yaml"
+P1=$VMD
+first_metric u1 3 & T1=$!
+first_metric w1 3 & T2=$!
+wait "$T1" "$T2"
+sleep 0.5
+! arrives u1 && grep -q "refused our key" "$T/u1.log" \
+    && ok "an unknown vmd key: no metric, the vmd says the broker refused its key" \
+    || bad "unknown key: '$(cat "$T/u1.out")' $(cat "$T/u1.log")"
+! arrives w1 && grep -q "wrong --curve-server" "$T/w1.log" \
+    && ok "a wrong broker key: the vmd says so" || bad "wrong server key: $(cat "$T/w1.log")"
+grep -q "security mismatch: the broker uses CURVE and this vmd plaintext" "$T/p1.log" \
+    && ok "a plaintext vmd against the CURVE broker: clear message" \
+    || bad "plaintext vmd: $(cat "$T/p1.log")"
+n=$(grep -c "publish to" "$T/u1.log")
+kill -0 "$U1" && kill -0 "$W1" && kill -0 "$P1" && [ "$n" = 1 ] \
+    && ok "they keep running and retrying, logging the reason once (not every try)" \
+    || bad "refused vmds: alive? log lines $n"
+kill9 "$U1"; kill9 "$W1"; kill9 "$P1"
+
+# --- keys that cannot be used stop the vmd at once (status 2, the reason) -------------
+e1=$(timeout 5 "$BIN/xgc-vmd-static" --name e1 --count 1 --cert "$T/certs/secret/vmd.cert_secret" 2>&1); r1=$?
+e2=$(timeout 5 "$BIN/xgc-vmd-static" -c "$T/x.yaml" --name e2 --count 1 --curve-server "$T/certs/broker.cert" \
+     --cert "$T/certs/clients/vmd.cert" 2>&1); r2=$?
+e3=$(timeout 5 "$BIN/xgc-vmd-static" -c "$T/x.yaml" --name e3 --count 1 --curve-server nokey 2>&1); r3=$?
+[ "$r1$r2$r3" = 222 ] && echo "$e1" | grep -q "needs the broker's public key" \
+    && echo "$e2" | grep -q "holds no secret key" && echo "$e3" | grep -q "neither a certificate file" \
+    && ok "unusable keys stop the vmd with status 2 and the reason" \
+    || bad "key errors $r1 $r2 $r3: $e1 / $e2 / $e3"
+
+# --- broker restart; CURVE vmd against a plaintext broker ----------------------------
+kill9 "${PIDS[0]}"
+start_broker || bad "broker restart"
+first_metric s3 10
+arrives s3 && ok "the vmd shakes hands again after the broker restarts" \
+    || bad "no metric after restart: $(cat "$T/s3.log")"
+kill9 "$S3"
+kill9 "${PIDS[-1]}"
+cp "$T/x.yaml" "$T/curve.yaml"
+sed -i '/^security:/,$d' "$T/x.yaml"
+start_broker || bad "plaintext broker"
+timeout 10 "$BIN/xgc-vmd-static" -c "$T/curve.yaml" --name c1 --interval-ms 200 --count 3 \
+    > "$T/c1.log" 2>&1
+grep -q "security mismatch: the broker is plaintext" "$T/c1.log" \
+    && ok "a CURVE vmd against a plaintext broker: clear message" || bad "c1: $(cat "$T/c1.log")"
+
+xgc_test_end
