@@ -167,7 +167,7 @@ static int s_load_power(const xgc_yaml_node_t *node, xgc_power_model_t *pw, char
 static int s_load_pm(const xgc_yaml_node_t *map, xgc_pm_spec_t *pm, char *err, size_t errlen)
 {
     static const char *const keys[] = {"name", "cpu_mhz", "mem_mb", "cores", "power_cost",
-                                       "power", "driver", "address", "driver_opts", NULL};
+                                       "power", "driver", "address", "driver_opts", "pmd", NULL};
     if (xgc_yaml_check_keys(map, keys, "a pm", err, errlen) < 0)
         return -1;
     memset(pm, 0, sizeof *pm);

@@ -185,6 +185,12 @@ int xgc_driver_cap_pct(double cap_mhz, double core_mhz)
     return pct < 1 ? 1 : (int)pct;
 }
 
+int xgc_driver_cap_pct_vcpus(double cap_mhz, double core_mhz, int vcpus)
+{
+    int pct = xgc_driver_cap_pct(cap_mhz, core_mhz);
+    return vcpus > 0 && pct > 100 * vcpus ? 100 * vcpus : pct;
+}
+
 double xgc_driver_cap_mhz(int cap_pct, double core_mhz)
 {
     return cap_pct <= 0 ? 0 : cap_pct * core_mhz / 100.0;

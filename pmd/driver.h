@@ -196,6 +196,11 @@ int xgc_driver_inject_load(xgc_driver_t *self, const char *vm, double cpu_mhz);
  * core_mhz, rounded up; 0 stays 0 (no cap). */
 int xgc_driver_cap_pct(double cap_mhz, double core_mhz);
 double xgc_driver_cap_mhz(int cap_pct, double core_mhz);
+/* The same for a domain of `vcpus` vCPUs (0 = unknown: no limit): at most
+ * 100 % per vCPU, which Xen refuses to exceed ("Cpu cap out of range") and
+ * which is no limit anyway. A plan cap of one core's nominal MHz on a core
+ * that physinfo measures a little slower (2599.999 MHz) would be 101 %. */
+int xgc_driver_cap_pct_vcpus(double cap_mhz, double core_mhz, int vcpus);
 
 const char *xgc_dom_state_name(xgc_dom_state_t state);
 const char *xgc_op_kind_name(xgc_op_kind_t kind);

@@ -725,7 +725,8 @@ static int xl_create(void *self, const xgc_vm_spec_t *spec, double cap_mhz, int 
         return -1;
     }
     job->have_dc = 1;
-    if (xgc_xlcfg_to_libxl(&cfg, spec->name, weight, xgc_driver_cap_pct(cap_mhz, s_core_mhz(xl)),
+    if (xgc_xlcfg_to_libxl(&cfg, spec->name, weight,
+                           xgc_driver_cap_pct_vcpus(cap_mhz, s_core_mhz(xl), cfg.maxvcpus),
                            &job->dc, err, errlen) < 0 ||
         s_spawn(job, s_create_main, err, errlen) < 0) {
         libxl_domain_config_dispose(&job->dc);
@@ -760,11 +761,15 @@ static int xl_set_sched(void *self, const char *vm, int weight, double cap_mhz,
         snprintf(err, errlen, "set weight/cap of %s: no such domain", vm);
         return -1;
     }
+    libxl_dominfo info;
+    libxl_dominfo_init(&info);
+    int vcpus = libxl_domain_info(xl->ctx, &info, domid) == 0 ? (int)info.vcpu_max_id + 1 : 0;
+    libxl_dominfo_dispose(&info);
     libxl_domain_sched_params sp;
     libxl_domain_sched_params_init(&sp);    /* sched UNKNOWN: the domain's own */
     if (weight > 0)
         sp.weight = weight;
-    sp.cap = xgc_driver_cap_pct(cap_mhz, s_core_mhz(xl));
+    sp.cap = xgc_driver_cap_pct_vcpus(cap_mhz, s_core_mhz(xl), vcpus);
     int rc = libxl_domain_sched_params_set(xl->ctx, domid, &sp);
     libxl_domain_sched_params_dispose(&sp);
     if (rc != 0) {

@@ -261,13 +261,15 @@ static int s_backing_off(s_ctx_t *c, const char *vm, xgc_op_kind_t kind)
 }
 
 /* A hypervisor that caps in whole % of a core (Xen) reports the plan's cap
- * rounded up to the next percent: comparing MHz exactly would re-apply the
- * same cap on every pass, for ever. */
-static int s_same_cap(const xgc_rc_input_t *in, double have_mhz, double want_mhz)
+ * rounded up to the next percent, and at most 100 % per vCPU: comparing MHz
+ * exactly would re-apply the same cap on every pass, for ever. */
+static int s_same_cap(const xgc_rc_input_t *in, const xgc_dom_info_t *dom, double want_mhz)
 {
+    double have_mhz = dom->cap_mhz;
     if (in->core_mhz <= 0 || have_mhz <= 0 || want_mhz <= 0)
         return have_mhz == want_mhz;
-    return xgc_driver_cap_pct(have_mhz, in->core_mhz) == xgc_driver_cap_pct(want_mhz, in->core_mhz);
+    return xgc_driver_cap_pct_vcpus(have_mhz, in->core_mhz, dom->vcpus)
+           == xgc_driver_cap_pct_vcpus(want_mhz, in->core_mhz, dom->vcpus);
 }
 
 /* The VM runs here (running or paused). */
@@ -284,7 +286,7 @@ static void s_decide_running(s_ctx_t *c, const char *vm, const xgc_dom_info_t *d
         r = s_report(c, vm, XGC_RC_STOPPING, want ? "plan says stop" : "not in the plan");
     } else if (strcmp(want->host, in->host) == 0) {
         r = s_report(c, vm, XGC_RC_RUNNING, "");
-        if (!s_same_cap(in, dom->cap_mhz, want->cap_mhz) ||
+        if (!s_same_cap(in, dom, want->cap_mhz) ||
             (want->weight > 0 && dom->weight != want->weight)) {
             xgc_rc_action_t *a = s_action(c, XGC_ACT_SET_SCHED, vm, "plan changed cap/weight");
             if (a) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "xgc_security.h"
+#include "tools/deploy.h"
 #include "tools/xgc_cmd.h"
 #include "xgc_config.h"
 #include "xgc_model.h"
@@ -47,8 +48,8 @@ static void s_summary(const xgc_config_t *cfg)
     s_section("metrics", cfg->metrics);
 }
 
-/* Load pms:, vms: and security: as the daemons will; counts, or -1 with
- * err set. */
+/* Load pms: (with their pmd: settings, as xgc up reads them), vms: and
+ * security: as the daemons will; counts, or -1 with err set. */
 static int s_check_model(const xgc_config_t *cfg, size_t *pms, size_t *vms, char *err,
                          size_t errlen)
 {
@@ -60,9 +61,14 @@ static int s_check_model(const xgc_config_t *cfg, size_t *pms, size_t *vms, char
         rc = xgc_model_load_pms(cfg->pms, &pm_list, pms, err, errlen);
     if (rc == 0 && cfg->vms)
         rc = xgc_model_load_vms(cfg->vms, &vm_list, vms, err, errlen);
+    xgc_deploy_pmd_t *pmds = NULL;
+    size_t npmds = 0;
+    if (rc == 0)
+        rc = xgc_deploy_pmds(cfg, &pmds, &npmds, err, errlen);
     xgc_security_t security;
     if (rc == 0)
         rc = xgc_security_parse(cfg, &security, err, errlen);
+    free(pmds);
     free(pm_list);
     free(vm_list);
     return rc;

@@ -1,9 +1,12 @@
 /* xgc up — start a whole deployment on this machine from its YAML: the
- * broker, the scheduler(s), one xgc-pmd per entry of pms:, the VMs of vms:
- * (written as specs), then the injectors:. Logs and pid files go under
- * data_dir (log/, run/); `xgc up` returns once the broker answers, a
- * scheduler holds the lease and every pmd heartbeats — or stops what it
- * started and says which part failed. `xgc down` stops it all. */
+ * broker, the scheduler(s), one xgc-pmd per entry of pms: (or the PM's
+ * launcher, or nothing for an external pmd: its `pmd:` setting), then, once
+ * every pmd heartbeats and has published its info, the VMs of vms: (written
+ * as specs, so that the scheduler sees every PM before it places them), then
+ * the injectors:. Logs and pid files go under data_dir (log/, run/); `xgc
+ * up` returns once the broker answers, a scheduler holds the lease and every
+ * pmd is there — or stops what it started and says which part failed. `xgc
+ * down` stops it all. */
 #include <czmq.h>
 #include <signal.h>
 
@@ -16,7 +19,8 @@
 static const char *s_usage =
     "usage: xgc up [-c FILE.yaml] [--timeout S] [--no-injectors]\n"
     "Start broker, scheduler(s), pmds, VM specs and injectors of the deployment;\n"
-    "return once it is healthy (default timeout 30 s). Stop with `xgc down`.\n";
+    "return once it is healthy (default timeout 30 s; a PM's pmd.ready_timeout_s\n"
+    "extends it). Stop with `xgc down`.\n";
 
 #define S_MAX_ARGS 32
 
@@ -59,7 +63,17 @@ static int s_all_alive(const xgc_config_t *cfg)
     return 0;
 }
 
-/* Wait until the scheduler leads and every PM of pms: heartbeats. */
+/* Does PM `name` heartbeat and has it published its info? */
+static bool s_pm_ready(xgc_bus_t *bus, const char *name)
+{
+    char alive[XGC_BUS_MAX_KEY + 1], info[XGC_BUS_MAX_KEY + 1];
+    size_t len;
+    snprintf(alive, sizeof alive, XGC_KEY_PM_ALIVE, name);
+    snprintf(info, sizeof info, XGC_KEY_PM_INFO, name);
+    return xgc_bus_get(bus, alive, &len, NULL) && xgc_bus_get(bus, info, &len, NULL);
+}
+
+/* Wait until the scheduler leads and every PM of pms: is ready. */
 static int s_wait_healthy(const xgc_config_t *cfg, xgc_bus_t *bus, const xgc_pm_spec_t *pms,
                           size_t npms, int timeout_ms)
 {
@@ -72,16 +86,13 @@ static int s_wait_healthy(const xgc_config_t *cfg, xgc_bus_t *bus, const xgc_pm_
             return -1;
         leader = xgc_bus_get(bus, XGC_KEY_SCHED_LEADER, &len, NULL) != NULL;
         alive = 0;
-        for (size_t j = 0; j < npms; j++) {
-            char key[XGC_BUS_MAX_KEY + 1];
-            snprintf(key, sizeof key, XGC_KEY_PM_ALIVE, pms[j].name);
-            alive += xgc_bus_get(bus, key, &len, NULL) != NULL;
-        }
+        for (size_t j = 0; j < npms; j++)
+            alive += s_pm_ready(bus, pms[j].name);
         if (leader && alive == npms)
             return 0;
     }
-    fprintf(stderr, "xgc up: not healthy after %d ms: scheduler %s, %zu of %zu pmds heartbeating\n",
-            timeout_ms, leader ? "leads" : "has no lease", alive, npms);
+    fprintf(stderr, "xgc up: not healthy after %d ms: scheduler %s, %zu of %zu pmds ready "
+            "(heartbeat and info)\n", timeout_ms, leader ? "leads" : "has no lease", alive, npms);
     return -1;
 }
 
@@ -155,18 +166,54 @@ static int s_config_path(const xgc_config_t *cfg, char *path, size_t size)
     return 0;
 }
 
+/* A PM's pmd: xgc-pmd here, its launcher (sh -c, in the deployment file's
+ * directory, told the file, the bin directory and the PM in XGC_CONFIG,
+ * XGC_BIN, XGC_PM), or nothing when it is started elsewhere. */
+static int s_start_pmd(const xgc_config_t *cfg, const xgc_sched_config_t *sc, const char *path,
+                       const xgc_deploy_pmd_t *pmd, int *started)
+{
+    char name[96], buf[XGC_SCHED_CMD_MAX], *argv[S_MAX_ARGS];
+    if (pmd->mode == XGC_DEPLOY_PMD_EXTERNAL)
+        return 0;
+    if (pmd->mode == XGC_DEPLOY_PMD_LOCAL) {
+        snprintf(name, sizeof name, "pmd-%s", pmd->pm);
+        s_argv(argv, buf, sc->pmd_args, "xgc-pmd", "-c", path, "--host", pmd->pm, NULL);
+        return s_start(cfg, name, argv, started);
+    }
+    char dir[XGC_PATH_MAX + 32], e_cfg[XGC_PATH_MAX + 48], e_bin[XGC_PATH_MAX + 16];
+    char e_pm[XGC_NAME_MAX + 16];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        slash[slash == dir] = 0;     /* "/x.yaml" -> "/" */
+    snprintf(e_cfg, sizeof e_cfg, "XGC_CONFIG=%s", path);
+    snprintf(e_bin, sizeof e_bin, "XGC_BIN=%s", xgc_deploy_bindir());
+    snprintf(e_pm, sizeof e_pm, "XGC_PM=%s", pmd->pm);
+    const char *env[] = {e_cfg, e_bin, e_pm, NULL};
+    snprintf(name, sizeof name, "host-%s", pmd->pm);
+    if (xgc_deploy_launch(cfg, name, pmd->launcher, dir, env) < 0)
+        return -1;
+    (*started)++;
+    return 0;
+}
+
 static int s_up(const xgc_config_t *cfg, const xgc_sched_config_t *sc, int timeout_ms,
                 bool injectors)
 {
     char buf[XGC_SCHED_CMD_MAX], *argv[S_MAX_ARGS], path[XGC_PATH_MAX + 32];
     xgc_pm_spec_t *pms = NULL;
-    size_t npms = 0;
+    xgc_deploy_pmd_t *pmds = NULL;
+    size_t npms = 0, nsettings = 0;
     int started = 0, nvms = 0;
     char err[512];
     if (s_config_path(cfg, path, sizeof path) < 0)
         return 1;
-    if (cfg->pms && xgc_model_load_pms(cfg->pms, &pms, &npms, err, sizeof err) < 0) {
+    if ((cfg->pms && xgc_model_load_pms(cfg->pms, &pms, &npms, err, sizeof err) < 0)
+        || xgc_deploy_pmds(cfg, &pmds, &nsettings, err, sizeof err) < 0) {
         fprintf(stderr, "xgc up: %s\n", err);
+        free(pms);
         return 2;
     }
     s_argv(argv, buf, NULL, "xgc-broker", "-c", path, NULL);
@@ -189,21 +236,21 @@ static int s_up(const xgc_config_t *cfg, const xgc_sched_config_t *sc, int timeo
                NULL);
         rc = s_start(cfg, name, argv, &started);
     }
-    for (size_t j = 0; rc == 0 && j < npms; j++) {
-        char name[96];
-        snprintf(name, sizeof name, "pmd-%s", pms[j].name);
-        s_argv(argv, buf, sc->pmd_args, "xgc-pmd", "-c", path, "--host", pms[j].name, NULL);
-        rc = s_start(cfg, name, argv, &started);
-    }
-    if (rc == 0)
-        rc = s_write_vms(cfg, bus, &nvms);
+    for (size_t j = 0; rc == 0 && j < nsettings; j++)
+        rc = s_start_pmd(cfg, sc, path, &pmds[j], &started);
+    for (size_t j = 0; j < nsettings; j++)
+        if (pmds[j].ready_timeout_s * 1000 > timeout_ms)
+            timeout_ms = (int)(pmds[j].ready_timeout_s * 1000);
     if (rc == 0)
         rc = s_wait_healthy(cfg, bus, pms, npms, timeout_ms);
+    if (rc == 0)
+        rc = s_write_vms(cfg, bus, &nvms);
     int ninj = rc == 0 && injectors ? s_start_injectors(cfg, path, &started) : 0;
     if (ninj < 0)
         rc = -1;
     xgc_bus_destroy(&bus);
     free(pms);
+    free(pmds);
     if (rc != 0) {
         int left = 0;
         xgc_deploy_stop_all(cfg, 3000, &left);

@@ -11,6 +11,10 @@ XGC_TEST(cap_units)
     CHECK(xgc_driver_cap_pct(1001, 2000) == 51);   /* rounded up */
     CHECK(xgc_driver_cap_pct(4000, 2000) == 200);
     CHECK(xgc_driver_cap_pct(1, 2000) == 1);
+    CHECK(xgc_driver_cap_pct_vcpus(2600, 2599.999, 1) == 100);   /* not 101: Xen refuses */
+    CHECK(xgc_driver_cap_pct_vcpus(2600, 2599.999, 2) == 101);
+    CHECK(xgc_driver_cap_pct_vcpus(9000, 2000, 0) == 450);       /* vCPUs unknown */
+    CHECK(xgc_driver_cap_pct_vcpus(0, 2000, 1) == 0);
     CHECK_NEAR(xgc_driver_cap_mhz(50, 2000), 1000, 1e-9);
     CHECK_NEAR(xgc_driver_cap_mhz(0, 2000), 0, 1e-9);
 }

@@ -215,6 +215,23 @@ XGC_TEST(cap_in_whole_percent_is_not_reapplied)
     fx_free(&f);
 }
 
+/* A cap of one nominal core on a core measured a little slower is 101 %;
+ * Xen holds at most 100 % per vCPU, so a 1-vCPU domain at 100 % has it. */
+XGC_TEST(cap_beyond_the_vcpus_is_not_reapplied)
+{
+    fx_t f; fx_init(&f);
+    f.in.core_mhz = 2599.999;
+    fx_plan(&f, "vm1", "a", 1, 2600, NULL, 2);
+    fx_dom(&f, "vm1", XGC_DOM_RUNNING, 2599.999);
+    f.doms[0].vcpus = 1;
+    CHECK(fx_run(&f) == 0);
+    CHECK(fx_act(&f, XGC_ACT_SET_SCHED, "vm1") == NULL);
+    f.doms[0].vcpus = 2;                     /* 101 % is possible then: apply it */
+    CHECK(fx_run(&f) == 0);
+    CHECK(fx_act(&f, XGC_ACT_SET_SCHED, "vm1") != NULL);
+    fx_free(&f);
+}
+
 XGC_TEST(row_here_run_running_ensures_cap_weight)
 {
     fx_t f; fx_init(&f);
@@ -634,6 +651,7 @@ int main(void)
     XGC_TEST_RUN(row_here_run_absent_no_spec_fails);
     XGC_TEST_RUN(row_here_run_running_ensures_cap_weight);
     XGC_TEST_RUN(cap_in_whole_percent_is_not_reapplied);
+    XGC_TEST_RUN(cap_beyond_the_vcpus_is_not_reapplied);
     XGC_TEST_RUN(row_here_run_from_other_waits_then_prepares);
     XGC_TEST_RUN(row_elsewhere_run_running_migrates_when_prepared);
     XGC_TEST_RUN(row_elsewhere_stop_running_shuts_down);

@@ -42,18 +42,3 @@ last_uptime() {
     "$xh" exec "$1" "cat /var/log/xen/console/$2 2>/dev/null" |
         sed -n 's/.*DOMU-TICK .*uptime=\([0-9.]*\).*/\1/p' | tail -1 | grep . || echo 0
 }
-# xen_payload DIR: what every test puts on the hosts' payload disk.
-xen_payload() {
-    mkdir -p "$1"
-    cp "$rig/libxl_probe" "$rig/domu-vmlinuz" "$rig/domu-initrd" "$1/"
-    cat > "$1/domu.cfg" <<CFG
-# PVH test domU: the cloud kernel and the busybox (+ xgc-vmd) initramfs
-type = "pvh"
-kernel = "/payload/domu-vmlinuz"
-ramdisk = "/payload/domu-initrd"
-memory = 128
-vcpus = 1
-vif = [ 'bridge=xenbr0' ]
-on_crash = "destroy"
-CFG
-}

@@ -119,8 +119,12 @@ s_domu_initrd() {
     for a in sh mount cat echo sleep ip ping sed cut uptime date hostname mkdir ls ps insmod; do ln -sf busybox "$d/bin/$a"; done
     cp "$here/domu-init.sh" "$d/init"; chmod +x "$d/init"
     # the kernel runs /sbin/poweroff (/sbin/reboot) when Xen asks the guest
-    # to shut down: with no real init, sysrq does it at once
-    printf '#!/bin/sh\nsync; echo o > /proc/sysrq-trigger\n' > "$d/sbin/poweroff"
+    # to shut down: with no real init, sysrq does it at once. A PVH guest of
+    # this kernel cannot power off (no ACPI power control in PVH: sysrq-o
+    # prints "reboot: Power down" and the guest runs on), but it can reset:
+    # so poweroff resets, and the xl config maps a reboot to destroy
+    # (on_reboot = "destroy" in tools/xen/xenhost.sh's domu.cfg)
+    printf '#!/bin/sh\nsync; echo b > /proc/sysrq-trigger\n' > "$d/sbin/poweroff"
     printf '#!/bin/sh\nsync; echo b > /proc/sysrq-trigger\n' > "$d/sbin/reboot"
     chmod +x "$d/sbin/poweroff" "$d/sbin/reboot"
     mkdir -p "$d/lib"; cp "$(find "$out/cloud" -name xen-netfront.ko | head -1)" "$d/lib/"

@@ -1,6 +1,6 @@
 #!/bin/sh
-# pmd.sh start|kill|pid — xgc-pmd in a nested host's dom0 (on the payload disk
-# of tests/xen/xen_nested_test.sh; log /var/log/xgc-pmd.log).
+# pmd.sh start|kill|pause|resume|pid — xgc-pmd in a nested host's dom0 (on
+# the payload disk written by tools/xen/xenhost.sh; log /var/log/xgc-pmd.log).
 # `start` supervises it like a service manager would: a pmd that dies is
 # started again a second later, so `kill` (SIGKILL) means kill and restart.
 # Why not start it from the control shell: a process started there keeps
@@ -17,6 +17,10 @@ start)
         sleep 1
     done ;;
 kill) kill -9 "$(cat /run/xgc-pmd.pid)" ;;
+# pause/resume: hold the pmd for a few seconds (well under half its lease,
+# 7.5 s, after which it would fence) while a test changes Xen behind it
+pause)  kill -STOP "$(cat /run/xgc-pmd.pid)" ;;
+resume) kill -CONT "$(cat /run/xgc-pmd.pid)" ;;
 pid)  cat /run/xgc-pmd.pid ;;
-*)    echo "usage: pmd.sh start|kill|pid" >&2; exit 2 ;;
+*)    echo "usage: pmd.sh start|kill|pause|resume|pid" >&2; exit 2 ;;
 esac
