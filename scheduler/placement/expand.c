@@ -45,34 +45,48 @@ typedef struct {
 
 /* ---- admission ---------------------------------------------------------------- */
 
-/* First-fit by min of the unplaced movable VMs, in order, PMs by rank. */
+/* First-fit by min of the unplaced movable VMs, in order, PMs by rank. The
+ * first fit needs only each PM's free CPU above the mins and free memory:
+ * they are tallied here, and the state takes the result in one load (one
+ * water-filling per PM, not one per VM admitted). */
 static int s_admit(s_search_t *x)
 {
     const xgc_place_problem_t *p = x->p;
     xgc_place_state_t *s = x->s;
     xgc_fittree_t *tree = xgc_fittree_new(p->npm);
-    if (!tree)
-        return -1;
-    for (size_t r = 0; r < p->npm && (int)r < s->limit; r++) {
-        int j = s->by_rank[r];
-        xgc_fittree_set(tree, r, xgc_place_state_pm_headroom(s, (size_t)j),
-                        xgc_place_state_pm_free_mem(s, (size_t)j));
+    int *to = malloc((p->nvm + 1) * sizeof *to), rc = -1, admitted = 0;
+    double *cpu = malloc((p->npm + 1) * sizeof *cpu), *mem = malloc((p->npm + 1) * sizeof *mem);
+    if (!tree || !to || !cpu || !mem)
+        goto done;
+    memcpy(to, s->pm_of, p->nvm * sizeof *to);
+    for (size_t j = 0; j < p->npm; j++) {
+        cpu[j] = xgc_place_state_pm_headroom(s, j);
+        mem[j] = xgc_place_state_pm_free_mem(s, j);
     }
+    for (size_t r = 0; r < p->npm && (int)r < s->limit; r++)
+        xgc_fittree_set(tree, r, cpu[s->by_rank[r]], mem[s->by_rank[r]]);
     for (size_t q = 0; q < p->nvm; q++) {
         int i = x->order[q];
-        if (!x->movable[i] || s->pm_of[i] != XGC_PLACE_UNPLACED)
+        if (!x->movable[i] || to[i] != XGC_PLACE_UNPLACED)
             continue;
         const xgc_place_vm_t *v = &p->vm[i];
         long r = xgc_fittree_first(tree, v->min - 1e-9 * (1 + v->min), v->mem - 1e-9);
         if (r < 0)
             continue;                    /* fits nowhere at min: stays unplaced */
         int j = s->by_rank[r];
-        xgc_place_state_move(s, (size_t)i, j);
-        xgc_fittree_set(tree, (size_t)r, xgc_place_state_pm_headroom(s, (size_t)j),
-                        xgc_place_state_pm_free_mem(s, (size_t)j));
+        to[i] = j;
+        cpu[j] -= v->min;
+        mem[j] -= v->mem;
+        xgc_fittree_set(tree, (size_t)r, cpu[j], mem[j]);
+        admitted++;
     }
+    rc = admitted ? xgc_place_state_load(s, to) : 0;
+done:
     xgc_fittree_destroy(&tree);
-    return 0;
+    free(to);
+    free(cpu);
+    free(mem);
+    return rc;
 }
 
 /* ---- moves: lazy-greedy best-first --------------------------------------------- */
