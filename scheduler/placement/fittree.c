@@ -6,6 +6,7 @@
  * practice O(log n), since memory and CPU are seldom both scarce at once.
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "scheduler/placement/fittree.h"
@@ -153,12 +154,70 @@ static void s_top(s_top_t *q, size_t node)
     s_top(q, first ^ 1);
 }
 
+/* Without a condition on b, the best leaf below a node is found by walking
+ * down the larger child (ties: the left), and the top-k come one per pop of a
+ * heap of the subtrees passed by on the way (by their maximum, ties: the
+ * subtree further left), each at most one walk down: O(k log n). */
+#define S_WALK_MAX (64 * 32)            /* k ≤ 64 walks of ≤ 31 levels */
+
+typedef struct {
+    double a;
+    size_t node;
+} s_sub_t;
+
+/* The first slot below a node: ties between two subtrees go to the left. */
+static size_t s_start(const xgc_fittree_t *t, size_t node)
+{
+    int shift = __builtin_clzl(node) - __builtin_clzl(t->size);
+    return (node << shift) - t->size;
+}
+
+static bool s_sub_above(const xgc_fittree_t *t, s_sub_t u, s_sub_t v)
+{
+    return u.a > v.a || (u.a == v.a && s_start(t, u.node) < s_start(t, v.node));
+}
+
+static size_t s_walk_top(const xgc_fittree_t *t, double x, size_t k, long *out)
+{
+    s_sub_t heap[S_WALK_MAX];
+    size_t len = 0, found = 0;
+    heap[len++] = (s_sub_t){t->a[1], 1};
+    while (len && found < k) {
+        size_t node = heap[0].node, i = 0;
+        s_sub_t last = heap[--len];      /* pop */
+        for (size_t c = 1; c < len; i = c, c = 2 * c + 1) {
+            if (c + 1 < len && s_sub_above(t, heap[c + 1], heap[c]))
+                c++;
+            if (!s_sub_above(t, heap[c], last))
+                break;
+            heap[i] = heap[c];
+        }
+        heap[i] = last;
+        if (!(t->a[node] >= x) || t->a[node] == -HUGE_VAL)
+            continue;                    /* too small, or only empty slots */
+        for (; node < t->size; node = node * 2 + (t->a[2 * node + 1] > t->a[2 * node])) {
+            size_t other = node * 2 + !(t->a[2 * node + 1] > t->a[2 * node]);
+            s_sub_t u = {t->a[other], other};
+            if (!(u.a >= x) || u.a == -HUGE_VAL)
+                continue;
+            size_t j = len++;            /* push */
+            for (; j > 0 && s_sub_above(t, u, heap[(j - 1) / 2]); j = (j - 1) / 2)
+                heap[j] = heap[(j - 1) / 2];
+            heap[j] = u;
+        }
+        out[found++] = (long)(node - t->size);
+    }
+    return found;
+}
+
 size_t xgc_fittree_top(const xgc_fittree_t *self, double x, double y, size_t k, long *out)
 {
     if (!self->n || k == 0)
         return 0;
     if (self->size <= S_SCAN_MAX && k <= S_SCAN_MAX)
         return s_scan_top(self, x, y, k, out);
+    if (y == -HUGE_VAL && self->size <= (size_t)1 << 31)
+        return s_walk_top(self, x, k < 64 ? k : 64, out);
     s_top_t q = {.t = self, .x = x, .y = y, .k = k < 64 ? k : 64, .out = out};
     s_top(&q, 1);
     return q.found;
