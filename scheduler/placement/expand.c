@@ -172,23 +172,29 @@ static void s_heap_free(s_heap_t *h)
     free(h->move);
 }
 
-/* Put `last` at the top of the heap and let it sink to its place. */
+/* Put `last` at the top of the heap and let it sink to its place: the
+ * larger children move up all the way to a leaf, then `last` climbs back
+ * from there (it usually belongs near the bottom, so this saves comparing
+ * it at every level; with a strict order, the same place). */
 static void s_sink(s_heap_t *h, s_entry_t last)
 {
     size_t i = 0;
+    if (!h->len)
+        return;
     for (;;) {
         size_t c = 4 * i + 1, end = c + 4 < h->len ? c + 4 : h->len;
         if (c >= h->len)
             break;
         for (size_t d = c + 1; d < end; d++)
             c = s_above(h->e[d], h->e[c]) ? d : c;
-        if (!s_above(h->e[c], last))
-            break;
         h->e[i] = h->e[c];
         i = c;
     }
-    if (h->len)
-        h->e[i] = last;
+    while (i > 0 && s_above(last, h->e[(i - 1) / 4])) {
+        h->e[i] = h->e[(i - 1) / 4];
+        i = (i - 1) / 4;
+    }
+    h->e[i] = last;
 }
 
 static size_t s_waiting(const s_heap_t *h)
