@@ -26,6 +26,7 @@
  */
 #define _GNU_SOURCE /* qsort_r */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,7 +126,7 @@ static bool s_above(s_entry_t a, s_entry_t b)
 /* Sort n entries best first: a bottom-up merge sort through tmp (qsort's
  * calls through a pointer cost more than the merging). Returns the array
  * that holds the result (a or tmp). */
-static s_entry_t *s_sort(s_entry_t *a, s_entry_t *tmp, size_t n)
+static s_entry_t *s_merge_sort(s_entry_t *a, s_entry_t *tmp, size_t n)
 {
     for (size_t width = 1; width < n; width *= 2) {
         for (size_t lo = 0; lo < n; lo += 2 * width) {
@@ -142,6 +143,49 @@ static s_entry_t *s_sort(s_entry_t *a, s_entry_t *tmp, size_t n)
         a = tmp;
         tmp = t;
     }
+    return a;
+}
+
+#define S_RADIX_BITS 11
+#define S_RADIX (1 << S_RADIX_BITS)
+
+/* The same order by a least-significant-digit radix sort of the gains when
+ * n is large (all > GAIN_EPS, so positive: their bits order as they do),
+ * skipping a digit all entries share, then equal gains put in pos order.
+ * A strict total order: one result, the merge sort's. */
+static s_entry_t *s_sort(s_entry_t *a, s_entry_t *tmp, size_t n)
+{
+    if (n < 1024)
+        return s_merge_sort(a, tmp, n);
+    for (int shift = 0; shift < 64; shift += S_RADIX_BITS) {
+        size_t count[S_RADIX] = {0};
+        uint64_t g;
+        for (size_t i = 0; i < n; i++) {
+            memcpy(&g, &a[i].gain, sizeof g);
+            count[(~g >> shift) & (S_RADIX - 1)]++;
+        }
+        memcpy(&g, &a[0].gain, sizeof g);
+        if (count[(~g >> shift) & (S_RADIX - 1)] == n)
+            continue;                    /* the same digit everywhere */
+        for (size_t d = 0, sum = 0; d < S_RADIX; d++) {
+            size_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) {
+            memcpy(&g, &a[i].gain, sizeof g);
+            tmp[count[(~g >> shift) & (S_RADIX - 1)]++] = a[i];
+        }
+        s_entry_t *t = a;
+        a = tmp;
+        tmp = t;
+    }
+    for (size_t i = 1; i < n; i++)       /* ties, rare: by pos */
+        for (size_t j = i; j > 0 && s_above(a[j], a[j - 1]); j--) {
+            s_entry_t t = a[j];
+            a[j] = a[j - 1];
+            a[j - 1] = t;
+        }
     return a;
 }
 
