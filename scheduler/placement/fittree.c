@@ -214,10 +214,10 @@ size_t xgc_fittree_top(const xgc_fittree_t *self, double x, double y, size_t k, 
 {
     if (!self->n || k == 0)
         return 0;
-    if (y == -HUGE_VAL && self->size <= (size_t)1 << 31)
-        return s_walk_top(self, x, k < 64 ? k : 64, out);
     if (self->size <= S_SCAN_MAX && k <= S_SCAN_MAX)
         return s_scan_top(self, x, y, k, out);
+    if (y == -HUGE_VAL && self->size <= (size_t)1 << 31)
+        return s_walk_top(self, x, k < 64 ? k : 64, out);
     s_top_t q = {.t = self, .x = x, .y = y, .k = k < 64 ? k : 64, .out = out};
     s_top(&q, 1);
     return q.found;
