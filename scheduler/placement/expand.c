@@ -26,6 +26,7 @@
  */
 #define _GNU_SOURCE /* qsort_r */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,34 +46,48 @@ typedef struct {
 
 /* ---- admission ---------------------------------------------------------------- */
 
-/* First-fit by min of the unplaced movable VMs, in order, PMs by rank. */
+/* First-fit by min of the unplaced movable VMs, in order, PMs by rank. The
+ * first fit needs only each PM's free CPU above the mins and free memory:
+ * they are tallied here, and the state takes the result in one load (one
+ * water-filling per PM, not one per VM admitted). */
 static int s_admit(s_search_t *x)
 {
     const xgc_place_problem_t *p = x->p;
     xgc_place_state_t *s = x->s;
     xgc_fittree_t *tree = xgc_fittree_new(p->npm);
-    if (!tree)
-        return -1;
-    for (size_t r = 0; r < p->npm && (int)r < s->limit; r++) {
-        int j = s->by_rank[r];
-        xgc_fittree_set(tree, r, xgc_place_state_pm_headroom(s, (size_t)j),
-                        xgc_place_state_pm_free_mem(s, (size_t)j));
+    int *to = malloc((p->nvm + 1) * sizeof *to), rc = -1, admitted = 0;
+    double *cpu = malloc((p->npm + 1) * sizeof *cpu), *mem = malloc((p->npm + 1) * sizeof *mem);
+    if (!tree || !to || !cpu || !mem)
+        goto done;
+    memcpy(to, s->pm_of, p->nvm * sizeof *to);
+    for (size_t j = 0; j < p->npm; j++) {
+        cpu[j] = xgc_place_state_pm_headroom(s, j);
+        mem[j] = xgc_place_state_pm_free_mem(s, j);
     }
+    for (size_t r = 0; r < p->npm && (int)r < s->limit; r++)
+        xgc_fittree_set(tree, r, cpu[s->by_rank[r]], mem[s->by_rank[r]]);
     for (size_t q = 0; q < p->nvm; q++) {
         int i = x->order[q];
-        if (!x->movable[i] || s->pm_of[i] != XGC_PLACE_UNPLACED)
+        if (!x->movable[i] || to[i] != XGC_PLACE_UNPLACED)
             continue;
         const xgc_place_vm_t *v = &p->vm[i];
         long r = xgc_fittree_first(tree, v->min - 1e-9 * (1 + v->min), v->mem - 1e-9);
         if (r < 0)
             continue;                    /* fits nowhere at min: stays unplaced */
         int j = s->by_rank[r];
-        xgc_place_state_move(s, (size_t)i, j);
-        xgc_fittree_set(tree, (size_t)r, xgc_place_state_pm_headroom(s, (size_t)j),
-                        xgc_place_state_pm_free_mem(s, (size_t)j));
+        to[i] = j;
+        cpu[j] -= v->min;
+        mem[j] -= v->mem;
+        xgc_fittree_set(tree, (size_t)r, cpu[j], mem[j]);
+        admitted++;
     }
+    rc = admitted ? xgc_place_state_load(s, to) : 0;
+done:
     xgc_fittree_destroy(&tree);
-    return 0;
+    free(to);
+    free(cpu);
+    free(mem);
+    return rc;
 }
 
 /* ---- moves: lazy-greedy best-first --------------------------------------------- */
@@ -111,7 +126,7 @@ static bool s_above(s_entry_t a, s_entry_t b)
 /* Sort n entries best first: a bottom-up merge sort through tmp (qsort's
  * calls through a pointer cost more than the merging). Returns the array
  * that holds the result (a or tmp). */
-static s_entry_t *s_sort(s_entry_t *a, s_entry_t *tmp, size_t n)
+static s_entry_t *s_merge_sort(s_entry_t *a, s_entry_t *tmp, size_t n)
 {
     for (size_t width = 1; width < n; width *= 2) {
         for (size_t lo = 0; lo < n; lo += 2 * width) {
@@ -128,6 +143,49 @@ static s_entry_t *s_sort(s_entry_t *a, s_entry_t *tmp, size_t n)
         a = tmp;
         tmp = t;
     }
+    return a;
+}
+
+#define S_RADIX_BITS 11
+#define S_RADIX (1 << S_RADIX_BITS)
+
+/* The same order by a least-significant-digit radix sort of the gains when
+ * n is large (all > GAIN_EPS, so positive: their bits order as they do),
+ * skipping a digit all entries share, then equal gains put in pos order.
+ * A strict total order: one result, the merge sort's. */
+static s_entry_t *s_sort(s_entry_t *a, s_entry_t *tmp, size_t n)
+{
+    if (n < 1024)
+        return s_merge_sort(a, tmp, n);
+    for (int shift = 0; shift < 64; shift += S_RADIX_BITS) {
+        size_t count[S_RADIX] = {0};
+        uint64_t g;
+        for (size_t i = 0; i < n; i++) {
+            memcpy(&g, &a[i].gain, sizeof g);
+            count[(~g >> shift) & (S_RADIX - 1)]++;
+        }
+        memcpy(&g, &a[0].gain, sizeof g);
+        if (count[(~g >> shift) & (S_RADIX - 1)] == n)
+            continue;                    /* the same digit everywhere */
+        for (size_t d = 0, sum = 0; d < S_RADIX; d++) {
+            size_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) {
+            memcpy(&g, &a[i].gain, sizeof g);
+            tmp[count[(~g >> shift) & (S_RADIX - 1)]++] = a[i];
+        }
+        s_entry_t *t = a;
+        a = tmp;
+        tmp = t;
+    }
+    for (size_t i = 1; i < n; i++)       /* ties, rare: by pos */
+        for (size_t j = i; j > 0 && s_above(a[j], a[j - 1]); j--) {
+            s_entry_t t = a[j];
+            a[j] = a[j - 1];
+            a[j - 1] = t;
+        }
     return a;
 }
 
@@ -158,23 +216,29 @@ static void s_heap_free(s_heap_t *h)
     free(h->move);
 }
 
-/* Put `last` at the top of the heap and let it sink to its place. */
+/* Put `last` at the top of the heap and let it sink to its place: the
+ * larger children move up all the way to a leaf, then `last` climbs back
+ * from there (it usually belongs near the bottom, so this saves comparing
+ * it at every level; with a strict order, the same place). */
 static void s_sink(s_heap_t *h, s_entry_t last)
 {
     size_t i = 0;
+    if (!h->len)
+        return;
     for (;;) {
         size_t c = 4 * i + 1, end = c + 4 < h->len ? c + 4 : h->len;
         if (c >= h->len)
             break;
         for (size_t d = c + 1; d < end; d++)
             c = s_above(h->e[d], h->e[c]) ? d : c;
-        if (!s_above(h->e[c], last))
-            break;
         h->e[i] = h->e[c];
         i = c;
     }
-    if (h->len)
-        h->e[i] = last;
+    while (i > 0 && s_above(last, h->e[(i - 1) / 4])) {
+        h->e[i] = h->e[(i - 1) / 4];
+        i = (i - 1) / 4;
+    }
+    h->e[i] = last;
 }
 
 static size_t s_waiting(const s_heap_t *h)

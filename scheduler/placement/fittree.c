@@ -6,6 +6,7 @@
  * practice O(log n), since memory and CPU are seldom both scarce at once.
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "scheduler/placement/fittree.h"
@@ -86,69 +87,11 @@ long xgc_fittree_first(const xgc_fittree_t *self, double x, double y)
     return self->n ? s_first(self, 1, x, y) : -1;
 }
 
-/* A small max-heap of nodes by a (ties: lower node first, i.e. leftmost). */
-#define S_HEAP_MAX 512
-#define S_SCAN_MAX 256                  /* leaves: a heap of them never fills */
-
-typedef struct {                        /* the heap: nodes and their a, side by side */
-    double a[S_HEAP_MAX];
-    size_t node[S_HEAP_MAX];
-    size_t len;
-} s_heap_t;
-
-/* Does heap slot i come before (node q, value aq)? */
-static inline int s_before(const s_heap_t *h, size_t i, double aq, size_t q)
-{
-    return h->a[i] > aq || (h->a[i] == aq && h->node[i] < q);
-}
-
-static void s_push(const xgc_fittree_t *self, s_heap_t *h, size_t node)
-{
-    if (h->len == S_HEAP_MAX)
-        return;                          /* bounded work: drop the candidate */
-    double an = self->a[node];
-    size_t i = h->len++;
-    while (i > 0) {
-        size_t up = (i - 1) / 2;
-        if (!(an > h->a[up] || (an == h->a[up] && node < h->node[up])))
-            break;
-        h->a[i] = h->a[up];
-        h->node[i] = h->node[up];
-        i = up;
-    }
-    h->a[i] = an;
-    h->node[i] = node;
-}
-
-static size_t s_pop(s_heap_t *h)
-{
-    size_t top = h->node[0], i = 0;
-    h->len--;
-    double la = h->a[h->len];
-    size_t ln = h->node[h->len];
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= h->len)
-            break;
-        if (c + 1 < h->len && s_before(h, c + 1, h->a[c], h->node[c]))
-            c++;
-        if (!s_before(h, c, la, ln))
-            break;
-        h->a[i] = h->a[c];
-        h->node[i] = h->node[c];
-        i = c;
-    }
-    if (h->len) {
-        h->a[i] = la;
-        h->node[i] = ln;
-    }
-    return top;
-}
+#define S_SCAN_MAX 256                  /* leaves: scanned rather than searched */
 
 /* The top-k of a small tree by one pass over its leaves, in slot order (so
  * a tie goes after the slots already kept): the same answer as the search
- * below, which cannot overflow its heap on S_SCAN_MAX leaves or fewer, at a
- * tenth of its cost. */
+ * below, and cheaper on S_SCAN_MAX leaves or fewer. */
 static size_t s_scan_top(const xgc_fittree_t *self, double x, double y, size_t k, long *out)
 {
     double val[S_SCAN_MAX], bar = -HUGE_VAL;     /* to beat: the k-th, once full */
@@ -170,26 +113,112 @@ static size_t s_scan_top(const xgc_fittree_t *self, double x, double y, size_t k
     return found;
 }
 
+/* The top-k search: a depth-first descent, the larger child first (ties:
+ * the left), that skips a subtree whose maximum cannot enter the list; the
+ * list is kept sorted by (a descending, slot ascending). */
+typedef struct {
+    const xgc_fittree_t *t;
+    double x, y;
+    size_t k, found;
+    long *out;
+    double val[64];                     /* val[r]: the a of out[r] (k ≤ 64) */
+} s_top_t;
+
+static void s_keep(s_top_t *q, size_t slot, double a)
+{
+    size_t r = q->found < q->k ? q->found++ : q->k - 1;
+    for (; r > 0 && (a > q->val[r - 1] || (a == q->val[r - 1] && (long)slot < q->out[r - 1])); r--) {
+        q->val[r] = q->val[r - 1];
+        q->out[r] = q->out[r - 1];
+    }
+    q->val[r] = a;
+    q->out[r] = (long)slot;
+}
+
+static void s_top(s_top_t *q, size_t node)
+{
+    const xgc_fittree_t *t = q->t;
+    double a = t->a[node];
+    if (a < q->x || t->b[node] < q->y || a == -HUGE_VAL
+        || (q->found == q->k && a < q->val[q->k - 1]))
+        return;                          /* too small, only empty, or cannot enter */
+    if (node >= t->size) {
+        size_t slot = node - t->size;
+        if (q->found < q->k || a > q->val[q->k - 1]
+            || (long)slot < q->out[q->k - 1])
+            s_keep(q, slot, a);
+        return;
+    }
+    size_t first = t->a[2 * node + 1] > t->a[2 * node] ? 2 * node + 1 : 2 * node;
+    s_top(q, first);
+    s_top(q, first ^ 1);
+}
+
+/* Without a condition on b, the best leaf below a node is found by walking
+ * down the larger child (ties: the left), and the top-k come one per pop of a
+ * heap of the subtrees passed by on the way (by their maximum, ties: the
+ * subtree further left), each at most one walk down: O(k log n). */
+#define S_WALK_MAX (64 * 32)            /* k ≤ 64 walks of ≤ 31 levels */
+
+typedef struct {
+    double a;
+    size_t node;
+} s_sub_t;
+
+/* The first slot below a node: ties between two subtrees go to the left. */
+static size_t s_start(const xgc_fittree_t *t, size_t node)
+{
+    int shift = __builtin_clzl(node) - __builtin_clzl(t->size);
+    return (node << shift) - t->size;
+}
+
+static bool s_sub_above(const xgc_fittree_t *t, s_sub_t u, s_sub_t v)
+{
+    return u.a > v.a || (u.a == v.a && s_start(t, u.node) < s_start(t, v.node));
+}
+
+static size_t s_walk_top(const xgc_fittree_t *t, double x, size_t k, long *out)
+{
+    s_sub_t heap[S_WALK_MAX];
+    size_t len = 0, found = 0;
+    heap[len++] = (s_sub_t){t->a[1], 1};
+    while (len && found < k) {
+        size_t node = heap[0].node, i = 0;
+        s_sub_t last = heap[--len];      /* pop */
+        for (size_t c = 1; c < len; i = c, c = 2 * c + 1) {
+            if (c + 1 < len && s_sub_above(t, heap[c + 1], heap[c]))
+                c++;
+            if (!s_sub_above(t, heap[c], last))
+                break;
+            heap[i] = heap[c];
+        }
+        heap[i] = last;
+        if (!(t->a[node] >= x) || t->a[node] == -HUGE_VAL)
+            continue;                    /* too small, or only empty slots */
+        for (; node < t->size; node = node * 2 + (t->a[2 * node + 1] > t->a[2 * node])) {
+            size_t other = node * 2 + !(t->a[2 * node + 1] > t->a[2 * node]);
+            s_sub_t u = {t->a[other], other};
+            if (!(u.a >= x) || u.a == -HUGE_VAL)
+                continue;
+            size_t j = len++;            /* push */
+            for (; j > 0 && s_sub_above(t, u, heap[(j - 1) / 2]); j = (j - 1) / 2)
+                heap[j] = heap[(j - 1) / 2];
+            heap[j] = u;
+        }
+        out[found++] = (long)(node - t->size);
+    }
+    return found;
+}
+
 size_t xgc_fittree_top(const xgc_fittree_t *self, double x, double y, size_t k, long *out)
 {
-    s_heap_t heap;
-    size_t found = 0;
-    heap.len = 0;
     if (!self->n || k == 0)
         return 0;
     if (self->size <= S_SCAN_MAX && k <= S_SCAN_MAX)
         return s_scan_top(self, x, y, k, out);
-    s_push(self, &heap, 1);
-    while (heap.len && found < k) {
-        size_t node = s_pop(&heap);
-        if (self->a[node] < x || self->b[node] < y || self->a[node] == -HUGE_VAL)
-            continue;                    /* too small, or only empty slots */
-        if (node >= self->size) {
-            out[found++] = (long)(node - self->size);
-            continue;
-        }
-        s_push(self, &heap, 2 * node);
-        s_push(self, &heap, 2 * node + 1);
-    }
-    return found;
+    if (y == -HUGE_VAL && self->size <= (size_t)1 << 31)
+        return s_walk_top(self, x, k < 64 ? k : 64, out);
+    s_top_t q = {.t = self, .x = x, .y = y, .k = k < 64 ? k : 64, .out = out};
+    s_top(&q, 1);
+    return q.found;
 }

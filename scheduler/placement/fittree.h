@@ -19,8 +19,8 @@ void xgc_fittree_set(xgc_fittree_t *self, size_t slot, double a, double b);
 double xgc_fittree_a(const xgc_fittree_t *self, size_t slot);
 /* The leftmost slot that fits (x, y), or -1. */
 long xgc_fittree_first(const xgc_fittree_t *self, double x, double y);
-/* Up to k slots that fit (x, y), largest a first (ties: lower slot); returns
- * how many were written to out. */
+/* Up to k (at most 64) slots that fit (x, y), largest a first (ties: lower
+ * slot); returns how many were written to out. */
 size_t xgc_fittree_top(const xgc_fittree_t *self, double x, double y, size_t k, long *out);
 
 #endif

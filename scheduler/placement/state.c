@@ -414,6 +414,22 @@ static int s_level_cmp(const void *a, const void *b, void *arg)
     return s_before(vm, x, y) ? -1 : s_before(vm, y, x);
 }
 
+/* Sort a PM's list by cap level, then index (s_before, a strict order, so
+ * one result): by insertion when short, as most are. */
+static void s_list_sort(const xgc_place_vm_t *vm, int *list, int n)
+{
+    if (n > 32) {
+        qsort_r(list, (size_t)n, sizeof *list, s_level_cmp, (void *)vm);
+        return;
+    }
+    for (int r = 1; r < n; r++) {
+        int i = list[r], q = r;
+        for (; q > 0 && s_before(vm, i, list[q - 1]); q--)
+            list[q] = list[q - 1];
+        list[q] = i;
+    }
+}
+
 int xgc_place_state_load(xgc_place_state_t *s, const int *pm_of)
 {
     const xgc_place_problem_t *p = s->p;
@@ -435,7 +451,7 @@ int xgc_place_state_load(xgc_place_state_t *s, const int *pm_of)
     for (size_t j = 0; j < p->npm; j++) {
         xgc_place_pmstate_t *pm = &s->pm[j];
         if (pm->len > 1)
-            qsort_r(pm->vms, (size_t)pm->len, sizeof *pm->vms, s_level_cmp, p->vm);
+            s_list_sort(p->vm, pm->vms, pm->len);
         pm->util = 0;
         s_refresh(s, (int)j);
         if (pm->len > 0) {

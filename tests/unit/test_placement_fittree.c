@@ -1,7 +1,8 @@
 /* Unit tests of the fittree's top-k query ("the k slots with the largest a
  * that fit (x, y), ties to the lower slot"), which small trees answer by a
- * scan of the leaves and large ones by a best-first search: both must give
- * what a brute-force sort gives, ties and left-out slots included. */
+ * scan of the leaves and large ones by walks down the tree (or, with a
+ * condition on b, a depth-first search): each must give what a brute-force
+ * sort gives, ties, thresholds and left-out slots included. */
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -44,17 +45,16 @@ XGC_TEST(top_k_equals_brute_force)
             for (size_t s = 0; s < n; s++) {
                 r = r * 6364136223846793005UL + 1442695040888963407UL;
                 int v = (int)(r >> 40) % 50;           /* few values: many ties */
-                /* many ties on small trees; large ones (the search, whose
-                 * bounded heap assumes ties are few) get fewer */
-                a[s] = v < 5 ? -HUGE_VAL : (double)(v % (round % 2 && n <= 256 ? 7 : 50));
+                /* every other round, very many ties */
+                a[s] = v < 5 ? -HUGE_VAL : (double)(v % (round % 2 ? 7 : 50));
                 b[s] = (double)((r >> 20) % 10);
                 xgc_fittree_set(tree, s, a[s], b[s]);
             }
-            size_t k = 1 + (size_t)round % 9;
-            double y = round % 3 == 0 ? 4 : -HUGE_VAL;
-            long got[16], want[16];
-            size_t ng = xgc_fittree_top(tree, -HUGE_VAL, y, k, got);
-            size_t nw = s_brute(a, b, n, -HUGE_VAL, y, k, want);
+            size_t k = round < 18 ? 1 + (size_t)round % 9 : 64;
+            double y = round % 3 == 0 ? 4 : -HUGE_VAL, x = round % 4 == 1 ? 20 : -HUGE_VAL;
+            long got[64], want[64];
+            size_t ng = xgc_fittree_top(tree, x, y, k, got);
+            size_t nw = s_brute(a, b, n, x, y, k, want);
             bool same = ng == nw;
             for (size_t q = 0; same && q < ng; q++)
                 same = got[q] == want[q];
