@@ -28,7 +28,7 @@ typedef struct {
     const char *instance, *plan, *out, *scale, *algorithms;
     bool json, sweep, exact, generate;
     unsigned long long seed;
-    long vms, pms, trials;
+    long vms, pms, trials, repeat;
     double power;
     /* overrides of the algorithms' options; < 0 = keep the default */
     int key, pm_order, pemm, lookahead, close, place_all, candidates, bs_min, gmm_node;
@@ -52,7 +52,7 @@ static const char s_usage[] =
     "usage: xgc eval --instance FILE [--algorithm A[,A...]|all] [--json] [options]\n"
     "       xgc eval --plan seed [--out DIR] [--seed N] [--vms N] [--pms N] [--power P]\n"
     "       xgc eval --sweep [--out DIR] [--seed N] [--vms N] [--pms N]\n"
-    "       xgc eval --scale N[,N...] [--algorithm ...] [--seed N]\n"
+    "       xgc eval --scale N[,N...] [--algorithm ...] [--seed N] [--repeat R]\n"
     "       xgc eval --exact [--trials N] [--vms N] [--pms N] [--seed N]\n"
     "       xgc eval --generate --vms N --pms N [--power P] [--seed N]\n"
     "algorithms: bs gm gmm emm pemm xgc (= pemm-ls, ours), all\n"
@@ -612,6 +612,36 @@ done:
 
 /* ---- --scale ------------------------------------------------------------------------------ */
 
+static int s_cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+/* Times of each algorithm on one problem: the median of --repeat rounds, each
+ * round running every algorithm once in turn, so that the machine's noise
+ * (this machine is shared) falls on all of them alike and a sub-millisecond
+ * run is not one cold sample. */
+static int s_scale_times(const s_args_t *a, const xgc_place_problem_t *p, const int *algs,
+                         int nalg, int *pm_of, double *ms, double *net)
+{
+    long r = a->repeat;
+    double t[XGC_PLACE_ALGORITHMS][r];
+    for (long i = 0; i < r; i++)
+        for (int k = 0; k < nalg; k++) {
+            s_row_t row;
+            if (s_run(a, p, algs[k], pm_of, NULL, &row) < 0)
+                return -1;
+            t[k][i] = row.ms;
+            net[k] = row.score.net;
+        }
+    for (int k = 0; k < nalg; k++) {
+        qsort(t[k], (size_t)r, sizeof t[k][0], s_cmp_double);
+        ms[k] = r % 2 ? t[k][r / 2] : (t[k][r / 2 - 1] + t[k][r / 2]) / 2;
+    }
+    return 0;
+}
+
 static int s_scale(const s_args_t *a)
 {
     int algs[XGC_PLACE_ALGORITHMS], nalg = s_algorithms(a->algorithms, algs);
@@ -627,9 +657,13 @@ static int s_scale(const s_args_t *a)
             fprintf(stderr, "xgc eval: --scale wants sizes ≥ 10\n");
             return 2;
         }
+    if (a->repeat < 1 || a->repeat > 99) {
+        fprintf(stderr, "xgc eval: --repeat wants 1 to 99 rounds\n");
+        return 2;
+    }
     double ms[8][XGC_PLACE_ALGORITHMS], net[8][XGC_PLACE_ALGORITHMS];
-    printf("scale: VMs : PMs = 10 : 1, default generator, p = %g, seed %llu\n", a->power,
-           a->seed);
+    printf("scale: VMs : PMs = 10 : 1, default generator, p = %g, seed %llu, "
+           "median of %ld round(s)\n", a->power, a->seed, a->repeat);
     printf("%9s %8s", "vms", "pms");
     for (int k = 0; k < nalg; k++)
         printf(" %11s", xgc_place_algorithm_name(algs[k]));
@@ -644,14 +678,9 @@ static int s_scale(const s_args_t *a)
         xgc_place_problem_t *p = xgc_place_problem_new(pms, gen.pms, vms, gen.vms);
         int *pm_of = malloc((gen.vms + 1) * sizeof *pm_of), ok = p && pm_of;
         printf("%9ld %8zu", sizes[z], gen.pms);
-        for (int k = 0; ok && k < nalg; k++) {
-            s_row_t row;
-            ok = s_run(a, p, algs[k], pm_of, NULL, &row) == 0;
-            ms[z][k] = row.ms;
-            net[z][k] = row.score.net;
-            printf(" %11.1f", row.ms);
-            fflush(stdout);
-        }
+        ok = ok && s_scale_times(a, p, algs, nalg, pm_of, ms[z], net[z]) == 0;
+        for (int k = 0; ok && k < nalg; k++)
+            printf(" %11.1f", ms[z][k]);
         printf("\n");
         xgc_place_problem_destroy(&p);
         free(pm_of);
@@ -795,7 +824,7 @@ static int s_parse(int argc, char **argv, s_args_t *a)
     static const char *const pm_orders[] = {"default", "file", "capacity", "efficiency", NULL};
     static const char *const pemms[] = {"moves", "forward", "greedy", NULL};
     static const char *const shares[] = {"input", "slope", "equal", NULL};
-    *a = (s_args_t){.out = "eval-out", .seed = 1, .vms = -1, .pms = -1, .trials = 60,
+    *a = (s_args_t){.out = "eval-out", .seed = 1, .vms = -1, .pms = -1, .trials = 60, .repeat = 1,
                     .power = -1, .key = -1, .pm_order = -1, .pemm = -1, .lookahead = -1,
                     .close = -1, .place_all = -1, .candidates = -1, .shares = -1};
     for (int i = 1; i < argc; i++) {
@@ -810,6 +839,7 @@ static int s_parse(int argc, char **argv, s_args_t *a)
         else if (!strcmp(o, "--vms") && v) a->vms = strtol(v, NULL, 10);
         else if (!strcmp(o, "--pms") && v) a->pms = strtol(v, NULL, 10);
         else if (!strcmp(o, "--trials") && v) a->trials = strtol(v, NULL, 10);
+        else if (!strcmp(o, "--repeat") && v) a->repeat = strtol(v, NULL, 10);
         else if (!strcmp(o, "--power") && v) a->power = strtod(v, NULL);
         else if (!strcmp(o, "--lookahead") && v) a->lookahead = atoi(v);
         else if (!strcmp(o, "--candidates") && v) a->candidates = atoi(v);

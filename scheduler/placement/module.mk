@@ -7,8 +7,8 @@ LIB_SRCS += $(wildcard scheduler/placement/*.c)
 BENCH_TARGETS += bench-placement
 .PHONY: bench-placement
 bench-placement: $(BUILD)/bin/xgc
-	@echo "== placement: scale (xgc eval --scale 1000,10000,100000 --algorithm all) =="
-	@$(BUILD)/bin/xgc eval --scale 1000,10000,100000 --algorithm all
+	@echo "== placement: scale (xgc eval --scale 1000,10000,100000 --algorithm all --repeat 5) =="
+	@$(BUILD)/bin/xgc eval --scale 1000,10000,100000 --algorithm all --repeat 5
 	@echo "== placement: sweep (xgc eval --sweep --out $(BUILD)/bench/placement-sweep) =="
 	@mkdir -p $(BUILD)/bench
 	@$(BUILD)/bin/xgc eval --sweep --out $(BUILD)/bench/placement-sweep

@@ -82,5 +82,13 @@ if command -v gnuplot >/dev/null; then
     done
 fi
 
+# --scale: medians of --repeat rounds, the PEMM/GM line; a bad --repeat is refused
+out=$("$XGC" eval --scale 100,200 --algorithm gm,pemm --repeat 3 2>&1); rc=$?
+[ "$rc" = 0 ] && printf '%s\n' "$out" | grep -q 'median of 3 round' \
+    && printf '%s\n' "$out" | grep -q '^PEMM/GM time ratio (same run): 100: [0-9.]* 200: [0-9.]*$' \
+    && ok || bad "--scale --repeat 3: rc=$rc: $out"
+out=$("$XGC" eval --scale 100 --repeat 0 2>&1); rc=$?
+[ "$rc" = 2 ] && [ "$out" = "xgc eval: --repeat wants 1 to 99 rounds" ] && ok || bad "--repeat 0: rc=$rc: $out"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -71,8 +71,14 @@ check "one scheduler leads ($L1)" test -n "$L1"
     --min 400 --max 900 --mem 256 --utility-min 40 --utility-max 70 >/dev/null
 check "100 arrivals: all placed and running" wait_running 100 60
 check "no PM over capacity (Σ min ≤ cpu)" no_pm_over_capacity
-ON=$("$X" status -c "$CFG" --json | grep -c '"power": "on"')
-check "PEMM packs: fewer than 10 PMs on ($ON)" test "$ON" -lt 10
+# A PM left empty stays on for power_off_hold_ms (2 s) and is switched off by
+# a later round: on a loaded machine that round can come after the last VM
+# runs, so the count is taken once the rounds have had time to switch off.
+pms_on() { "$X" status -c "$CFG" --json | grep -c '"power": "on"'; }
+fewer_than_10_on() { [ "$(pms_on)" -lt 10 ]; }
+ON0=$(pms_on)
+wait_for 15 fewer_than_10_on
+check "PEMM packs: fewer than 10 PMs on ($(pms_on); $ON0 when the last VM ran)" fewer_than_10_on
 
 # 3. metric changes: demand up on 30 VMs → rebalancing within the budget
 "$X" tail -c "$CFG" cmd. plan.round --json > "$TMP/events.jsonl" 2>/dev/null &
