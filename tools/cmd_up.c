@@ -63,37 +63,56 @@ static int s_all_alive(const xgc_config_t *cfg)
     return 0;
 }
 
-/* Does PM `name` heartbeat and has it published its info? */
-static bool s_pm_ready(xgc_bus_t *bus, const char *name)
+/* Does PM `name` heartbeat and has it published its info? The heartbeat must
+ * be fresh: the previous deployment on the same data_dir leaves its last
+ * heartbeat in the store until its TTL runs out, and a pmd that is already
+ * dead (a launcher that gave up) must not count as ready. Fresh = written
+ * since `since_ms` by our clock, or changed since we first saw it (a nested
+ * host's clock may lag ours). first_ts[0] keeps the first value seen. */
+static bool s_pm_ready(xgc_bus_t *bus, const char *name, int64_t since_ms, int64_t *first_ts)
 {
-    char alive[XGC_BUS_MAX_KEY + 1], info[XGC_BUS_MAX_KEY + 1];
-    size_t len;
+    char alive[XGC_BUS_MAX_KEY + 1], info[XGC_BUS_MAX_KEY + 1], err[128];
+    size_t len, info_len;
     snprintf(alive, sizeof alive, XGC_KEY_PM_ALIVE, name);
     snprintf(info, sizeof info, XGC_KEY_PM_INFO, name);
-    return xgc_bus_get(bus, alive, &len, NULL) && xgc_bus_get(bus, info, &len, NULL);
+    const void *v = xgc_bus_get(bus, alive, &len, NULL);
+    xgc_heartbeat_t hb;
+    if (!v || !xgc_bus_get(bus, info, &info_len, NULL)
+        || xgc_msg_heartbeat_decode(v, len, &hb, err, sizeof err) < 0)
+        return false;
+    if (!*first_ts)
+        *first_ts = hb.ts_ms;
+    return hb.ts_ms >= since_ms || hb.ts_ms != *first_ts;
 }
 
 /* Wait until the scheduler leads and every PM of pms: is ready. */
 static int s_wait_healthy(const xgc_config_t *cfg, xgc_bus_t *bus, const xgc_pm_spec_t *pms,
                           size_t npms, int timeout_ms)
 {
-    int64_t deadline = xgc_log_mono_ms() + timeout_ms;
+    int64_t deadline = xgc_log_mono_ms() + timeout_ms, since = xgc_log_now_ms();
+    int64_t *first_ts = calloc(npms ? npms : 1, sizeof *first_ts);
     size_t len, alive = 0;
     bool leader = false;
-    while (xgc_log_mono_ms() < deadline) {
+    int rc = -1;
+    while (first_ts && xgc_log_mono_ms() < deadline) {
         xgc_bus_poll(bus, 100);
         if (s_all_alive(cfg) < 0)
-            return -1;
+            goto done;
         leader = xgc_bus_get(bus, XGC_KEY_SCHED_LEADER, &len, NULL) != NULL;
         alive = 0;
         for (size_t j = 0; j < npms; j++)
-            alive += s_pm_ready(bus, pms[j].name);
-        if (leader && alive == npms)
-            return 0;
+            alive += s_pm_ready(bus, pms[j].name, since, &first_ts[j]);
+        if (leader && alive == npms) {
+            rc = 0;
+            goto done;
+        }
     }
     fprintf(stderr, "xgc up: not healthy after %d ms: scheduler %s, %zu of %zu pmds ready "
-            "(heartbeat and info)\n", timeout_ms, leader ? "leads" : "has no lease", alive, npms);
-    return -1;
+            "(fresh heartbeat and info)\n", timeout_ms, leader ? "leads" : "has no lease", alive,
+            npms);
+done:
+    free(first_ts);
+    return rc;
 }
 
 static int s_write_vms(const xgc_config_t *cfg, xgc_bus_t *bus, int *nvms)

@@ -57,8 +57,10 @@ check "xgc down stops the launcher's whole process group" wait_for 5 gone
 check "xgc down leaves the external pmd alone" kill -0 "$EXT"
 kill "$EXT"; wait "$EXT" 2>/dev/null
 
-# a launcher that gives up: xgc up fails, says which, stops the rest
-deployment "echo booting; exit 3"
+# a launcher that gives up: xgc up fails, says which, stops the rest. It
+# gives up after a second, while the heartbeat and info that b's pmd left in
+# the store (same data_dir) are still there: they must not make b ready.
+deployment "echo booting; sleep 1; exit 3"
 "$XGC_BIN/xgc-pmd" -c "$CFG" --host c > "$TMP/pmd-c.log" 2>&1 &
 EXT=$!
 out=$("$X" up -c "$CFG" --timeout 20 2>&1); rc=$?
