@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "scheduler/placement/placement.h"
+#include "tools/soak_check.h"   /* xgc_soak_median */
 #include "tools/xgc_cmd.h"
 
 typedef struct {
@@ -612,12 +613,6 @@ done:
 
 /* ---- --scale ------------------------------------------------------------------------------ */
 
-static int s_cmp_double(const void *x, const void *y)
-{
-    double a = *(const double *)x, b = *(const double *)y;
-    return (a > b) - (a < b);
-}
-
 /* Times of each algorithm on one problem: the median of --repeat rounds, each
  * round running every algorithm once in turn, so that the machine's noise
  * (this machine is shared) falls on all of them alike and a sub-millisecond
@@ -635,10 +630,8 @@ static int s_scale_times(const s_args_t *a, const xgc_place_problem_t *p, const 
             t[k][i] = row.ms;
             net[k] = row.score.net;
         }
-    for (int k = 0; k < nalg; k++) {
-        qsort(t[k], (size_t)r, sizeof t[k][0], s_cmp_double);
-        ms[k] = r % 2 ? t[k][r / 2] : (t[k][r / 2 - 1] + t[k][r / 2]) / 2;
-    }
+    for (int k = 0; k < nalg; k++)
+        ms[k] = xgc_soak_median(t[k], (size_t)r);
     return 0;
 }
 
