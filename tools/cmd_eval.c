@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "scheduler/placement/placement.h"
-#include "tools/soak_check.h"   /* xgc_soak_median */
+#include "xgc_stats.h"
 #include "tools/xgc_cmd.h"
 
 typedef struct {
@@ -631,7 +631,7 @@ static int s_scale_times(const s_args_t *a, const xgc_place_problem_t *p, const 
             net[k] = row.score.net;
         }
     for (int k = 0; k < nalg; k++)
-        ms[k] = xgc_soak_median(t[k], (size_t)r);
+        ms[k] = xgc_stats_median(t[k], (size_t)r);
     return 0;
 }
 

@@ -21,6 +21,7 @@
 #include "xgc_log.h"
 #include "xgc_msg.h"
 #include "xgc_state.h"
+#include "xgc_stats.h"
 #include "tools/deploy.h"
 #include "tools/soak_check.h"
 #include "tools/soak_env.h"
@@ -1033,7 +1034,7 @@ static json_t *s_report_json(s_soak_t *s, int64_t end_ms, long final_lost, bool 
     json_object_set_new(r, "faults_by_kind", kinds);
     json_object_set_new(r, "faults", faults);
     json_object_set_new(r, "convergence", json_pack("{s:i, s:i, s:f, s:f}", "measured", (int)nc,
-                        "timed_out", (int)timed_out, "median_s", xgc_soak_median(conv, nc),
+                        "timed_out", (int)timed_out, "median_s", xgc_stats_median(conv, nc),
                         "max_s", maxc));
     json_t *v = json_array();
     for (size_t i = 0; i < xgc_soak_check_violations(s->check); i++)

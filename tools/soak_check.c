@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tools/soak_check.h"
+#include "xgc_stats.h"
 
 #define PLAN_OVER_MS 3000        /* the plan's diff lands key by key */
 
@@ -431,20 +432,6 @@ int xgc_soak_check_run(xgc_soak_check_t *self, const xgc_soak_snap_t *snap,
 
 /* --- statistics ------------------------------------------------------------ */
 
-static int s_cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-double xgc_soak_median(double *v, size_t n)
-{
-    if (n == 0)
-        return 0;
-    qsort(v, n, sizeof *v, s_cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* Median of rss_kb[from..to) without touching the caller's array. */
 static double s_median_of(const double *rss_kb, size_t from, size_t to)
 {
@@ -453,7 +440,7 @@ static double s_median_of(const double *rss_kb, size_t from, size_t to)
     size_t step = (to - from) / 256 + 1;
     for (size_t i = from; i < to && n < 256; i += step)
         tmp[n++] = rss_kb[i];
-    return xgc_soak_median(tmp, n);
+    return xgc_stats_median(tmp, n);
 }
 
 double xgc_soak_rss_growth(const double *rss_kb, size_t n)

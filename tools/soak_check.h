@@ -143,9 +143,6 @@ void xgc_soak_check_add(xgc_soak_check_t *self, int64_t now_ms, const char *kind
 
 /* --- statistics ------------------------------------------------------------ */
 
-/* Median of v[0..n) (sorts v in place); 0 when n == 0. */
-double xgc_soak_median(double *v, size_t n);
-
 /* Memory growth of one process over its life: the median RSS of the last
  * quarter of samples over the median of the second quarter (the first
  * quarter is warm-up). Needs at least 8 samples, else returns 1. */

@@ -28,6 +28,7 @@
 #include "xgc_config.h"
 #include "xgc_log.h"
 #include "xgc_msg.h"
+#include "xgc_stats.h"
 
 static const char *s_self;      /* this program, to start a blaster */
 
@@ -381,12 +382,6 @@ static double s_events_once(const char *connect_sub, const char *publish_to, lon
     return rate;
 }
 
-static int s_cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* Events/s through the broker and direct PUB->SUB, publisher and subscriber
  * in separate processes, alternating `rounds` times; the median ratio. */
 static int s_bench_events(const xgc_config_t *cfg, long n, long rounds)
@@ -411,9 +406,8 @@ static int s_bench_events(const xgc_config_t *cfg, long n, long rounds)
                "(%ld received), ratio %.2f\n", r + 1, broker, got_broker, direct,
                got_direct, ratio[r]);
     }
-    qsort(ratio, rounds, sizeof ratio[0], s_cmp_double);
-    printf("events: median ratio broker/direct %.2f over %ld rounds\n", ratio[rounds / 2],
-           rounds);
+    printf("events: median ratio broker/direct %.2f over %ld rounds\n",
+           xgc_stats_median(ratio, (size_t)rounds), rounds);
     return 0;
 }
 

@@ -264,11 +264,6 @@ XGC_TEST(invalid_spec_planned_and_plan_over_capacity)
 
 XGC_TEST(statistics)
 {
-    double v[] = {5, 1, 3};
-    CHECK_NEAR(xgc_soak_median(v, 3), 3, 1e-9);
-    double w[] = {4, 1, 3, 2};
-    CHECK_NEAR(xgc_soak_median(w, 4), 2.5, 1e-9);
-    CHECK(xgc_soak_median(NULL, 0) == 0);
     double flat[40], grow[40];
     for (int i = 0; i < 40; i++) {
         flat[i] = 10000 + (i % 3) * 100;
