@@ -94,6 +94,10 @@ typedef struct {
 
 void xgc_plan_params_default(xgc_plan_params_t *params);
 int xgc_plan_params_check(const xgc_plan_params_t *params, const char **why);
+/* The same, also naming the parameter at fault in *key (its name in
+ * params.h's table: "moves" for max_moves, ...); either pointer may be NULL. */
+int xgc_plan_params_check_key(const xgc_plan_params_t *params, const char **key,
+                              const char **why);
 
 /* Plans round `round`. Writes at most max_out moves; returns their number,
  * or -1 (bad arguments or out of memory; nothing planned). VMs' pm fields
