@@ -5,7 +5,8 @@
 # `xgc inject load`.
 
 # cons_cfg CLUSTER PORT [LINES]: the deployment file on stdout; LINES are
-# added to the scheduler: section (e.g. a consolidate: map).
+# added to the scheduler: section (e.g. a consolidate: map); max_migrations
+# is $CONS_MAX_MIGRATIONS (default 2).
 cons_cfg() {
     cat <<YAML
 cluster: $1
@@ -17,7 +18,7 @@ scheduler:
   debounce_ms: 20
   optimise_interval_ms: 500
   retry_ms: 300
-  max_migrations: 2
+  max_migrations: ${CONS_MAX_MIGRATIONS:-2}
   max_per_pm: 2
   power_off_hold_ms: 1500
   pmd_args: "--lease-ms 3000 --interval-ms 1000"
