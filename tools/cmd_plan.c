@@ -196,9 +196,10 @@ XGC_COMMAND(plan, "show what a re-plan would change and why (plan --dry-run)")
     int rc = 1;
     if (view && xgc_planner_run(view, &sc, now, 0, optimise, &r, err, sizeof err) == 0) {
         const xgc_replan_result_t *res = &r.result;
-        printf("dry run (%s, %s): %zu VMs on %zu PMs; %zu writes; placed %d, unplaced %d, "
-               "migrations %d, PMs on %d, utility %.1f, power cost %.1f, net %.1f%s\n",
-               xgc_place_algorithm_name(sc.replan.algo), optimise ? "optimising" : "incremental",
+        printf("dry run (%s, policy %s, %s): %zu VMs on %zu PMs; %zu writes; placed %d, "
+               "unplaced %d, migrations %d, PMs on %d, utility %.1f, power cost %.1f, net %.1f%s\n",
+               xgc_place_algorithm_name(sc.replan.algo), xgc_replan_policy_name(sc.replan.policy),
+               optimise ? "optimising" : "incremental",
                r.input.n_vms, r.input.n_pms, r.n_ops, res->placed, res->unplaced,
                res->migrations, res->pms_on, res->utility, res->power_cost, res->net,
                res->pending ? " (more next round)" : "");

@@ -6,7 +6,9 @@
  * cost, when and from where it last moved); the planner returns the
  * migrations to start. Pure, for any caller: both xgc sim and the daemon
  * (with `scheduler: {policy: consolidate}`) run it through the same
- * adapter, scheduler/policy_bridge.h.
+ * adapter, scheduler/policy_bridge.h. The parameters' names, as both set
+ * them (`xgc sim --policy xgc:key=v`, `scheduler: {consolidate: {...}}`),
+ * are params.h's table.
  *
  * A PM's load is sized jointly: size = sum of its VMs' levels + z * sqrt(sum
  * of their variances) — the level its load stays under most of the time if
