@@ -65,6 +65,15 @@ static xgc_plan_vm_t s_vm(const xgc_replan_vm_t *vm, int pm, const int *to_view,
     return p;
 }
 
+void xgc_bridge_observed(xgc_replan_load_t *load, const xgc_demand_t *demand)
+{
+    load->samples = (int)xgc_demand_count(demand);
+    load->estimate = xgc_demand_estimate(demand, 0);
+    load->mean = xgc_demand_mean(demand);
+    load->spread = xgc_demand_spread(demand);
+    load->last = xgc_demand_last(demand);
+}
+
 xgc_plan_vm_t xgc_bridge_vm_view(const xgc_replan_vm_t *vm)
 {
     xgc_replan_vm_t fresh = *vm;

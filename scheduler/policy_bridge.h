@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "scheduler/policy/demand.h"
 #include "scheduler/replan.h"
 
 /* Plans one round at now_ms: writes at most max_out moves (vm, from, to in
@@ -43,5 +44,10 @@ int xgc_bridge_plan(const xgc_plan_params_t *plan, int64_t round_ms, int64_t now
  * callers that also place with xgc_plan_place (xgc sim's start). */
 xgc_plan_pm_t xgc_bridge_pm_view(const xgc_replan_pm_t *pm);
 xgc_plan_vm_t xgc_bridge_vm_view(const xgc_replan_vm_t *vm);
+
+/* A VM's observed demand from its estimator into load (samples, estimate,
+ * mean, spread, last sample; its cap and origin are left as they are): how
+ * the daemon, `xgc plan --observe` and xgc sim fill replan's load. */
+void xgc_bridge_observed(xgc_replan_load_t *load, const xgc_demand_t *demand);
 
 #endif

@@ -27,6 +27,10 @@
  *       headroom: 0.1
  *       warmup: 3
  *       threshold: 0.1           # re-plan when a VM's demand moves by this share of its max
+ *     consolidate:               # policy consolidate: migrate.c's parameters, named as in
+ *       target: 1.0              # `xgc sim --policy xgc:key=v` (scheduler/policy/params.h);
+ *       underload: 0.8           # rounds keys as durations: cooldown_ms, no_return_ms,
+ *       cooldown_ms: 120000      # rounded up to optimise rounds (default 12 and 72 rounds)
  *   metrics:
  *     listen: 127.0.0.1:9464     # Prometheus text over HTTP; absent = off
  *

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "xgc_security.h"
+#include "scheduler/sched_config.h"
 #include "tools/deploy.h"
 #include "tools/xgc_cmd.h"
 #include "xgc_config.h"
@@ -48,8 +49,8 @@ static void s_summary(const xgc_config_t *cfg)
     s_section("metrics", cfg->metrics);
 }
 
-/* Load pms: (with their pmd: settings, as xgc up reads them), vms: and
- * security: as the daemons will; counts, or -1 with err set. */
+/* Load pms: (with their pmd: settings, as xgc up reads them), vms:,
+ * security:, scheduler: and metrics: as the daemons will; counts, or -1 with err set. */
 static int s_check_model(const xgc_config_t *cfg, size_t *pms, size_t *vms, char *err,
                          size_t errlen)
 {
@@ -68,6 +69,9 @@ static int s_check_model(const xgc_config_t *cfg, size_t *pms, size_t *vms, char
     xgc_security_t security;
     if (rc == 0)
         rc = xgc_security_parse(cfg, &security, err, errlen);
+    xgc_sched_config_t sched;
+    if (rc == 0)
+        rc = xgc_sched_config_load(&sched, cfg->scheduler, cfg->metrics, err, errlen);
     free(pmds);
     free(pm_list);
     free(vm_list);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "scheduler/policy/demand.h"
+#include "scheduler/policy/params.h"
 
 #define XGC_DEMAND_MAX_WINDOW 64
 
@@ -28,22 +29,24 @@ void xgc_demand_params_default(xgc_demand_params_t *params)
     params->warmup = 3;
 }
 
+int xgc_demand_params_check_key(const xgc_demand_params_t *p, const char **key,
+                                const char **why)
+{
+    /* in order: the first rule broken is reported; names as in params.c */
+    const xgc_policy_rule_t rules[] = {
+        {p->window < 1 || p->window > XGC_DEMAND_MAX_WINDOW, "window",
+         "window must be 1..64 samples"},
+        {!(p->quantile >= 0 && p->quantile <= 1), "quantile", "quantile must be in [0, 1]"},
+        {!(p->alpha > 0 && p->alpha <= 1), "alpha", "alpha must be in (0, 1]"},
+        {!(p->headroom >= 0 && p->headroom <= 10), "headroom", "headroom must be in [0, 10]"},
+        {p->warmup < 0 || p->warmup > p->window, "warmup", "warmup must be 0..window"},
+    };
+    return xgc_policy_rules_check(rules, sizeof rules / sizeof rules[0], key, why);
+}
+
 int xgc_demand_params_check(const xgc_demand_params_t *p, const char **why)
 {
-    const char *reason = NULL;
-    if (p->window < 1 || p->window > XGC_DEMAND_MAX_WINDOW)
-        reason = "window must be 1..64 samples";
-    else if (!(p->quantile >= 0 && p->quantile <= 1))
-        reason = "quantile must be in [0, 1]";
-    else if (!(p->alpha > 0 && p->alpha <= 1))
-        reason = "alpha must be in (0, 1]";
-    else if (!(p->headroom >= 0 && p->headroom <= 10))
-        reason = "headroom must be in [0, 10]";
-    else if (p->warmup < 0 || p->warmup > p->window)
-        reason = "warmup must be 0..window";
-    if (why)
-        *why = reason;
-    return reason ? -1 : 0;
+    return xgc_demand_params_check_key(p, NULL, why);
 }
 
 xgc_demand_t *xgc_demand_new(const xgc_demand_params_t *params)

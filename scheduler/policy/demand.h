@@ -43,6 +43,9 @@ void xgc_demand_params_default(xgc_demand_params_t *params);
 
 /* Checks a parameter set; returns 0, or -1 and a reason in *why. */
 int xgc_demand_params_check(const xgc_demand_params_t *params, const char **why);
+/* The same, also naming the parameter at fault in *key (params.h's name). */
+int xgc_demand_params_check_key(const xgc_demand_params_t *params, const char **key,
+                                const char **why);
 
 /* A new, empty history. NULL params = defaults. Returns NULL on bad params
  * or out of memory. */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "scheduler/policy/migrate.h"
+#include "scheduler/policy/params.h"
 
 void xgc_plan_params_default(xgc_plan_params_t *p)
 {
@@ -20,28 +21,29 @@ void xgc_plan_params_default(xgc_plan_params_t *p)
     p->margin = 0.02;
 }
 
+int xgc_plan_params_check_key(const xgc_plan_params_t *p, const char **key, const char **why)
+{
+    /* in order: the first rule broken is reported; names as in params.c */
+    const xgc_policy_rule_t rules[] = {
+        {!(p->target > 0 && p->target <= 1), "target", "target must be in (0, 1]"},
+        {!(p->overload >= p->target), "overload", "overload must be >= target"},
+        {!(p->underload >= 0 && p->underload < p->target), "underload",
+         "underload must be in [0, target)"},
+        {p->max_moves < 0, "moves", "moves must be >= 0 (0 = 2 % of the VMs, at least 4)"},
+        {p->max_moves_per_pm < 1, "per_pm", "per_pm must be >= 1"},
+        {p->catch_up < 1 || p->catch_up > 100, "catch_up", "catch_up must be 1..100"},
+        {!(p->z >= 0 && p->z <= 10), "z", "z must be in [0, 10]"},
+        {!(p->margin >= 0 && p->margin < p->target), "margin", "margin must be in [0, target)"},
+        {p->cooldown < 0, "cooldown", "cooldown must be >= 0"},
+        {p->no_return < 0, "no_return", "no_return must be >= 0"},
+        {!(p->min_gain_w >= 0), "gain", "gain must be >= 0 (watts per migration)"},
+    };
+    return xgc_policy_rules_check(rules, sizeof rules / sizeof rules[0], key, why);
+}
+
 int xgc_plan_params_check(const xgc_plan_params_t *p, const char **why)
 {
-    const char *reason = NULL;
-    if (!(p->target > 0 && p->target <= 1))
-        reason = "target must be in (0, 1]";
-    else if (!(p->overload >= p->target))
-        reason = "overload must be >= target";
-    else if (!(p->underload >= 0 && p->underload < p->target))
-        reason = "underload must be in [0, target)";
-    else if (p->max_moves < 0 || p->max_moves_per_pm < 1)
-        reason = "max_moves must be >= 0 and max_moves_per_pm >= 1";
-    else if (p->catch_up < 1 || p->catch_up > 100)
-        reason = "catch_up must be 1..100";
-    else if (!(p->z >= 0 && p->z <= 10))
-        reason = "z must be in [0, 10]";
-    else if (!(p->margin >= 0 && p->margin < p->target))
-        reason = "margin must be in [0, target)";
-    else if (p->cooldown < 0 || p->no_return < 0 || !(p->min_gain_w >= 0))
-        reason = "cooldown, no_return and min_gain_w must be >= 0";
-    if (why)
-        *why = reason;
-    return reason ? -1 : 0;
+    return xgc_plan_params_check_key(p, NULL, why);
 }
 
 /* The round's working state. */

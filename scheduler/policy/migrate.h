@@ -6,7 +6,9 @@
  * cost, when and from where it last moved); the planner returns the
  * migrations to start. Pure, for any caller: both xgc sim and the daemon
  * (with `scheduler: {policy: consolidate}`) run it through the same
- * adapter, scheduler/policy_bridge.h.
+ * adapter, scheduler/policy_bridge.h. The parameters' names, as both set
+ * them (`xgc sim --policy xgc:key=v`, `scheduler: {consolidate: {...}}`),
+ * are params.h's table.
  *
  * A PM's load is sized jointly: size = sum of its VMs' levels + z * sqrt(sum
  * of their variances) — the level its load stays under most of the time if
@@ -94,6 +96,10 @@ typedef struct {
 
 void xgc_plan_params_default(xgc_plan_params_t *params);
 int xgc_plan_params_check(const xgc_plan_params_t *params, const char **why);
+/* The same, also naming the parameter at fault in *key (its name in
+ * params.h's table: "moves" for max_moves, ...); either pointer may be NULL. */
+int xgc_plan_params_check_key(const xgc_plan_params_t *params, const char **key,
+                              const char **why);
 
 /* Plans round `round`. Writes at most max_out moves; returns their number,
  * or -1 (bad arguments or out of memory; nothing planned). VMs' pm fields

@@ -12,9 +12,10 @@
  * core is the largest VM it can serve), its SPECpower table (the planner
  * uses its end points as a linear model) and its RAM when RAM is checked;
  * a PM without VMs is off (asleep). One round = one trace interval = 1 s of
- * the bridge's clock. Names: "xgc" or "xgc:key=value,..." with keys
- * target, overload, underload, moves, per_pm, cooldown, no_return, gain,
- * z, catch_up, margin, window, quantile, alpha, headroom (docs/sim.md).
+ * the bridge's clock. Names: "xgc" or "xgc:key=value,..." with the keys of
+ * scheduler/policy/params.h (target, overload, underload, moves, per_pm,
+ * cooldown, no_return, gain, z, catch_up, margin, window, quantile, alpha,
+ * headroom, warmup; docs/sim.md) — the names the deployment file uses.
  */
 #include <math.h>
 #include <stdio.h>
@@ -22,14 +23,14 @@
 #include <string.h>
 
 #include "scheduler/policy/demand.h"
+#include "scheduler/policy/params.h"
 #include "scheduler/policy_bridge.h"
 #include "scheduler/sim/sim_internal.h"
 
 #define XP_ROUND_MS 1000
 
 typedef struct {
-    xgc_plan_params_t   plan;
-    xgc_demand_params_t demand;
+    xgc_policy_params_t params;  /* planner and estimator (policy/params.h) */
     xgc_demand_t      **est;
     xgc_replan_pm_t    *pms;     /* the cluster as the daemon describes it */
     xgc_replan_vm_t    *vms;
@@ -75,7 +76,7 @@ static int s_setup(xp_t *xp, const xgc_sim_t *sim)
     if (!xp->est || !xp->pms || !xp->vms || !xp->moves || !xp->mean || !xp->var || !xp->ram)
         return -1;
     for (int v = 0; v < sim->n_vms; v++) {
-        if (!(xp->est[v] = xgc_demand_new(&xp->demand)))
+        if (!(xp->est[v] = xgc_demand_new(&xp->params.demand)))
             return -1;
         xgc_replan_vm_t *rv = &xp->vms[v];
         rv->host = -1;
@@ -99,12 +100,7 @@ static int s_setup(xp_t *xp, const xgc_sim_t *sim)
 static void s_observe_vm(xp_t *xp, int v, double d)
 {
     xgc_demand_observe(xp->est[v], d);
-    xgc_replan_load_t *l = &xp->vms[v].load;
-    l->samples = (int)xgc_demand_count(xp->est[v]);
-    l->estimate = xgc_demand_estimate(xp->est[v], 0);
-    l->mean = xgc_demand_mean(xp->est[v]);
-    l->spread = xgc_demand_spread(xp->est[v]);
-    l->last = d;
+    xgc_bridge_observed(&xp->vms[v].load, xp->est[v]);
 }
 
 /* Feeds this step's samples to the estimators. */
@@ -146,7 +142,7 @@ static int s_place_all(xp_t *xp, xgc_sim_t *sim)
     for (int a = 0; a < sim->n_vms; a++) {
         int u = order[a];
         const xgc_plan_vm_t *pv = &vms[u];
-        int p = xgc_plan_place(&xp->plan, pms, xp->n_pms, xp->mean, xp->var, xp->ram, pv);
+        int p = xgc_plan_place(&xp->params.plan, pms, xp->n_pms, xp->mean, xp->var, xp->ram, pv);
         xp->vms[u].host = p;
         if (p >= 0) {
             xp->ram[p] += pv->ram;
@@ -192,7 +188,7 @@ static int s_decide(void *self, xgc_sim_t *sim, sim_move_t *moves, int max)
     for (int v = 0; v < sim->n_vms; v++)
         xp->vms[v].host = sim->vms[v].pm;
     int64_t now_ms = (int64_t)sim->step * XP_ROUND_MS;
-    int n = xgc_bridge_plan(&xp->plan, XP_ROUND_MS, now_ms, xp->pms, (size_t)xp->n_pms,
+    int n = xgc_bridge_plan(&xp->params.plan, XP_ROUND_MS, now_ms, xp->pms, (size_t)xp->n_pms,
                             xp->vms, (size_t)xp->n_vms, xp->moves,
                             max < xp->n_vms ? max : xp->n_vms);
     for (int i = 0; i < n; i++) {
@@ -205,7 +201,8 @@ static int s_decide(void *self, xgc_sim_t *sim, sim_move_t *moves, int max)
     return n < 0 ? 0 : n;
 }
 
-/* "key=value,..." after "xgc:"; returns 0 or -1 with a message. */
+/* "key=value,..." after "xgc:", keys from policy/params.h's table;
+ * returns 0 or -1 with a message. */
 static int s_parse(xp_t *xp, const char *spec, char *err, size_t err_len)
 {
     char buf[512];
@@ -219,25 +216,14 @@ static int s_parse(xp_t *xp, const char *spec, char *err, size_t err_len)
             return -1;
         }
         *eq = '\0';
-        xgc_plan_params_t *p = &xp->plan;
-        xgc_demand_params_t *d = &xp->demand;
-        if (!strcmp(tok, "target")) p->target = val;
-        else if (!strcmp(tok, "overload")) p->overload = val;
-        else if (!strcmp(tok, "underload")) p->underload = val;
-        else if (!strcmp(tok, "moves")) p->max_moves = (int)val;
-        else if (!strcmp(tok, "per_pm")) p->max_moves_per_pm = (int)val;
-        else if (!strcmp(tok, "cooldown")) p->cooldown = (int)val;
-        else if (!strcmp(tok, "no_return")) p->no_return = (int)val;
-        else if (!strcmp(tok, "gain")) p->min_gain_w = val;
-        else if (!strcmp(tok, "z")) p->z = val;
-        else if (!strcmp(tok, "catch_up")) p->catch_up = (int)val;
-        else if (!strcmp(tok, "margin")) p->margin = val;
-        else if (!strcmp(tok, "window")) d->window = (int)val;
-        else if (!strcmp(tok, "quantile")) d->quantile = val;
-        else if (!strcmp(tok, "alpha")) d->alpha = val;
-        else if (!strcmp(tok, "headroom")) d->headroom = val;
-        else {
+        const xgc_policy_key_t *key = xgc_policy_key_find(tok);
+        const char *why = NULL;
+        if (!key) {
             snprintf(err, err_len, "policy xgc: unknown key '%s'", tok);
+            return -1;
+        }
+        if (xgc_policy_key_set(&xp->params, key, val, &why) < 0) {
+            snprintf(err, err_len, "policy xgc: %s %s", tok, why);
             return -1;
         }
     }
@@ -255,11 +241,12 @@ int sim_xgc_policy_new(const char *name, sim_policy_t *policy, char *err, size_t
         snprintf(err, err_len, "out of memory");
         return -1;
     }
-    xgc_plan_params_default(&xp->plan);
-    xgc_demand_params_default(&xp->demand);
+    xgc_policy_params_default(&xp->params);
+    const xgc_policy_key_t *bad;
     const char *why = NULL;
     if ((name[3] == ':' && s_parse(xp, name + 4, err, err_len))
-        || xgc_plan_params_check(&xp->plan, &why) || xgc_demand_params_check(&xp->demand, &why)) {
+        || xgc_policy_params_check(&xp->params, XGC_POLICY_PLAN, &bad, &why)
+        || xgc_policy_params_check(&xp->params, XGC_POLICY_DEMAND, &bad, &why)) {
         if (why)
             snprintf(err, err_len, "policy '%s': %s", name, why);
         free(xp);
