@@ -6,6 +6,7 @@
 
 #include "scheduler/policy/demand.h"
 #include "scheduler/policy/params.h"
+#include "xgc_stats.h"
 
 #define XGC_DEMAND_MAX_WINDOW 64
 
@@ -99,23 +100,13 @@ void xgc_demand_reset(xgc_demand_t *self)
     self->params = p;
 }
 
-static int s_cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* The q-quantile of the window, linear between order statistics. */
 static double s_quantile(const xgc_demand_t *self)
 {
     double sorted[XGC_DEMAND_MAX_WINDOW];
     int n = self->filled;
     memcpy(sorted, self->ring, (size_t)n * sizeof sorted[0]);
-    qsort(sorted, (size_t)n, sizeof sorted[0], s_cmp_double);
-    double pos = self->params.quantile * (n - 1);
-    int lo = (int)floor(pos);
-    int hi = lo + 1 < n ? lo + 1 : lo;
-    return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
+    return xgc_stats_quantile(sorted, (size_t)n, self->params.quantile);
 }
 
 double xgc_demand_envelope(const xgc_demand_t *self)
