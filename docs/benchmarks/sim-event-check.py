@@ -43,11 +43,18 @@ prev = {}   # host -> (alloc, req, util) of the last record
 for k in range(NS):
     t0 = 300.0 * k
     on = {}  # host -> list of (vm, role) role 0 resident, 1 out, 2 in
-    mv = {m[0]: m for m in migs.get(k, [])}
+    mv = {}   # vm -> its last migration this round (where it ends)
+    ph = {}   # vm -> earlier destinations this round (CloudSim runs both copies)
+    for m in migs.get(k, []):
+        if m[0] in mv:
+            ph.setdefault(m[0], []).append(mv[m[0]][2])
+        mv[m[0]] = m
     for v, p in place[k].items():
         on.setdefault(p, []).append((v, 1 if v in mv else 0))
     for v, m in mv.items():
         on.setdefault(m[2], []).append((v, 2))
+        for q in ph.get(v, []):
+            on.setdefault(q, []).append((v, 2))
     cuts = sorted(set(m[3] for m in mv.values()))
     times = [t0] + [c for c in cuts if c < t0 + 300] + [t0 + 300]
     for i in range(len(times) - 1):
@@ -80,6 +87,8 @@ for k in range(NS):
         for v, m in list(mv.items()):
             if abs(m[3] - tb) < 1e-9:
                 on[m[1]] = [x for x in on[m[1]] if x[0] != v]
+                for q in ph.get(v, []):
+                    on[q] = [x for x in on[q] if x[0] != v]
                 on[m[2]] = [x if x[0] != v else (v, 0) for x in on[m[2]]]
                 del mv[v]
 print('slatah %.5f  pdm %.6f  energy %.3f kWh  active %.1f h' % (viol / act, lost_t / req_t, energy / 3.6e6, act / 3600))
