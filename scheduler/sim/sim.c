@@ -10,6 +10,13 @@
  * it); SLA state (violation = CPU allocated < CPU requested) and PDM are
  * held from the segment's start. No clock, no I/O: the caller observes.
  *
+ * CloudSim-2011 mode follows CloudSim's timeline: its first update is one
+ * interval after the start (the VMs' creation is acknowledged 0.1 s late,
+ * the cloudlets are submitted then and the first periodic update comes
+ * 300 s later) and its last is at the last sample (the next would be past
+ * 24 h): no history, removal or metric at step 0, and the last interval
+ * counts only up to the end of its round's migrations.
+ *
  * CloudSim-2011 mode accepts a second move of a VM in the same round, as
  * CloudSim runs every entry of its migration map: the VM ends on the second
  * destination, both copies count, and the first destination keeps
@@ -175,6 +182,7 @@ typedef struct {
     sim_policy_t *policy;
     xgc_sim_result_t *res;
     double energy_j;
+    int account;            /* 0: outside CloudSim-2011's updates, nothing counts */
 } s_run_t;
 
 static double s_pm_energy(const s_run_t *run, const sim_pm_t *pm, double from, double to,
@@ -182,9 +190,8 @@ static double s_pm_energy(const s_run_t *run, const sim_pm_t *pm, double from, d
 {
     if (run->policy->npa)
         return pm->model->watts[10] * dt;
-    /* CloudSim integrates from the previous update's utilisation, which is
-     * 0 everywhere before the first one: the first interval costs nothing. */
-    if (run->sim->cfg.cloudsim_2011 ? from <= 0 || run->sim->step == 0 : !active)
+    /* CloudSim integrates from the previous update's utilisation. */
+    if (run->sim->cfg.cloudsim_2011 ? from <= 0 : !active)
         return 0;
     return (xgc_power_at(pm->model, from) + xgc_power_at(pm->model, to)) / 2 * dt;
 }
@@ -193,7 +200,7 @@ static double s_pm_energy(const s_run_t *run, const sim_pm_t *pm, double from, d
 static void s_segment(s_run_t *run, double a, double b, int *overloaded)
 {
     xgc_sim_t *sim = run->sim;
-    double dt = (b - a) * sim->trace->interval_s;
+    double dt = (b - a) * sim->trace->interval_s * (run->account ? 1 : 0);
     for (int p = 0; p < sim->n_pms; p++) {
         sim_pm_t *pm = &sim->pms[p];
         if (!pm->n_vms && !run->policy->npa)
@@ -263,8 +270,11 @@ static void s_integrate(s_run_t *run, int *overloaded, double *cuts)
         s_finish_migrations(sim, cuts[i]);
         a = b;
     }
-    if (a < 1)
+    if (a < 1) {
+        if (sim->cfg.cloudsim_2011 && sim->step == sim->trace->n_steps - 1)
+            run->account = 0;   /* CloudSim's last update was the last copy's end */
         s_segment(run, a, 1, overloaded);
+    }
 }
 
 /* ---- the round ---------------------------------------------------------- */
@@ -504,7 +514,7 @@ int sim_run_policy(const xgc_trace_t *trace, const xgc_sim_config_t *cfg_in,
         xgc_sim_result_free(res);
         goto done;
     }
-    s_run_t run = {sim, &policy, res, 0};
+    s_run_t run = {sim, &policy, res, 0, 1};
     res->n_vms = sim->n_vms;
     res->n_pms = sim->n_pms;
     res->n_steps = trace->n_steps;
@@ -512,9 +522,11 @@ int sim_run_policy(const xgc_trace_t *trace, const xgc_sim_config_t *cfg_in,
     int removal = cfg.cloudsim_2011 && !cfg.full_workload;
     for (int k = 0; k < trace->n_steps; k++) {
         sim->step = k;
-        if (removal)
+        run.account = !cfg.cloudsim_2011 || k > 0;   /* CloudSim's first update: step 1 */
+        if (removal && k > 0)
             s_remove_idle_vms(&run);
-        s_record_history(sim);
+        if (run.account)
+            s_record_history(sim);
         if (k > 0) {
             s_snapshot(sim);
             int n = policy.decide(policy.self, sim, moves, sim->n_vms);

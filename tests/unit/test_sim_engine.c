@@ -86,6 +86,35 @@ XGC_TEST(energy_of_constant_loads)
     xgc_trace_destroy(&t);
 }
 
+XGC_TEST(cloudsim_timeline)
+{
+    /* CloudSim's first update is one interval after the start and its last
+     * at the last sample: with the loads of energy_of_constant_loads over
+     * 12 steps, 10 intervals count (steps 1..10), not 12. A VM at 0 % only
+     * at sample 0 is not removed (no update then); one at 0 % at sample 2
+     * is. */
+    float pct[] = {40, 50, 30, 20};
+    xgc_trace_t *t = s_constant(4, 12, pct);
+    t->cpu[0 * 12 + 0] = 0;   /* VM0 idle at sample 0 only */
+    t->cpu[3 * 12 + 2] = 0;   /* VM3 idle at sample 2 */
+    int place[] = {1, 1, 0, 0};
+    script_t s = {place, -1, 0, 0, 0};
+    xgc_sim_result_t r;
+    CHECK(s_run_mode(t, &s, 4, 1, &r, NULL) == 0);
+    CHECK(r.vms_removed == 1);
+    /* PM1 (VM0, VM1) at 2000 MIPS for steps 1..10 (VM0's ramp from 0 is in
+     * step 0, which does not count); PM0 goes from 400 to 300 MIPS over
+     * step 1 (VM3 falls to 0 %), then holds VM2 only. */
+    double g5 = xgc_power_at(&xgc_power_g5, 2000.0 / 5320);
+    double g4_both = xgc_power_at(&xgc_power_g4, 400.0 / 3720);
+    double g4_vm2 = xgc_power_at(&xgc_power_g4, 300.0 / 3720);
+    double wh = (10 * g5 + (g4_both + g4_vm2) / 2 + 9 * g4_vm2) * 300 / 3600;
+    CHECK_NEAR(r.energy_kwh * 1000, wh, 1e-6);
+    CHECK_NEAR(r.active_pm_hours, 20 * 300 / 3600.0, 1e-9);
+    xgc_sim_result_free(&r);
+    xgc_trace_destroy(&t);
+}
+
 XGC_TEST(npa_is_every_pm_at_full_power)
 {
     float pct[] = {10};
@@ -193,10 +222,13 @@ XGC_TEST(cloudsim_destination_accounting)
 {
     /* Same move in CloudSim-2011 mode: the destination books VM1's whole
      * demand as requested while allocating 10 %: it is "in violation" for
-     * the 27.84 s of the copy. The first interval costs no energy there. */
+     * the 27.84 s of the copy. CloudSim's updates run from step 1 to the
+     * last step's copies (none here): steps 1 and 2 count, PM1 600 s and
+     * PM3 300 s active. */
     xgc_sim_result_t r;
     CHECK(s_run_vm1_move(1, 0, NULL, &r) == 0);
-    CHECK_NEAR(r.slatah, 27.84 / (1200 + 600), 1e-12);
+    CHECK_NEAR(r.slatah, 27.84 / (600 + 300), 1e-12);
+    CHECK_NEAR(r.active_pm_hours, 900 / 3600.0, 1e-12);
     xgc_sim_result_free(&r);
 }
 
@@ -214,15 +246,15 @@ XGC_TEST(cloudsim_second_move_in_a_round)
      * when PM3 is emptied as underloaded) is copied to both and ends on
      * the second, PM2. Two migrations; PM3 books the VM for the copy
      * (27.84 s active and in violation), PM2 too, then runs it; the VM
-     * loses 10 % of its CPU once. Outside CloudSim-2011 mode the second
-     * move is refused. */
+     * loses 10 % of its CPU once (steps 1 and 2 count, as above). Outside
+     * CloudSim-2011 mode the second move is refused. */
     xgc_sim_observer_t obs = {NULL, s_on_interval, NULL};
     xgc_sim_result_t r;
     CHECK(s_run_vm1_move(1, 2, &obs, &r) == 0);
     CHECK(r.migrations == 2 && r.migrations_rejected == 0);
     CHECK(s_last_pm_of_vm1 == 2);
-    CHECK_NEAR(r.slatah, 2 * 27.84 / (1200 + 27.84 + 600), 1e-12);
-    CHECK_NEAR(r.pdm, 0.1 * 800 * 27.84 / ((1000 + 800) * 1200.0), 1e-12);
+    CHECK_NEAR(r.slatah, 2 * 27.84 / (600 + 27.84 + 300), 1e-12);
+    CHECK_NEAR(r.pdm, 0.1 * 800 * 27.84 / ((1000 + 800) * 600.0), 1e-12);
     xgc_sim_result_free(&r);
     CHECK(s_run_vm1_move(0, 2, &obs, &r) == 0);
     CHECK(r.migrations == 1 && r.migrations_rejected == 1);
@@ -253,6 +285,7 @@ XGC_TEST(bad_setup_is_refused)
 int main(void)
 {
     XGC_TEST_RUN(energy_of_constant_loads);
+    XGC_TEST_RUN(cloudsim_timeline);
     XGC_TEST_RUN(npa_is_every_pm_at_full_power);
     XGC_TEST_RUN(slatah_of_a_known_overload);
     XGC_TEST_RUN(migration_cost_by_hand);
