@@ -6,7 +6,9 @@
 # after its decisions, each distinct migration end), SLATAH = time between
 # consecutive records where the earlier one is active and allocated < requested,
 # PDM = CPU a migrating VM was requested but not allocated, energy = trapezoid
-# between updates (nothing from a host at 0 %, nothing in the first interval).
+# between updates (nothing from a host at 0 %). CloudSim's first update is at
+# step 1 and its last at the end of the last round's copies: the first
+# interval and the rest of the last one are not counted.
 # docs/benchmarks/sim.md section 3.
 #   xgc sim --planetlab DAY --cloudsim-2011 [--full-workload] --policy P --out DIR
 #   python3 docs/benchmarks/sim-event-check.py DIR [DAY] [dest_div]
@@ -57,8 +59,11 @@ for k in range(NS):
             on.setdefault(q, []).append((v, 2))
     cuts = sorted(set(m[3] for m in mv.values()))
     times = [t0] + [c for c in cuts if c < t0 + 300] + [t0 + 300]
+    if k == NS - 1:   # no update after the last round's last copy
+        times = times[:-1]
     for i in range(len(times) - 1):
-        ta, tb = times[i], times[i + 1]; frac = (ta - t0) / 300.0; dt = tb - ta
+        ta, tb = times[i], times[i + 1]; frac = (ta - t0) / 300.0
+        dt = tb - ta if k > 0 else 0.0   # no record before the first update (step 1)
         fb = (tb - t0) / 300.0
         for p, lst in on.items():
             cores, core = pms[p]
@@ -78,7 +83,7 @@ for k in range(NS):
             if al > 0:
                 act += dt
                 if al < rq * (1 - 1e-9) - 1e-6: viol += dt
-            if k > 0 and u > 0:
+            if u > 0:
                 _, _, ub, _ = state(fb); energy += (P(p, u) + P(p, ub)) / 2 * dt
             for d, a in vl:
                 req_t += d * dt
