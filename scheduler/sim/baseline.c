@@ -9,16 +9,23 @@
  * overloaded; place those by PABFD (decreasing CPU, each on the PM whose
  * power grows least and that does not become overloaded); then underload
  * handling: from the least-utilised PM up, move all of a PM's VMs away by
- * PABFD if they all fit (PMs that received VMs, overloaded and sleeping PMs
- * are not used as destinations here).
+ * PABFD if they all fit (overloaded and sleeping PMs and PMs already
+ * emptied are not used as destinations here; PMs that received VMs are not
+ * emptied).
  *
  * CloudSim-2011 mode adds that version's behaviours: PABFD prices a
  * sleeping PM at its idle power and sees each PM's utilisation at the last
  * update (not what it placed this round, whose capacity it does see), and
  * skips the overload check on PMs at 0 %; the LR fit is weighted (tricube
- * weights used as standard deviations). Without it a sleeping PM costs its
- * full power to wake, PABFD sees its own placements and LR is ordinary
- * least squares.
+ * weights used as standard deviations); and a PM that received VMs from
+ * overloaded PMs may still be emptied as underloaded, those VMs included:
+ * CloudSim's getMigrationMapFromUnderUtilizedHosts meant to exclude such
+ * PMs but builds the set from its own, still empty, migration map; the
+ * VMs the overload phase placed there (vmCreate) are on the PM's list, so
+ * they get a second entry in the map, which the engine runs as a second,
+ * superseding copy. Without the mode a sleeping PM costs its full power to
+ * wake, PABFD sees its own placements, LR is ordinary least squares and
+ * receivers are not emptied in the same round.
  */
 #define _GNU_SOURCE
 #include <math.h>
@@ -344,7 +351,8 @@ static int s_decide(void *self, xgc_sim_t *sim, sim_move_t *moves, int max)
         }
     }
     s_place_list(bl, sim, out, n_out, 0, moves, &n_moves, max);
-    for (int i = 0; i < n_moves; i++)
+    int n_relief = n_moves;
+    for (int i = 0; i < n_moves && !bl->cloudsim; i++)
         bl->pm[moves[i].dest].excl_under = 1;
 
     /* Underload: least utilised first (the last update's utilisation). */
@@ -376,6 +384,9 @@ static int s_decide(void *self, xgc_sim_t *sim, sim_move_t *moves, int max)
         int n = 0;
         for (int j = 0; j < sim->pms[p].n_vms; j++)
             vms[n++] = sim->pms[p].vms[j];
+        for (int j = 0; j < n_relief && bl->cloudsim; j++)   /* on its list too */
+            if (moves[j].dest == p)
+                vms[n++] = moves[j].vm;
         int first = n_moves;
         if (n && s_place_list(bl, sim, vms, n, 1, moves, &n_moves, max) > 0)
             for (int j = first; j < n_moves; j++)

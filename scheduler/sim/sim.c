@@ -9,6 +9,18 @@
  * energy is the trapezoid of the SPECpower curve (as CloudSim integrates
  * it); SLA state (violation = CPU allocated < CPU requested) and PDM are
  * held from the segment's start. No clock, no I/O: the caller observes.
+ *
+ * CloudSim-2011 mode follows CloudSim's timeline: its first update is one
+ * interval after the start (the VMs' creation is acknowledged 0.1 s late,
+ * the cloudlets are submitted then and the first periodic update comes
+ * 300 s later) and its last is at the last sample (the next would be past
+ * 24 h): no history, removal or metric at step 0, and the last interval
+ * counts only up to the end of its round's migrations.
+ *
+ * CloudSim-2011 mode accepts a second move of a VM in the same round, as
+ * CloudSim runs every entry of its migration map: the VM ends on the second
+ * destination, both copies count, and the first destination keeps
+ * receiving (and booking) the VM until the copy ends (dest2).
  */
 #include <math.h>
 #include <stdio.h>
@@ -112,6 +124,13 @@ typedef struct {
     int    active;
 } s_pm_state_t;
 
+/* Whether VM vm is being copied to PM p (a destination, or CloudSim-2011's
+ * superseded one). */
+static int s_incoming(const sim_vm_t *vm, int p)
+{
+    return vm->dest == p || vm->dest2 == p;
+}
+
 /* Shares the PM's CPU among its VMs at frac (time-shared with
  * over-subscription, as CloudSim): each VM asks for at most one core; a
  * VM migrating in asks for 10 % of it; when the asks exceed the PM,
@@ -127,7 +146,7 @@ static s_pm_state_t s_eval_pm(xgc_sim_t *sim, int p, double frac)
         sim_vm_t *vm = &sim->vms[pm->vms[i]];
         double d = s_demand_at(sim, pm->vms[i], frac);
         double c = d < pm->core_mips ? d : pm->core_mips;
-        asks += vm->dest == p ? loss * c : c;
+        asks += s_incoming(vm, p) ? loss * c : c;
     }
     double scale = asks > pm->mips ? pm->mips / asks : 1;
     s_pm_state_t st = {0, 0, 0, pm->n_vms > 0};
@@ -135,7 +154,7 @@ static s_pm_state_t s_eval_pm(xgc_sim_t *sim, int p, double frac)
         sim_vm_t *vm = &sim->vms[pm->vms[i]];
         double d = s_demand_at(sim, pm->vms[i], frac);
         double c = (d < pm->core_mips ? d : pm->core_mips) * scale;
-        if (vm->dest == p) {
+        if (s_incoming(vm, p)) {
             /* Incoming: the copy costs the destination 10 % of the VM's CPU.
              * CloudSim-2011 books the VM's full demand as requested there
              * while allocating 10 % (and scales it by 1/0.9). */
@@ -163,6 +182,7 @@ typedef struct {
     sim_policy_t *policy;
     xgc_sim_result_t *res;
     double energy_j;
+    int account;            /* 0: outside CloudSim-2011's updates, nothing counts */
 } s_run_t;
 
 static double s_pm_energy(const s_run_t *run, const sim_pm_t *pm, double from, double to,
@@ -170,9 +190,8 @@ static double s_pm_energy(const s_run_t *run, const sim_pm_t *pm, double from, d
 {
     if (run->policy->npa)
         return pm->model->watts[10] * dt;
-    /* CloudSim integrates from the previous update's utilisation, which is
-     * 0 everywhere before the first one: the first interval costs nothing. */
-    if (run->sim->cfg.cloudsim_2011 ? from <= 0 || run->sim->step == 0 : !active)
+    /* CloudSim integrates from the previous update's utilisation. */
+    if (run->sim->cfg.cloudsim_2011 ? from <= 0 : !active)
         return 0;
     return (xgc_power_at(pm->model, from) + xgc_power_at(pm->model, to)) / 2 * dt;
 }
@@ -181,7 +200,7 @@ static double s_pm_energy(const s_run_t *run, const sim_pm_t *pm, double from, d
 static void s_segment(s_run_t *run, double a, double b, int *overloaded)
 {
     xgc_sim_t *sim = run->sim;
-    double dt = (b - a) * sim->trace->interval_s;
+    double dt = (b - a) * sim->trace->interval_s * (run->account ? 1 : 0);
     for (int p = 0; p < sim->n_pms; p++) {
         sim_pm_t *pm = &sim->pms[p];
         if (!pm->n_vms && !run->policy->npa)
@@ -198,7 +217,7 @@ static void s_segment(s_run_t *run, double a, double b, int *overloaded)
         }
         for (int i = 0; i < pm->n_vms; i++) {
             sim_vm_t *vm = &sim->vms[pm->vms[i]];
-            if (vm->dest == p)
+            if (s_incoming(vm, p))
                 continue;
             vm->requested_s += vm->demand * dt;
             if (vm->dest >= 0 && vm->alloc < vm->demand)
@@ -217,8 +236,10 @@ static void s_finish_migrations(xgc_sim_t *sim, double end)
         if (vm->dest < 0 || fabs(vm->mig_end - end) > 1e-9)
             continue;
         s_pm_detach(&sim->pms[vm->pm], v, vm->ram_mb);
+        if (vm->dest2 >= 0)
+            s_pm_detach(&sim->pms[vm->dest2], v, vm->ram_mb);
         vm->pm = vm->dest;
-        vm->dest = -1;
+        vm->dest = vm->dest2 = -1;
     }
 }
 
@@ -249,8 +270,11 @@ static void s_integrate(s_run_t *run, int *overloaded, double *cuts)
         s_finish_migrations(sim, cuts[i]);
         a = b;
     }
-    if (a < 1)
+    if (a < 1) {
+        if (sim->cfg.cloudsim_2011 && sim->step == sim->trace->n_steps - 1)
+            run->account = 0;   /* CloudSim's last update was the last copy's end */
         s_segment(run, a, 1, overloaded);
+    }
 }
 
 /* ---- the round ---------------------------------------------------------- */
@@ -284,6 +308,13 @@ static void s_record_history(xgc_sim_t *sim)
     }
 }
 
+/* A second move of VM vm this round: CloudSim runs both entries of its map
+ * (CloudSim-2011 mode only, once per VM). */
+static int s_supersedes(const xgc_sim_t *sim, const sim_vm_t *vm, int d)
+{
+    return sim->cfg.cloudsim_2011 && vm->dest >= 0 && vm->dest2 < 0 && d != vm->dest;
+}
+
 static void s_start_moves(s_run_t *run, const sim_move_t *moves, int n,
                           const xgc_sim_observer_t *obs)
 {
@@ -292,12 +323,14 @@ static void s_start_moves(s_run_t *run, const sim_move_t *moves, int n,
     for (int i = 0; i < n; i++) {
         int v = moves[i].vm, d = moves[i].dest;
         sim_vm_t *vm = v >= 0 && v < sim->n_vms ? &sim->vms[v] : NULL;
-        if (!vm || vm->pm < 0 || vm->dest >= 0 || d < 0 || d >= sim->n_pms || d == vm->pm
+        if (!vm || vm->pm < 0 || (vm->dest >= 0 && !s_supersedes(sim, vm, d)) || d < 0
+            || d >= sim->n_pms || d == vm->pm
             || (sim->cfg.ram_limit && sim->pms[d].ram_used + vm->ram_mb > sim->pms[d].ram_mb)
             || s_pm_attach(&sim->pms[d], v, vm->ram_mb)) {
             run->res->migrations_rejected++;
             continue;
         }
+        vm->dest2 = vm->dest;   /* -1 unless superseded */
         vm->dest = d;
         vm->mig_end = t + sim_migration_time(sim, vm->ram_mb);
         run->res->migrations++;
@@ -416,6 +449,7 @@ static xgc_sim_t *s_sim_new(const xgc_trace_t *trace, const xgc_sim_config_t *cf
         sim->vms[v].ram_mb = trace->vms[v].ram_mb;
         sim->vms[v].pm = -1;
         sim->vms[v].dest = -1;
+        sim->vms[v].dest2 = -1;
     }
     return sim;
 }
@@ -480,7 +514,7 @@ int sim_run_policy(const xgc_trace_t *trace, const xgc_sim_config_t *cfg_in,
         xgc_sim_result_free(res);
         goto done;
     }
-    s_run_t run = {sim, &policy, res, 0};
+    s_run_t run = {sim, &policy, res, 0, 1};
     res->n_vms = sim->n_vms;
     res->n_pms = sim->n_pms;
     res->n_steps = trace->n_steps;
@@ -488,9 +522,11 @@ int sim_run_policy(const xgc_trace_t *trace, const xgc_sim_config_t *cfg_in,
     int removal = cfg.cloudsim_2011 && !cfg.full_workload;
     for (int k = 0; k < trace->n_steps; k++) {
         sim->step = k;
-        if (removal)
+        run.account = !cfg.cloudsim_2011 || k > 0;   /* CloudSim's first update: step 1 */
+        if (removal && k > 0)
             s_remove_idle_vms(&run);
-        s_record_history(sim);
+        if (run.account)
+            s_record_history(sim);
         if (k > 0) {
             s_snapshot(sim);
             int n = policy.decide(policy.self, sim, moves, sim->n_vms);

@@ -30,6 +30,8 @@ typedef struct {
     int    ram_mb;
     int    pm;              /* -1: not placed or removed */
     int    dest;            /* migrating to dest, -1 if not migrating */
+    int    dest2;           /* CloudSim-2011: a superseded destination still
+                               receiving the copy, -1 if none (see sim.c) */
     double mig_end;
     int    removed;
     float  hist[SIM_HISTORY];   /* utilisation (fraction), oldest first */

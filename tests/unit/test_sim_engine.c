@@ -10,6 +10,7 @@
 typedef struct {
     const int *place;          /* PM of each VM */
     int move_step, move_vm, move_dest;
+    int move_again;            /* then also to this PM in the same round (0: no) */
 } script_t;
 
 static int s_place(void *self, xgc_sim_t *sim, int v)
@@ -24,7 +25,10 @@ static int s_decide(void *self, xgc_sim_t *sim, sim_move_t *moves, int max)
     if (sim->step != s->move_step || max < 1)
         return 0;
     moves[0] = (sim_move_t){s->move_vm, s->move_dest};
-    return 1;
+    if (s->move_again <= 0 || max < 2)
+        return 1;
+    moves[1] = (sim_move_t){s->move_vm, s->move_again};
+    return 2;
 }
 
 static int s_run_mode(const xgc_trace_t *t, script_t *script, int n_pms, int cloudsim,
@@ -64,7 +68,7 @@ XGC_TEST(energy_of_constant_loads)
     float pct[] = {40, 50, 30, 20};
     xgc_trace_t *t = s_constant(4, 12, pct);
     int place[] = {1, 1, 0, 0};
-    script_t s = {place, -1, 0, 0};
+    script_t s = {place, -1, 0, 0, 0};
     xgc_sim_result_t r;
     CHECK(s_run(t, &s, 4, &r, NULL) == 0);
     /* G4: (300 + 100) / 3720 = 10.753 %: 89.4 + 3.2 * 0.0753 = 89.6409 W.
@@ -78,6 +82,35 @@ XGC_TEST(energy_of_constant_loads)
     CHECK_NEAR(r.pdm, 0, 0);
     CHECK(r.migrations == 0 && r.active[0] == 2 && r.sleeps == 0);
     CHECK_NEAR(r.active_pm_hours, 2, 1e-9);
+    xgc_sim_result_free(&r);
+    xgc_trace_destroy(&t);
+}
+
+XGC_TEST(cloudsim_timeline)
+{
+    /* CloudSim's first update is one interval after the start and its last
+     * at the last sample: with the loads of energy_of_constant_loads over
+     * 12 steps, 10 intervals count (steps 1..10), not 12. A VM at 0 % only
+     * at sample 0 is not removed (no update then); one at 0 % at sample 2
+     * is. */
+    float pct[] = {40, 50, 30, 20};
+    xgc_trace_t *t = s_constant(4, 12, pct);
+    t->cpu[0 * 12 + 0] = 0;   /* VM0 idle at sample 0 only */
+    t->cpu[3 * 12 + 2] = 0;   /* VM3 idle at sample 2 */
+    int place[] = {1, 1, 0, 0};
+    script_t s = {place, -1, 0, 0, 0};
+    xgc_sim_result_t r;
+    CHECK(s_run_mode(t, &s, 4, 1, &r, NULL) == 0);
+    CHECK(r.vms_removed == 1);
+    /* PM1 (VM0, VM1) at 2000 MIPS for steps 1..10 (VM0's ramp from 0 is in
+     * step 0, which does not count); PM0 goes from 400 to 300 MIPS over
+     * step 1 (VM3 falls to 0 %), then holds VM2 only. */
+    double g5 = xgc_power_at(&xgc_power_g5, 2000.0 / 5320);
+    double g4_both = xgc_power_at(&xgc_power_g4, 400.0 / 3720);
+    double g4_vm2 = xgc_power_at(&xgc_power_g4, 300.0 / 3720);
+    double wh = (10 * g5 + (g4_both + g4_vm2) / 2 + 9 * g4_vm2) * 300 / 3600;
+    CHECK_NEAR(r.energy_kwh * 1000, wh, 1e-6);
+    CHECK_NEAR(r.active_pm_hours, 20 * 300 / 3600.0, 1e-9);
     xgc_sim_result_free(&r);
     xgc_trace_destroy(&t);
 }
@@ -113,7 +146,7 @@ XGC_TEST(slatah_of_a_known_overload)
     for (int v = 0; v < 3; v++)
         t->vms[v].mips = 2000;
     int place[] = {0, 0, 1};
-    script_t s = {place, -1, 0, 0};
+    script_t s = {place, -1, 0, 0, 0};
     xgc_sim_result_t r;
     CHECK(s_run(t, &s, 2, &r, NULL) == 0);
     CHECK_NEAR(r.slatah, 900.0 / 7200, 1e-12);       /* 900 s of 2 PM-hours */
@@ -143,18 +176,28 @@ static xgc_trace_t *s_two_vms(void)
     return t;
 }
 
+/* Both VMs on PM1 (G5); at step 2 VM1 moves to PM3 (G5, asleep), then,
+ * if again > 0, to PM again in the same round. */
+static int s_run_vm1_move(int cloudsim, int again, const xgc_sim_observer_t *obs,
+                          xgc_sim_result_t *r)
+{
+    xgc_trace_t *t = s_two_vms();
+    int place[] = {1, 1};
+    script_t s = {place, 2, 1, 3, again};
+    int rc = s_run_mode(t, &s, 4, cloudsim, r, obs);
+    xgc_trace_destroy(&t);
+    return rc;
+}
+
 XGC_TEST(migration_cost_by_hand)
 {
     /* VM0 (2500 MIPS, 870 MB) and VM1 (2000 MIPS, 1740 MB) at 40 % on a G5
      * (PM1); at step 2 VM1 moves to PM3 (G5, asleep). 1740 MB over half of
      * 1 Gbit/s: 1740 * 8 / 500 = 27.84 s, during which VM1 gets 90 % of its
      * 800 MIPS: 0.1 * 800 * 27.84 = 2227.2 MIPS.s lost. */
-    xgc_trace_t *t = s_two_vms();
-    int place[] = {1, 1};
-    script_t s = {place, 2, 1, 3};
     xgc_sim_observer_t obs = {NULL, NULL, s_on_migration};
     xgc_sim_result_t r;
-    CHECK(s_run(t, &s, 4, &r, &obs) == 0);
+    CHECK(s_run_vm1_move(0, 0, &obs, &r) == 0);
     CHECK(r.migrations == 1);
     CHECK_NEAR(s_mig_start, 600, 0);
     CHECK_NEAR(s_mig_end - s_mig_start, 27.84, 1e-9);
@@ -173,22 +216,50 @@ XGC_TEST(migration_cost_by_hand)
     CHECK_NEAR(r.energy_kwh, joules / 3.6e6, 1e-9);
     CHECK(r.wakes == 1 && r.active[2] == 2 && r.active[1] == 1);
     xgc_sim_result_free(&r);
-    xgc_trace_destroy(&t);
 }
 
 XGC_TEST(cloudsim_destination_accounting)
 {
     /* Same move in CloudSim-2011 mode: the destination books VM1's whole
      * demand as requested while allocating 10 %: it is "in violation" for
-     * the 27.84 s of the copy. The first interval costs no energy there. */
-    xgc_trace_t *t = s_two_vms();
-    int place[] = {1, 1};
-    script_t s = {place, 2, 1, 3};
+     * the 27.84 s of the copy. CloudSim's updates run from step 1 to the
+     * last step's copies (none here): steps 1 and 2 count, PM1 600 s and
+     * PM3 300 s active. */
     xgc_sim_result_t r;
-    CHECK(s_run_mode(t, &s, 4, 1, &r, NULL) == 0);
-    CHECK_NEAR(r.slatah, 27.84 / (1200 + 600), 1e-12);
+    CHECK(s_run_vm1_move(1, 0, NULL, &r) == 0);
+    CHECK_NEAR(r.slatah, 27.84 / (600 + 300), 1e-12);
+    CHECK_NEAR(r.active_pm_hours, 900 / 3600.0, 1e-12);
     xgc_sim_result_free(&r);
-    xgc_trace_destroy(&t);
+}
+
+static int s_last_pm_of_vm1 = -1;
+static void s_on_interval(void *arg, int step, double t, const int *vm_pm, int n_vms)
+{
+    (void)arg, (void)step, (void)t, (void)n_vms;
+    s_last_pm_of_vm1 = vm_pm[1];
+}
+
+XGC_TEST(cloudsim_second_move_in_a_round)
+{
+    /* CloudSim runs every entry of its migration map: a VM listed twice in
+     * a round (placed on PM3 for an overloaded PM, then moved on from PM3
+     * when PM3 is emptied as underloaded) is copied to both and ends on
+     * the second, PM2. Two migrations; PM3 books the VM for the copy
+     * (27.84 s active and in violation), PM2 too, then runs it; the VM
+     * loses 10 % of its CPU once (steps 1 and 2 count, as above). Outside
+     * CloudSim-2011 mode the second move is refused. */
+    xgc_sim_observer_t obs = {NULL, s_on_interval, NULL};
+    xgc_sim_result_t r;
+    CHECK(s_run_vm1_move(1, 2, &obs, &r) == 0);
+    CHECK(r.migrations == 2 && r.migrations_rejected == 0);
+    CHECK(s_last_pm_of_vm1 == 2);
+    CHECK_NEAR(r.slatah, 2 * 27.84 / (600 + 27.84 + 300), 1e-12);
+    CHECK_NEAR(r.pdm, 0.1 * 800 * 27.84 / ((1000 + 800) * 600.0), 1e-12);
+    xgc_sim_result_free(&r);
+    CHECK(s_run_vm1_move(0, 2, &obs, &r) == 0);
+    CHECK(r.migrations == 1 && r.migrations_rejected == 1);
+    CHECK(s_last_pm_of_vm1 == 3);
+    xgc_sim_result_free(&r);
 }
 
 XGC_TEST(bad_setup_is_refused)
@@ -214,10 +285,12 @@ XGC_TEST(bad_setup_is_refused)
 int main(void)
 {
     XGC_TEST_RUN(energy_of_constant_loads);
+    XGC_TEST_RUN(cloudsim_timeline);
     XGC_TEST_RUN(npa_is_every_pm_at_full_power);
     XGC_TEST_RUN(slatah_of_a_known_overload);
     XGC_TEST_RUN(migration_cost_by_hand);
     XGC_TEST_RUN(cloudsim_destination_accounting);
+    XGC_TEST_RUN(cloudsim_second_move_in_a_round);
     XGC_TEST_RUN(bad_setup_is_refused);
     return XGC_TEST_END();
 }
