@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "scheduler/sim/sim_internal.h"
+#include "xgc_stats.h"
 
 #define S_EPS 1e-9
 
@@ -243,12 +244,6 @@ static void s_finish_migrations(xgc_sim_t *sim, double end)
     }
 }
 
-static int s_cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Integrates the current interval, cutting it at the migrations' ends. */
 static void s_integrate(s_run_t *run, int *overloaded, double *cuts)
 {
@@ -258,7 +253,7 @@ static void s_integrate(s_run_t *run, int *overloaded, double *cuts)
     for (int v = 0; v < sim->n_vms; v++)
         if (sim->vms[v].dest >= 0)
             cuts[n++] = sim->vms[v].mig_end;
-    qsort(cuts, (size_t)n, sizeof *cuts, s_cmp_double);
+    xgc_stats_sort(cuts, (size_t)n);
     double a = 0;
     for (int i = 0; i < n; i++) {
         if (i && cuts[i] == cuts[i - 1])
