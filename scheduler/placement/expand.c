@@ -42,6 +42,7 @@ typedef struct {
     bool with_power;
     int k;                              /* candidates per move */
     bool confirmed;                     /* s_improve ended at a local optimum */
+    struct s_heap *heap;                /* s_improve's waiting moves (reused) */
 } s_search_t;
 
 /* ---- admission ---------------------------------------------------------------- */
@@ -104,16 +105,19 @@ typedef struct {
  * back. It holds at most one entry per VM, so the rest of a VM's move lives
  * beside it, by VM; and it orders by (gain, pos), a strict total order: the
  * same sequence comes out as from a single heap. */
-typedef struct {
+typedef struct s_heap {
     s_entry_t *run;                     /* run[next..nrun): sorted, best first */
     size_t next, nrun;
     s_entry_t *spare;                   /* as large as run: for sorting it */
-    s_entry_t *e;                       /* the heap */
-    size_t len, alloc;
+    s_entry_t *e;                       /* the heap: e[4i+1..4i+4] are i's children */
+    size_t len;                         /* (≤ one entry per VM: never grows) */
+    s_entry_t *e_block;                 /* e's allocation (e = e_block + 3) */
     struct {                            /* per VM: the move's destination ... */
         unsigned long version;          /* ... as computed in this state */
         int to;
     } *move;
+    int *touched;                       /* the PMs a round changed ... */
+    bool *mark;                         /* ... and by PM: is it listed */
 } s_heap_t;
 
 static bool s_above(s_entry_t a, s_entry_t b)
@@ -189,31 +193,52 @@ static s_entry_t *s_sort(s_entry_t *a, s_entry_t *tmp, size_t n)
     return a;
 }
 
-static bool s_push(s_heap_t *h, s_entry_t e)
+static void s_push(s_heap_t *h, s_entry_t e)
 {
-    if (h->len == h->alloc) {
-        size_t n = h->alloc ? 2 * h->alloc : 64;
-        s_entry_t *grown = realloc(h->e, n * sizeof *grown);
-        if (!grown)
-            return false;
-        h->e = grown;
-        h->alloc = n;
-    }
     size_t i = h->len++;
     while (i > 0 && s_above(e, h->e[(i - 1) / 4])) {
         h->e[i] = h->e[(i - 1) / 4];
         i = (i - 1) / 4;
     }
     h->e[i] = e;
-    return true;
 }
 
-static void s_heap_free(s_heap_t *h)
+static void s_heap_free(s_heap_t **self_p)
 {
+    s_heap_t *h = *self_p;
+    if (!h)
+        return;
     free(h->run);
     free(h->spare);
-    free(h->e);
+    free(h->e_block);
     free(h->move);
+    free(h->touched);
+    free(h->mark);
+    free(h);
+    *self_p = NULL;
+}
+
+/* The waiting moves of a search, allocated once for all its rounds (at
+ * 100 000 VMs, fresh buffers per call cost page faults). The heap starts 3
+ * entries into a block aligned on 64 bytes, so that the four 16-byte
+ * children of a node share one cache line. */
+static s_heap_t *s_heap_new(size_t nvm, size_t npm)
+{
+    s_heap_t *h = calloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    size_t block = ((nvm + 4) * sizeof(s_entry_t) + 63) / 64 * 64;
+    h->run = malloc((nvm + 1) * sizeof *h->run);
+    h->spare = malloc((nvm + 1) * sizeof *h->spare);
+    h->e_block = aligned_alloc(64, block);
+    h->move = malloc((nvm + 1) * sizeof *h->move);
+    h->touched = malloc((npm + 1) * sizeof *h->touched);
+    h->mark = calloc(npm + 1, 1);
+    if (!h->run || !h->spare || !h->e_block || !h->move || !h->touched || !h->mark)
+        s_heap_free(&h);
+    else
+        h->e = h->e_block + 3;
+    return h;
 }
 
 /* Put `last` at the top of the heap and let it sink to its place: the
@@ -286,14 +311,14 @@ static double s_second(const s_heap_t *h)
 }
 
 /* Replace the top move by e (the same VM, re-scored). */
-static bool s_replace(s_heap_t *h, s_entry_t e)
+static void s_replace(s_heap_t *h, s_entry_t e)
 {
     if (!s_top_in_run(h)) {
         s_sink(h, e);
-        return true;
+        return;
     }
     h->next++;
-    return s_push(h, e);
+    s_push(h, e);
 }
 
 /* vm's best move now: destination and gain (unplacing counts when VMs may be
@@ -315,22 +340,87 @@ static int s_best_move(const s_search_t *x, int vm, double *gain)
     return j;
 }
 
-/* Push vm's best move if it gains. */
-static bool s_offer(s_search_t *x, s_heap_t *heap, int vm)
+/* Put vm's best move in the run if it gains. */
+static void s_offer(s_search_t *x, s_heap_t *heap, int vm)
 {
     double gain;
     if (!x->movable[vm])
-        return true;
+        return;
     int j = s_best_move(x, vm, &gain);
     if ((j < 0 && x->s->pm_of[vm] < 0) || !(gain > XGC_PLACE_GAIN_EPS))
-        return true;
+        return;
     heap->move[vm].to = j;
     heap->move[vm].version = x->s->version;
     heap->run[heap->nrun++] = (s_entry_t){gain, vm, x->pos[vm]};
-    return true;
 }
 
-/* Take the best moves until none gains; returns how many were taken (or -1).
+/* A round's offers: every VM's (full), or only those of VMs alone on their
+ * PM (singles), or those of the VMs on the PMs listed in `touched`; sorted
+ * into the run. Offers change nothing but the run, which is sorted before
+ * any is taken: they go in memory order, not the VM order. */
+static void s_offer_round(s_search_t *x, s_heap_t *heap, bool full, bool singles)
+{
+    const xgc_place_state_t *s = x->s;
+    if (full) {
+        for (int i = 0; i < (int)x->p->nvm; i++)
+            if (!singles || (s->pm_of[i] >= 0 && s->pm[s->pm_of[i]].len == 1))
+                s_offer(x, heap, i);
+    } else {
+        for (int t = 0; heap->touched[t] >= 0; t++)
+            for (int r = 0; r < s->pm[heap->touched[t]].len; r++)
+                s_offer(x, heap, s->pm[heap->touched[t]].vms[r]);
+    }
+    if (s_sort(heap->run, heap->spare, heap->nrun) != heap->run) {
+        s_entry_t *t = heap->run;        /* the sorted copy becomes the run */
+        heap->run = heap->spare;
+        heap->spare = t;
+    }
+}
+
+/* Take the waiting moves best first until none is left; returns how many
+ * were taken, and lists the PMs they changed in heap->touched (ended by -1). */
+static long s_take_moves(s_search_t *x, s_heap_t *heap)
+{
+    xgc_place_state_t *s = x->s;
+    long moves = 0;
+    int ntouched = 0;
+    while (s_waiting(heap)) {
+        s_entry_t e = s_top(heap);
+        /* No move since it was computed: it is exact as it stands. */
+        double gain = e.gain;
+        int j = heap->move[e.vm].version == s->version ? heap->move[e.vm].to
+                                                        : s_best_move(x, e.vm, &gain);
+        int from = s->pm_of[e.vm];
+        if (!(gain > XGC_PLACE_GAIN_EPS) || (j < 0 && from < 0)) {
+            s_pop(heap);
+            continue;
+        }
+        /* Still the best of all? Otherwise back in with its new gain:
+         * it replaces itself at the top and sinks (a pop and a push). */
+        if (s_waiting(heap) > 1 && gain < s_second(heap) - 1e-12) {
+            heap->move[e.vm].to = j;
+            heap->move[e.vm].version = s->version;
+            s_replace(heap, (s_entry_t){gain, e.vm, e.pos});
+            continue;
+        }
+        s_pop(heap);
+        xgc_place_state_move(s, (size_t)e.vm, j);
+        moves++;
+        int ends[2] = {from, j};
+        for (int t = 0; t < 2; t++)
+            if (ends[t] >= 0 && !heap->mark[ends[t]]) {
+                heap->mark[ends[t]] = true;
+                heap->touched[ntouched++] = ends[t];
+            }
+    }
+    heap->next = heap->nrun = 0;
+    for (int t = 0; t < ntouched; t++)
+        heap->mark[heap->touched[t]] = false;
+    heap->touched[ntouched] = -1;
+    return moves;
+}
+
+/* Take the best moves until none gains; returns how many were taken.
  * A round offers every VM's best move (the first round and the confirming
  * last), or only those of VMs on PMs the previous round changed. `singles`:
  * the first round offers only VMs alone on their PM, when the caller knows
@@ -338,88 +428,21 @@ static bool s_offer(s_search_t *x, s_heap_t *heap, int vm)
  * full one without moves (a local optimum, not a stop at max_rounds). */
 static long s_improve(s_search_t *x, bool singles)
 {
-    const xgc_place_problem_t *p = x->p;
-    xgc_place_state_t *s = x->s;
-    s_heap_t heap = {malloc((p->nvm + 1) * sizeof(s_entry_t)), 0, 0,
-                     malloc((p->nvm + 1) * sizeof(s_entry_t)), NULL, 0, 0, NULL};
-    heap.move = malloc((p->nvm + 1) * sizeof *heap.move);
-    int *touched = malloc((p->npm + 1) * sizeof *touched), ntouched = 0;
-    bool *mark = calloc(p->npm + 1, 1), full = true;
+    s_heap_t *heap = x->heap;
+    bool full = true;
     long moves = 0;
-    if (!touched || !mark || !heap.run || !heap.spare || !heap.move)
-        goto fail;
     for (int round = 0; round < x->o->max_rounds; round++) {
         x->confirmed = false;
-        /* Offers change nothing but the run, which is sorted before any is
-         * taken: they go in memory order, not the VM order. */
-        if (full) {
-            for (int i = 0; i < (int)p->nvm; i++) {
-                if (singles && round == 0 && (s->pm_of[i] < 0 || s->pm[s->pm_of[i]].len != 1))
-                    continue;
-                if (!s_offer(x, &heap, i))
-                    goto fail;
-            }
-        } else {
-            for (int t = 0; t < ntouched; t++)
-                for (int r = 0; r < s->pm[touched[t]].len; r++)
-                    if (!s_offer(x, &heap, s->pm[touched[t]].vms[r]))
-                        goto fail;
-        }
-        if (s_sort(heap.run, heap.spare, heap.nrun) != heap.run) {
-            s_entry_t *t = heap.run;     /* the sorted copy becomes the run */
-            heap.run = heap.spare;
-            heap.spare = t;
-        }
-        for (int t = 0; t < ntouched; t++)
-            mark[touched[t]] = false;
-        ntouched = 0;
-        long before = moves;
-        while (s_waiting(&heap)) {
-            s_entry_t e = s_top(&heap);
-            /* No move since it was computed: it is exact as it stands. */
-            double gain = e.gain;
-            int j = heap.move[e.vm].version == s->version ? heap.move[e.vm].to
-                                                     : s_best_move(x, e.vm, &gain);
-            int from = s->pm_of[e.vm];
-            if (!(gain > XGC_PLACE_GAIN_EPS) || (j < 0 && from < 0)) {
-                s_pop(&heap);
-                continue;
-            }
-            /* Still the best of all? Otherwise back in with its new gain:
-             * it replaces itself at the top and sinks (a pop and a push). */
-            if (s_waiting(&heap) > 1 && gain < s_second(&heap) - 1e-12) {
-                heap.move[e.vm].to = j;
-                heap.move[e.vm].version = s->version;
-                if (!s_replace(&heap, (s_entry_t){gain, e.vm, e.pos}))
-                    goto fail;
-                continue;
-            }
-            s_pop(&heap);
-            xgc_place_state_move(s, (size_t)e.vm, j);
-            moves++;
-            int ends[2] = {from, j};
-            for (int t = 0; t < 2; t++)
-                if (ends[t] >= 0 && !mark[ends[t]]) {
-                    mark[ends[t]] = true;
-                    touched[ntouched++] = ends[t];
-                }
-        }
-        heap.next = heap.nrun = 0;
-        if (moves == before && full) {
+        s_offer_round(x, heap, full, singles && round == 0);
+        long taken = s_take_moves(x, heap);
+        moves += taken;
+        if (taken == 0 && full) {
             x->confirmed = true;
             break;
         }
-        full = moves == before;          /* quiet: confirm with a full round */
+        full = taken == 0;               /* quiet: confirm with a full round */
     }
-    s_heap_free(&heap);
-    free(touched);
-    free(mark);
     return moves;
-fail:
-    s_heap_free(&heap);
-    free(touched);
-    free(mark);
-    return -1;
 }
 
 /* ---- opening PMs (PEMM) ------------------------------------------------------------ */
@@ -807,11 +830,17 @@ done:
 /* ---- the driver ---------------------------------------------------------------------- */
 
 /* Moves, then (PEMM) opening and closing PMs, until none of them gains.
- * singles: the first round of moves need only offer VMs alone on a PM. */
+ * singles: the first round of moves need only offer VMs alone on a PM.
+ * A pass that opens or closes nothing puts back every VM it tried, so after
+ * moves that ended at a confirmed local optimum and a closing pass that
+ * closed nothing, the state is that optimum again: the next round's moves
+ * would offer nothing (the same state gives the same gains), and are
+ * skipped. */
 static int s_moves_and_closing(s_search_t *x, bool close, bool singles)
 {
+    bool settled = false;                /* the state is a confirmed optimum */
     for (int round = 0; round < 8; round++) {
-        if (s_improve(x, singles && round == 0) < 0)
+        if (!settled && s_improve(x, singles && round == 0) < 0)
             return -1;
         int opened = close ? s_open_pass(x) : 0;
         if (opened > 0 && s_improve(x, false) < 0)
@@ -821,6 +850,7 @@ static int s_moves_and_closing(s_search_t *x, bool close, bool singles)
             return -1;
         if (closed == 0 && opened == 0)
             break;
+        settled = x->confirmed && closed == 0;
     }
     return 0;
 }
@@ -944,9 +974,10 @@ int xgc_place_expand(const xgc_place_problem_t *p, const xgc_place_options_t *o,
     bool *movable = malloc(p->nvm + 1);
     int rc = -1;
     x.s = xgc_place_state_new(p, initial);
+    x.heap = s_heap_new(p->nvm, p->npm);
     if (x.s)
         xgc_place_state_prune(x.s, !o->rescore_all);
-    if (!by_rank || !order || !pos || !movable || !x.s
+    if (!by_rank || !order || !pos || !movable || !x.s || !x.heap
         || xgc_place_state_order(x.s, by_rank, (int)p->npm) < 0)
         goto done;
     for (size_t q = 0; q < p->nvm; q++)
@@ -962,6 +993,7 @@ int xgc_place_expand(const xgc_place_problem_t *p, const xgc_place_options_t *o,
     }
 done:
     xgc_place_state_destroy(&x.s);
+    s_heap_free(&x.heap);
     free(by_rank);
     free(order);
     free(pos);
