@@ -136,8 +136,12 @@ static s_entry_t *s_merge_sort(s_entry_t *a, s_entry_t *tmp, size_t n)
         for (size_t lo = 0; lo < n; lo += 2 * width) {
             size_t mid = lo + width < n ? lo + width : n;
             size_t hi = lo + 2 * width < n ? lo + 2 * width : n, i = lo, j = mid, k = lo;
-            while (i < mid && j < hi)
-                tmp[k++] = s_above(a[j], a[i]) ? a[j++] : a[i++];
+            while (i < mid && j < hi) {  /* branch-free: the order is random */
+                bool right = s_above(a[j], a[i]);
+                tmp[k++] = *(right ? &a[j] : &a[i]);
+                j += right;
+                i += !right;
+            }
             while (i < mid)
                 tmp[k++] = a[i++];
             while (j < hi)

@@ -58,6 +58,20 @@ typedef struct {
     double spare, level, idle, pmin, tol;
 } xgc_place_cand_t;
 
+/* The top of a fittree's list of used PMs (by value descending, then slot
+ * ascending, as xgc_fittree_top gives it), kept so that after a few PMs
+ * changed it is brought up to date rather than queried again: it holds
+ * every slot that ranks before the boundary or is it (slot -1: no boundary,
+ * every used PM), and no slot outside ranks before it. */
+#define XGC_PLACE_DIRTY 8
+typedef struct {
+    long slot[64];
+    double a[64];
+    int n, cap;                         /* how many listed, at most */
+    double bound_a;
+    long bound_slot;
+} xgc_place_top_t;
+
 typedef struct {                        /* a min-heap of PM ranks (lazy) */
     int *rank;
     int len, alloc;
@@ -76,6 +90,10 @@ struct xgc_place_state {
     int cache_n, cache_k;               /* ... how many, for which k ... */
     unsigned long version, cache_version;   /* ... valid while no move happened */
     xgc_place_cand_t *cand;             /* cache[r] as read by the bound */
+    xgc_place_top_t top[2];             /* the two lists cache was made of */
+    int dirty[XGC_PLACE_DIRTY], ndirty; /* PMs refreshed since (count may exceed) */
+    xgc_place_cand_t hull;              /* the most generous of cand (see s_hull) */
+    bool hull_ok;                       /* every pmin ≥ 0: hull bounds them all */
     bool prune;                         /* skip candidates by an upper bound */
     struct {                            /* per VM: its PM's utility without it, */
         double util;                    /* valid while the PM's stamp is `stamp` */
