@@ -55,6 +55,7 @@ static double s_ratio(double u, double x)
 typedef struct {
     const xgc_place_problem_t *p;
     xgc_place_key_t key;
+    double *ratio;                      /* per VM, the key's ratio when it leads */
 } s_vm_sort_t;
 
 /* Compare doubles, larger first; 0 when equal. */
@@ -75,12 +76,12 @@ static int s_vm_cmp(const void *a, const void *b, void *arg)
             c = s_desc(s_ratio(vx->umax, vx->max), s_ratio(vy->umax, vy->max));
         break;
     case XGC_PLACE_KEY_PMAX:
-        c = s_desc(s_ratio(vx->umax, vx->max), s_ratio(vy->umax, vy->max));
+        c = s_desc(ctx->ratio[x], ctx->ratio[y]);
         if (!c)
             c = s_desc(vx->max, vy->max);
         break;
     case XGC_PLACE_KEY_PMIN:
-        c = s_desc(s_ratio(vx->umin, vx->min), s_ratio(vy->umin, vy->min));
+        c = s_desc(ctx->ratio[x], ctx->ratio[y]);
         break;
     case XGC_PLACE_KEY_MIN:
         c = s_desc(vx->min, vy->min);
@@ -96,16 +97,38 @@ static int s_vm_cmp(const void *a, const void *b, void *arg)
     return c ? c : (x > y) - (x < y);
 }
 
+/* The ratio a key leads with (utility per MHz at max or at min), one
+ * division per VM rather than two per comparison; NULL for other keys. */
+static double *s_key_ratios(const xgc_place_problem_t *p, xgc_place_key_t key, bool *failed)
+{
+    *failed = false;
+    if (key != XGC_PLACE_KEY_PMAX && key != XGC_PLACE_KEY_PMIN)
+        return NULL;
+    double *ratio = malloc((p->nvm ? p->nvm : 1) * sizeof *ratio);
+    if (!ratio) {
+        *failed = true;
+        return NULL;
+    }
+    for (size_t i = 0; i < p->nvm; i++)
+        ratio[i] = key == XGC_PLACE_KEY_PMAX ? s_ratio(p->vm[i].umax, p->vm[i].max)
+                                             : s_ratio(p->vm[i].umin, p->vm[i].min);
+    return ratio;
+}
+
 int *xgc_place_vm_order(const xgc_place_problem_t *p, xgc_place_key_t key)
 {
     int *order = malloc((p->nvm ? p->nvm : 1) * sizeof *order);
-    if (!order)
+    bool failed;
+    s_vm_sort_t ctx = {p, key, s_key_ratios(p, key, &failed)};
+    if (!order || failed) {
+        free(order);
         return NULL;
+    }
     for (size_t i = 0; i < p->nvm; i++)
         order[i] = (int)i;
-    s_vm_sort_t ctx = {p, key};
     if (key != XGC_PLACE_KEY_ARRIVAL)
         qsort_r(order, p->nvm, sizeof *order, s_vm_cmp, &ctx);
+    free(ctx.ratio);
     return order;
 }
 
