@@ -115,6 +115,36 @@ static double *s_key_ratios(const xgc_place_problem_t *p, xgc_place_key_t key, b
     return ratio;
 }
 
+/* Order the VMs by their leading ratio (ctx->ratio), largest first, with
+ * xgc_place_sort, then each run of equal ratios by the whole comparison
+ * (by insertion: such runs are rare and short): the order qsort_r would
+ * give with s_vm_cmp, a strict total order, without its calls through a
+ * pointer. False when memory runs out. */
+static bool s_order_by_ratio(const s_vm_sort_t *ctx, int *order, size_t n)
+{
+    xgc_place_entry_t *e = malloc((n ? n : 1) * sizeof *e), *tmp = malloc((n ? n : 1) * sizeof *tmp);
+    if (!e || !tmp) {
+        free(e);
+        free(tmp);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++)
+        e[i] = (xgc_place_entry_t){ctx->ratio[i], (int)i, (int)i};
+    xgc_place_entry_t *sorted = xgc_place_sort(e, tmp, n);
+    for (size_t q = 0; q < n; q++)
+        order[q] = sorted[q].id;
+    for (size_t q = 1; q < n; q++)
+        for (size_t r = q; r > 0 && sorted[r].key == sorted[r - 1].key
+                           && s_vm_cmp(&order[r], &order[r - 1], (void *)ctx) < 0; r--) {
+            int t = order[r];
+            order[r] = order[r - 1];
+            order[r - 1] = t;
+        }
+    free(e);
+    free(tmp);
+    return true;
+}
+
 int *xgc_place_vm_order(const xgc_place_problem_t *p, xgc_place_key_t key)
 {
     int *order = malloc((p->nvm ? p->nvm : 1) * sizeof *order);
@@ -126,8 +156,12 @@ int *xgc_place_vm_order(const xgc_place_problem_t *p, xgc_place_key_t key)
     }
     for (size_t i = 0; i < p->nvm; i++)
         order[i] = (int)i;
-    if (key != XGC_PLACE_KEY_ARRIVAL)
+    if (ctx.ratio && !s_order_by_ratio(&ctx, order, p->nvm)) {
+        free(order);
+        order = NULL;
+    } else if (!ctx.ratio && key != XGC_PLACE_KEY_ARRIVAL) {
         qsort_r(order, p->nvm, sizeof *order, s_vm_cmp, &ctx);
+    }
     free(ctx.ratio);
     return order;
 }

@@ -26,7 +26,6 @@
  */
 #define _GNU_SOURCE /* qsort_r */
 #include <math.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,11 +92,9 @@ done:
 
 /* ---- moves: lazy-greedy best-first --------------------------------------------- */
 
-typedef struct {
-    double gain;
-    int vm;
-    int pos;                            /* the VM's position in the order (ties) */
-} s_entry_t;
+/* A waiting move: key = its gain, id = the VM, pos = the VM's position in
+ * the order (ties). */
+typedef xgc_place_entry_t s_entry_t;
 
 /* The moves waiting, best first, in two parts: the round's offers, sorted
  * once (a run read from the front), and a 4-ary max-heap of 16-byte entries
@@ -113,96 +110,17 @@ typedef struct s_heap {
     size_t len;                         /* (≤ one entry per VM: never grows) */
     s_entry_t *e_block;                 /* e's allocation (e = e_block + 3) */
     struct {                            /* per VM: the move's destination ... */
-        unsigned long version;          /* ... as computed in this state */
+        unsigned long version;          /* ... as computed in this state ... */
         int to;
     } *move;
     int *touched;                       /* the PMs a round changed ... */
     bool *mark;                         /* ... and by PM: is it listed */
 } s_heap_t;
 
-static bool s_above(s_entry_t a, s_entry_t b)
-{
-    /* Without short-circuits: the heap's child picks compile to
-     * conditional moves rather than branches that mispredict. */
-    return (a.gain > b.gain) | ((a.gain == b.gain) & (a.pos < b.pos));
-}
-
-/* Sort n entries best first: a bottom-up merge sort through tmp (qsort's
- * calls through a pointer cost more than the merging). Returns the array
- * that holds the result (a or tmp). */
-static s_entry_t *s_merge_sort(s_entry_t *a, s_entry_t *tmp, size_t n)
-{
-    for (size_t width = 1; width < n; width *= 2) {
-        for (size_t lo = 0; lo < n; lo += 2 * width) {
-            size_t mid = lo + width < n ? lo + width : n;
-            size_t hi = lo + 2 * width < n ? lo + 2 * width : n, i = lo, j = mid, k = lo;
-            while (i < mid && j < hi) {  /* branch-free: the order is random */
-                bool right = s_above(a[j], a[i]);
-                tmp[k++] = *(right ? &a[j] : &a[i]);
-                j += right;
-                i += !right;
-            }
-            while (i < mid)
-                tmp[k++] = a[i++];
-            while (j < hi)
-                tmp[k++] = a[j++];
-        }
-        s_entry_t *t = a;
-        a = tmp;
-        tmp = t;
-    }
-    return a;
-}
-
-#define S_RADIX_BITS 11
-#define S_RADIX (1 << S_RADIX_BITS)
-
-/* The same order by a least-significant-digit radix sort of the gains when
- * n is not small (from 256: at 1 000 offers, 5 % faster in time than the
- * merge, whose comparisons of random gains stall the pipeline; all gains
- * are > GAIN_EPS, so positive: their bits order as they do),
- * skipping a digit all entries share, then equal gains put in pos order.
- * A strict total order: one result, the merge sort's. */
-static s_entry_t *s_sort(s_entry_t *a, s_entry_t *tmp, size_t n)
-{
-    if (n < 256)
-        return s_merge_sort(a, tmp, n);
-    for (int shift = 0; shift < 64; shift += S_RADIX_BITS) {
-        size_t count[S_RADIX] = {0};
-        uint64_t g;
-        for (size_t i = 0; i < n; i++) {
-            memcpy(&g, &a[i].gain, sizeof g);
-            count[(~g >> shift) & (S_RADIX - 1)]++;
-        }
-        memcpy(&g, &a[0].gain, sizeof g);
-        if (count[(~g >> shift) & (S_RADIX - 1)] == n)
-            continue;                    /* the same digit everywhere */
-        for (size_t d = 0, sum = 0; d < S_RADIX; d++) {
-            size_t c = count[d];
-            count[d] = sum;
-            sum += c;
-        }
-        for (size_t i = 0; i < n; i++) {
-            memcpy(&g, &a[i].gain, sizeof g);
-            tmp[count[(~g >> shift) & (S_RADIX - 1)]++] = a[i];
-        }
-        s_entry_t *t = a;
-        a = tmp;
-        tmp = t;
-    }
-    for (size_t i = 1; i < n; i++)       /* ties, rare: by pos */
-        for (size_t j = i; j > 0 && s_above(a[j], a[j - 1]); j--) {
-            s_entry_t t = a[j];
-            a[j] = a[j - 1];
-            a[j - 1] = t;
-        }
-    return a;
-}
-
 static void s_push(s_heap_t *h, s_entry_t e)
 {
     size_t i = h->len++;
-    while (i > 0 && s_above(e, h->e[(i - 1) / 4])) {
+    while (i > 0 && xgc_place_entry_above(e, h->e[(i - 1) / 4])) {
         h->e[i] = h->e[(i - 1) / 4];
         i = (i - 1) / 4;
     }
@@ -261,11 +179,11 @@ static void s_sink(s_heap_t *h, s_entry_t last)
         if (c >= h->len)
             break;
         for (size_t d = c + 1; d < end; d++)
-            c = s_above(h->e[d], h->e[c]) ? d : c;
+            c = xgc_place_entry_above(h->e[d], h->e[c]) ? d : c;
         h->e[i] = h->e[c];
         i = c;
     }
-    while (i > 0 && s_above(last, h->e[(i - 1) / 4])) {
+    while (i > 0 && xgc_place_entry_above(last, h->e[(i - 1) / 4])) {
         h->e[i] = h->e[(i - 1) / 4];
         i = (i - 1) / 4;
     }
@@ -280,7 +198,7 @@ static size_t s_waiting(const s_heap_t *h)
 /* Is the best waiting move the run's (else the heap's)? */
 static bool s_top_in_run(const s_heap_t *h)
 {
-    return h->next < h->nrun && (h->len == 0 || s_above(h->run[h->next], h->e[0]));
+    return h->next < h->nrun && (h->len == 0 || xgc_place_entry_above(h->run[h->next], h->e[0]));
 }
 
 static s_entry_t s_top(const s_heap_t *h)
@@ -307,12 +225,12 @@ static double s_second(const s_heap_t *h)
     double g = -HUGE_VAL;
     size_t r = run ? h->next + 1 : h->next;
     if (r < h->nrun)
-        g = h->run[r].gain;
-    if (run && h->len && h->e[0].gain > g)
-        g = h->e[0].gain;
+        g = h->run[r].key;
+    if (run && h->len && h->e[0].key > g)
+        g = h->e[0].key;
     for (size_t d = 1; !run && d < 5 && d < h->len; d++)
-        if (h->e[d].gain > g)
-            g = h->e[d].gain;
+        if (h->e[d].key > g)
+            g = h->e[d].key;
     return g;
 }
 
@@ -376,7 +294,7 @@ static void s_offer_round(s_search_t *x, s_heap_t *heap, bool full, bool singles
             for (int r = 0; r < s->pm[heap->touched[t]].len; r++)
                 s_offer(x, heap, s->pm[heap->touched[t]].vms[r]);
     }
-    if (s_sort(heap->run, heap->spare, heap->nrun) != heap->run) {
+    if (xgc_place_sort(heap->run, heap->spare, heap->nrun) != heap->run) {
         s_entry_t *t = heap->run;        /* the sorted copy becomes the run */
         heap->run = heap->spare;
         heap->spare = t;
@@ -393,10 +311,10 @@ static long s_take_moves(s_search_t *x, s_heap_t *heap)
     while (s_waiting(heap)) {
         s_entry_t e = s_top(heap);
         /* No move since it was computed: it is exact as it stands. */
-        double gain = e.gain;
-        int j = heap->move[e.vm].version == s->version ? heap->move[e.vm].to
-                                                        : s_best_move(x, e.vm, &gain);
-        int from = s->pm_of[e.vm];
+        double gain = e.key;
+        int j = heap->move[e.id].version == s->version ? heap->move[e.id].to
+                                                        : s_best_move(x, e.id, &gain);
+        int from = s->pm_of[e.id];
         if (!(gain > XGC_PLACE_GAIN_EPS) || (j < 0 && from < 0)) {
             s_pop(heap);
             continue;
@@ -404,13 +322,13 @@ static long s_take_moves(s_search_t *x, s_heap_t *heap)
         /* Still the best of all? Otherwise back in with its new gain:
          * it replaces itself at the top and sinks (a pop and a push). */
         if (s_waiting(heap) > 1 && gain < s_second(heap) - 1e-12) {
-            heap->move[e.vm].to = j;
-            heap->move[e.vm].version = s->version;
-            s_replace(heap, (s_entry_t){gain, e.vm, e.pos});
+            heap->move[e.id].to = j;
+            heap->move[e.id].version = s->version;
+            s_replace(heap, (s_entry_t){gain, e.id, e.pos});
             continue;
         }
         s_pop(heap);
-        xgc_place_state_move(s, (size_t)e.vm, j);
+        xgc_place_state_move(s, (size_t)e.id, j);
         moves++;
         int ends[2] = {from, j};
         for (int t = 0; t < 2; t++)

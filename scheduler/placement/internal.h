@@ -155,6 +155,27 @@ int xgc_place_best(xgc_place_state_t *s, size_t vm, bool with_power, int k,
 int xgc_place_best_above(xgc_place_state_t *s, size_t vm, bool with_power, int k,
                          double floor, double *gain);
 
+/* Something to sort by a key, largest first, ties by pos (sort.c): a
+ * waiting move (key = gain, id = VM, pos = the VM's place in the order), a
+ * VM to order (key = its ratio, id = pos = the VM). */
+typedef struct {
+    double key;
+    int id;
+    int pos;
+} xgc_place_entry_t;
+
+/* Is a before b: larger key, or equal keys and lower pos? A strict total
+ * order when the pos are distinct. Without short-circuits: a heap's child
+ * picks compile to conditional moves rather than branches that mispredict. */
+static inline bool xgc_place_entry_above(xgc_place_entry_t a, xgc_place_entry_t b)
+{
+    return (a.key > b.key) | ((a.key == b.key) & (a.pos < b.pos));
+}
+
+/* Sort n entries best first (xgc_place_entry_above), through tmp (as large);
+ * returns the array that holds the result (a or tmp). No NaN keys. */
+xgc_place_entry_t *xgc_place_sort(xgc_place_entry_t *a, xgc_place_entry_t *tmp, size_t n);
+
 /* Algorithms (algorithms.c, search.c). `movable[i]` false = pinned. */
 int xgc_place_first_fit(const xgc_place_problem_t *p, const xgc_place_options_t *o,
                         const int *initial, const bool *pinned, int *pm_of);

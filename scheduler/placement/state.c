@@ -130,6 +130,21 @@ done:
     return w.capped_u + w.rest_umin + w.level * w.rest_gs;
 }
 
+/* s_util for PM j without VM `skip` (a VM's gain of leaving), without
+ * s_util's per-step test for a VM to add: the same operations in the same
+ * order, so the same result bit for bit. */
+static double s_util_leave(const xgc_place_state_t *s, int j, int skip, double spare)
+{
+    const xgc_place_vm_t *k = &s->p->vm[skip];
+    const xgc_place_pmstate_t *pm = &s->pm[j];
+    s_sweep_t w = {0, spare < 0 ? 0 : spare, pm->weight - k->shares, 0,
+                   pm->sumumin - k->umin, pm->sumgs - k->slope * k->shares};
+    for (int r = 0; r < pm->len; r++)
+        if (pm->vms[r] != skip && !s_step(&w, &pm->slot[r]))
+            break;
+    return w.capped_u + w.rest_umin + w.level * w.rest_gs;
+}
+
 double xgc_place_pm_util(const xgc_place_state_t *s, int j, int add, int skip)
 {
     const xgc_place_problem_t *p = s->p;
@@ -142,6 +157,8 @@ double xgc_place_pm_util(const xgc_place_state_t *s, int j, int add, int skip)
         return -HUGE_VAL;
     if (add >= 0 && skip < 0)
         return s_util_join(s, j, add, spare);
+    if (add < 0 && skip >= 0)
+        return s_util_leave(s, j, skip, spare);
     return s_util(s, j, add, skip, spare, NULL);
 }
 
@@ -805,10 +822,8 @@ void xgc_place_state_prune(xgc_place_state_t *s, bool on)
 static inline __attribute__((always_inline)) double s_join_bound(const xgc_place_vm_t *v,
                                                                   const xgc_place_cand_t *c)
 {
-    double hi = s_min(v->max, c->spare);
-    if (c->level < HUGE_VAL)
-        hi = s_min(hi, v->min + v->shares * c->level);
-    hi = s_max(hi, v->min);
+    /* (At level +inf, all at max, the second term is +inf: no branch.) */
+    double hi = s_max(s_min(s_min(v->max, c->spare), v->min + v->shares * c->level), v->min);
     /* Piecewise linear in x, bent at the idle MHz: the best is at an end or
      * at the bend; with both slopes ≥ 0, at the bend or the top end. */
     double mid = s_min(s_max(c->idle, v->min), hi), ub;
