@@ -116,10 +116,9 @@ static double *s_key_ratios(const xgc_place_problem_t *p, xgc_place_key_t key, b
 }
 
 /* Order the VMs by their leading ratio (ctx->ratio), largest first, with
- * xgc_place_sort, then each run of equal ratios by the whole comparison
- * (by insertion: such runs are rare and short): the order qsort_r would
- * give with s_vm_cmp, a strict total order, without its calls through a
- * pointer. False when memory runs out. */
+ * xgc_place_sort, then each run of equal ratios by the whole comparison:
+ * the order qsort_r would give with s_vm_cmp, a strict total order, at a
+ * fraction of its calls through a pointer. False when memory runs out. */
 static bool s_order_by_ratio(const s_vm_sort_t *ctx, int *order, size_t n)
 {
     xgc_place_entry_t *e = malloc((n ? n : 1) * sizeof *e), *tmp = malloc((n ? n : 1) * sizeof *tmp);
@@ -133,13 +132,12 @@ static bool s_order_by_ratio(const s_vm_sort_t *ctx, int *order, size_t n)
     xgc_place_entry_t *sorted = xgc_place_sort(e, tmp, n);
     for (size_t q = 0; q < n; q++)
         order[q] = sorted[q].id;
-    for (size_t q = 1; q < n; q++)
-        for (size_t r = q; r > 0 && sorted[r].key == sorted[r - 1].key
-                           && s_vm_cmp(&order[r], &order[r - 1], (void *)ctx) < 0; r--) {
-            int t = order[r];
-            order[r] = order[r - 1];
-            order[r - 1] = t;
-        }
+    for (size_t lo = 0, hi; lo < n; lo = hi) {
+        for (hi = lo + 1; hi < n && sorted[hi].key == sorted[lo].key; hi++)
+            ;
+        if (hi - lo > 1)
+            qsort_r(order + lo, hi - lo, sizeof *order, s_vm_cmp, (void *)ctx);
+    }
     free(e);
     free(tmp);
     return true;

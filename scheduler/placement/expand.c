@@ -111,8 +111,10 @@ typedef struct s_heap {
     s_entry_t *e_block;                 /* e's allocation (e = e_block + 3) */
     struct {                            /* per VM: the move's destination ... */
         unsigned long version;          /* ... as computed in this state ... */
-        int to;
+        int to;                         /* (S_QUIET: none gains) ... */
+        unsigned call;                  /* ... by this s_improve */
     } *move;
+    unsigned call;                      /* s_improve's calls, counted */
     int *touched;                       /* the PMs a round changed ... */
     bool *mark;                         /* ... and by PM: is it listed */
 } s_heap_t;
@@ -155,7 +157,7 @@ static s_heap_t *s_heap_new(size_t nvm, size_t npm)
     h->run = malloc((nvm + 1) * sizeof *h->run);
     h->spare = malloc((nvm + 1) * sizeof *h->spare);
     h->e_block = aligned_alloc(64, block);
-    h->move = malloc((nvm + 1) * sizeof *h->move);
+    h->move = calloc(nvm + 1, sizeof *h->move);   /* no record is quiet */
     h->touched = malloc((npm + 1) * sizeof *h->touched);
     h->mark = calloc(npm + 1, 1);
     if (!h->run || !h->spare || !h->e_block || !h->move || !h->touched || !h->mark)
@@ -264,15 +266,37 @@ static int s_best_move(const s_search_t *x, int vm, double *gain)
     return j;
 }
 
+#define S_QUIET (-3)                    /* a VM's record: no move gains */
+
+/* Note that vm's best move gains nothing in this state (its record, which
+ * no entry of it uses any more). */
+static void s_quiet(s_heap_t *heap, const xgc_place_state_t *s, int vm)
+{
+    heap->move[vm].to = S_QUIET;
+    heap->move[vm].version = s->version;
+    heap->move[vm].call = heap->call;
+}
+
+/* Was vm's best move found to gain nothing in this state, by this call of
+ * s_improve (the same options: with or without power)? Then it still does:
+ * the answer is a function of the state. */
+static bool s_known_quiet(const s_heap_t *heap, const xgc_place_state_t *s, int vm)
+{
+    return heap->move[vm].to == S_QUIET && heap->move[vm].version == s->version
+           && heap->move[vm].call == heap->call;
+}
+
 /* Put vm's best move in the run if it gains. */
 static void s_offer(s_search_t *x, s_heap_t *heap, int vm)
 {
     double gain;
-    if (!x->movable[vm])
+    if (!x->movable[vm] || s_known_quiet(heap, x->s, vm))
         return;
     int j = s_best_move(x, vm, &gain);
-    if ((j < 0 && x->s->pm_of[vm] < 0) || !(gain > XGC_PLACE_GAIN_EPS))
+    if ((j < 0 && x->s->pm_of[vm] < 0) || !(gain > XGC_PLACE_GAIN_EPS)) {
+        s_quiet(heap, x->s, vm);
         return;
+    }
     heap->move[vm].to = j;
     heap->move[vm].version = x->s->version;
     heap->run[heap->nrun++] = (s_entry_t){gain, vm, x->pos[vm]};
@@ -317,6 +341,7 @@ static long s_take_moves(s_search_t *x, s_heap_t *heap)
         int from = s->pm_of[e.id];
         if (!(gain > XGC_PLACE_GAIN_EPS) || (j < 0 && from < 0)) {
             s_pop(heap);
+            s_quiet(heap, s, e.id);      /* (computed just now) */
             continue;
         }
         /* Still the best of all? Otherwise back in with its new gain:
@@ -355,6 +380,7 @@ static long s_improve(s_search_t *x, bool singles)
     s_heap_t *heap = x->heap;
     bool full = true;
     long moves = 0;
+    heap->call++;
     for (int round = 0; round < x->o->max_rounds; round++) {
         x->confirmed = false;
         s_offer_round(x, heap, full, singles && round == 0);

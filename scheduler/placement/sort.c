@@ -37,7 +37,12 @@ static xgc_place_entry_t *s_merge_sort(xgc_place_entry_t *a, xgc_place_entry_t *
     return a;
 }
 
-#define S_DIGITS 8                      /* of 8 bits: 256 counters each */
+/* The top 5 bytes of a key (sign, exponent and 28 bits of mantissa) are
+ * sorted by digits of 8 bits (256 counters each); keys equal in them (apart
+ * by less than 4e-9 relative: rare, like equal keys) are then put in order
+ * by the final insertion pass, which compares whole keys. */
+#define S_DIGITS 8
+#define S_LOW 3                         /* low bytes left to the insertion */
 
 /* The bits of a key as an unsigned number that orders as the keys do,
  * inverted so that the largest key comes first (-0 counts as +0, as the
@@ -51,9 +56,9 @@ static inline uint64_t s_bits(double key)
     return ~(u ^ flip);                  /* negative: all bits flipped; else the sign */
 }
 
-static inline unsigned s_digit(const xgc_place_entry_t *e, int d)
+static inline unsigned s_digit(uint64_t bits, int d)
 {
-    return (unsigned)(s_bits(e->key) >> (8 * d)) & 255;
+    return (unsigned)(bits >> (8 * d)) & 255;
 }
 
 xgc_place_entry_t *xgc_place_sort(xgc_place_entry_t *a, xgc_place_entry_t *tmp, size_t n)
@@ -61,11 +66,14 @@ xgc_place_entry_t *xgc_place_sort(xgc_place_entry_t *a, xgc_place_entry_t *tmp, 
     if (n < 256)
         return s_merge_sort(a, tmp, n);
     uint32_t count[S_DIGITS][256] = {{0}};
-    for (size_t i = 0; i < n; i++)       /* the counts of every digit at once */
-        for (int d = 0; d < S_DIGITS; d++)
-            count[d][s_digit(&a[i], d)]++;
-    for (int d = 0; d < S_DIGITS; d++) {
-        if (count[d][s_digit(&a[0], d)] == n)
+    for (size_t i = 0; i < n; i++) {     /* the counts of every digit at once */
+        uint64_t bits = s_bits(a[i].key);
+        for (int d = S_LOW; d < S_DIGITS; d++)
+            count[d][s_digit(bits, d)]++;
+    }
+    uint64_t first = s_bits(a[0].key);
+    for (int d = S_LOW; d < S_DIGITS; d++) {
+        if (count[d][s_digit(first, d)] == n)
             continue;                    /* the same digit everywhere */
         for (uint32_t v = 0, sum = 0; v < 256; v++) {
             uint32_t c = count[d][v];
@@ -73,16 +81,17 @@ xgc_place_entry_t *xgc_place_sort(xgc_place_entry_t *a, xgc_place_entry_t *tmp, 
             sum += c;
         }
         for (size_t i = 0; i < n; i++)
-            tmp[count[d][s_digit(&a[i], d)]++] = a[i];
+            tmp[count[d][s_digit(s_bits(a[i].key), d)]++] = a[i];
         xgc_place_entry_t *t = a;
         a = tmp;
         tmp = t;
     }
-    for (size_t i = 1; i < n; i++)       /* equal keys, rare: by pos */
-        for (size_t j = i; j > 0 && xgc_place_entry_above(a[j], a[j - 1]); j--) {
-            xgc_place_entry_t t = a[j];
-            a[j] = a[j - 1];
-            a[j - 1] = t;
-        }
+    for (size_t lo = 0, hi; lo < n; lo = hi) {  /* runs equal in the top bytes */
+        uint64_t top = s_bits(a[lo].key) >> (8 * S_LOW);
+        for (hi = lo + 1; hi < n && s_bits(a[hi].key) >> (8 * S_LOW) == top; hi++)
+            ;
+        if (hi - lo > 1 && s_merge_sort(a + lo, tmp + lo, hi - lo) != a + lo)
+            memcpy(a + lo, tmp + lo, (hi - lo) * sizeof *a);
+    }
     return a;
 }
