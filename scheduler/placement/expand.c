@@ -180,8 +180,14 @@ static void s_sink(s_heap_t *h, s_entry_t last)
         size_t c = 4 * i + 1, end = c + 4 < h->len ? c + 4 : h->len;
         if (c >= h->len)
             break;
-        for (size_t d = c + 1; d < end; d++)
-            c = xgc_place_entry_above(h->e[d], h->e[c]) ? d : c;
+        if (end == c + 4) {              /* four children: two pairs, then their winners */
+            size_t a = xgc_place_entry_above(h->e[c + 1], h->e[c]) ? c + 1 : c;
+            size_t b = xgc_place_entry_above(h->e[c + 3], h->e[c + 2]) ? c + 3 : c + 2;
+            c = xgc_place_entry_above(h->e[b], h->e[a]) ? b : a;
+        } else {
+            for (size_t d = c + 1; d < end; d++)
+                c = xgc_place_entry_above(h->e[d], h->e[c]) ? d : c;
+        }
         h->e[i] = h->e[c];
         i = c;
     }
@@ -198,7 +204,7 @@ static size_t s_waiting(const s_heap_t *h)
 }
 
 /* Is the best waiting move the run's (else the heap's)? */
-static bool s_top_in_run(const s_heap_t *h)
+static inline bool s_top_in_run(const s_heap_t *h)
 {
     return h->next < h->nrun && (h->len == 0 || xgc_place_entry_above(h->run[h->next], h->e[0]));
 }
@@ -249,7 +255,7 @@ static void s_replace(s_heap_t *h, s_entry_t e)
 
 /* vm's best move now: destination and gain (unplacing counts when VMs may be
  * dropped). */
-static int s_best_move(const s_search_t *x, int vm, double *gain)
+static inline int s_best_move(const s_search_t *x, int vm, double *gain)
 {
     /* A move that gains no more than GAIN_EPS is never taken: the best need
      * only be exact above it (unless a drop competes with it). */
