@@ -42,6 +42,9 @@ typedef struct {
     int k;                              /* candidates per move */
     bool confirmed;                     /* s_improve ended at a local optimum */
     struct s_heap *heap;                /* s_improve's waiting moves (reused) */
+    int *out;                           /* not NULL: PEMM may write its plan there
+                                         * (then set out_done) rather than load it */
+    bool out_done;
 } s_search_t;
 
 /* ---- admission ---------------------------------------------------------------- */
@@ -891,10 +894,15 @@ static int s_pemm(s_search_t *x)
      * only a VM alone on its PM can have a move that gains now. */
     if (emm < 0 || s_moves_and_closing(x, x->o->pemm_close, x->confirmed) < 0)
         goto done;
-    if (consolidated >= xgc_place_state_net(x->s) - XGC_PLACE_GAIN_EPS
-        && s_reset(x->s, first) < 0)
-        goto done;
     rc = 0;
+    if (consolidated >= xgc_place_state_net(x->s) - XGC_PLACE_GAIN_EPS) {
+        if (x->out) {                    /* the caller only wants the plan */
+            memcpy(x->out, first, p->nvm * sizeof *first);
+            x->out_done = true;
+        } else {
+            rc = s_reset(x->s, first);
+        }
+    }
 done:
     free(admitted);
     free(first);
@@ -943,8 +951,11 @@ int xgc_place_expand(const xgc_place_problem_t *p, const xgc_place_options_t *o,
     x.order = order;
     x.pos = pos;
     x.movable = movable;
+    if (o->algorithm == XGC_PLACE_PEMM)  /* (ours polishes PEMM's plan in the state) */
+        x.out = pm_of;
     if (s_run(&x, initial, pinned) == 0) {
-        memcpy(pm_of, x.s->pm_of, p->nvm * sizeof *pm_of);
+        if (!x.out_done)
+            memcpy(pm_of, x.s->pm_of, p->nvm * sizeof *pm_of);
         rc = 0;
     }
 done:
