@@ -55,7 +55,6 @@ static double s_ratio(double u, double x)
 typedef struct {
     const xgc_place_problem_t *p;
     xgc_place_key_t key;
-    double *ratio;                      /* per VM, the key's ratio when it leads */
 } s_vm_sort_t;
 
 /* Compare doubles, larger first; 0 when equal. */
@@ -76,12 +75,12 @@ static int s_vm_cmp(const void *a, const void *b, void *arg)
             c = s_desc(s_ratio(vx->umax, vx->max), s_ratio(vy->umax, vy->max));
         break;
     case XGC_PLACE_KEY_PMAX:
-        c = s_desc(ctx->ratio[x], ctx->ratio[y]);
+        c = s_desc(s_ratio(vx->umax, vx->max), s_ratio(vy->umax, vy->max));
         if (!c)
             c = s_desc(vx->max, vy->max);
         break;
     case XGC_PLACE_KEY_PMIN:
-        c = s_desc(ctx->ratio[x], ctx->ratio[y]);
+        c = s_desc(s_ratio(vx->umin, vx->min), s_ratio(vy->umin, vy->min));
         break;
     case XGC_PLACE_KEY_MIN:
         c = s_desc(vx->min, vy->min);
@@ -115,11 +114,12 @@ static double *s_key_ratios(const xgc_place_problem_t *p, xgc_place_key_t key, b
     return ratio;
 }
 
-/* Order the VMs by their leading ratio (ctx->ratio), largest first, with
- * xgc_place_sort, then each run of equal ratios by the whole comparison:
- * the order qsort_r would give with s_vm_cmp, a strict total order, at a
- * fraction of its calls through a pointer. False when memory runs out. */
-static bool s_order_by_ratio(const s_vm_sort_t *ctx, int *order, size_t n)
+/* Order the VMs by the ratio their key leads with (ratio[i]), largest
+ * first, with xgc_place_sort, then each run of equal ratios by the whole
+ * comparison: the order qsort_r gives with s_vm_cmp (a strict total order),
+ * at a fraction of its calls through a pointer and of its divisions. False
+ * when memory runs out. */
+static bool s_order_by_ratio(const s_vm_sort_t *ctx, const double *ratio, int *order, size_t n)
 {
     xgc_place_entry_t *e = malloc((n ? n : 1) * sizeof *e), *tmp = malloc((n ? n : 1) * sizeof *tmp);
     if (!e || !tmp) {
@@ -128,7 +128,7 @@ static bool s_order_by_ratio(const s_vm_sort_t *ctx, int *order, size_t n)
         return false;
     }
     for (size_t i = 0; i < n; i++)
-        e[i] = (xgc_place_entry_t){ctx->ratio[i], (int)i, (int)i};
+        e[i] = (xgc_place_entry_t){ratio[i], (int)i, (int)i};
     xgc_place_entry_t *sorted = xgc_place_sort(e, tmp, n);
     for (size_t q = 0; q < n; q++)
         order[q] = sorted[q].id;
@@ -147,20 +147,21 @@ int *xgc_place_vm_order(const xgc_place_problem_t *p, xgc_place_key_t key)
 {
     int *order = malloc((p->nvm ? p->nvm : 1) * sizeof *order);
     bool failed;
-    s_vm_sort_t ctx = {p, key, s_key_ratios(p, key, &failed)};
+    double *ratio = s_key_ratios(p, key, &failed);
+    s_vm_sort_t ctx = {p, key};
     if (!order || failed) {
         free(order);
         return NULL;
     }
     for (size_t i = 0; i < p->nvm; i++)
         order[i] = (int)i;
-    if (ctx.ratio && !s_order_by_ratio(&ctx, order, p->nvm)) {
+    if (ratio && !s_order_by_ratio(&ctx, ratio, order, p->nvm)) {
         free(order);
         order = NULL;
-    } else if (!ctx.ratio && key != XGC_PLACE_KEY_ARRIVAL) {
+    } else if (!ratio && key != XGC_PLACE_KEY_ARRIVAL) {
         qsort_r(order, p->nvm, sizeof *order, s_vm_cmp, &ctx);
     }
-    free(ctx.ratio);
+    free(ratio);
     return order;
 }
 

@@ -90,8 +90,9 @@ struct xgc_place_state {
     int cache_n, cache_k;               /* ... how many, for which k ... */
     unsigned long version, cache_version;   /* ... valid while no move happened */
     xgc_place_cand_t *cand;             /* cache[r] as read by the bound */
-    xgc_place_top_t top[2];             /* the two lists cache was made of */
-    int dirty[XGC_PLACE_DIRTY], ndirty; /* PMs refreshed since (count may exceed) */
+    xgc_place_top_t *top;               /* the two lists cache was made of (lazy) */
+    int dirty[XGC_PLACE_DIRTY], ndirty; /* PMs moved to or from since (count may
+                                         * exceed: too many to track) */
     xgc_place_cand_t hull;              /* the most generous of cand (see s_hull) */
     bool hull_ok;                       /* every pmin ≥ 0: hull bounds them all */
     bool prune;                         /* skip candidates by an upper bound */

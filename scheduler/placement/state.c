@@ -289,6 +289,7 @@ void xgc_place_state_destroy(xgc_place_state_t **self_p)
     xgc_fittree_destroy(&s->dear_tree);
     free(s->cache);
     free(s->cand);
+    free(s->top);
     free(s->left);
     free(s);
     *self_p = NULL;
@@ -333,10 +334,6 @@ static void s_refresh(xgc_place_state_t *s, int j)
         pm->sumgs += v->slope * v->shares;
     }
     pm->stamp = s->version;
-    if (s->ndirty < XGC_PLACE_DIRTY)    /* for s_top_update (past the end: too many) */
-        s->dirty[s->ndirty] = j;
-    if (s->ndirty <= XGC_PLACE_DIRTY)
-        s->ndirty++;
     s->utility -= pm->util;
     double price = 0;
     pm->util = pm->len ? s_util(s, j, -1, -1, p->cap[j] - pm->summin, &price) : 0;
@@ -395,6 +392,15 @@ static void s_list_remove(xgc_place_state_t *s, int j, int i)
     pm->len--;
 }
 
+/* Note that PM j changed, for s_top_update (past the end: too many). */
+static void s_dirty(xgc_place_state_t *s, int j)
+{
+    if (s->ndirty < XGC_PLACE_DIRTY)
+        s->dirty[s->ndirty] = j;
+    if (s->ndirty <= XGC_PLACE_DIRTY)
+        s->ndirty++;
+}
+
 /* Move without checks; false only when memory runs out (state unchanged). */
 static bool s_move(xgc_place_state_t *s, size_t vm, int to)
 {
@@ -408,6 +414,7 @@ static bool s_move(xgc_place_state_t *s, size_t vm, int to)
     if (from >= 0) {
         s_list_remove(s, from, (int)vm);
         s_refresh(s, from);
+        s_dirty(s, from);
         if (s->pm[from].len == 0) {
             s->used--;
             s->power -= p->cost[from];
@@ -417,6 +424,7 @@ static bool s_move(xgc_place_state_t *s, size_t vm, int to)
     }
     if (to >= 0) {
         s_refresh(s, to);
+        s_dirty(s, to);
         if (s->pm[to].len == 1) {
             s->used++;
             s->power += p->cost[to];
@@ -469,6 +477,7 @@ int xgc_place_state_load(xgc_place_state_t *s, const int *pm_of)
     s->utility = s->power = 0;
     s->used = 0;
     s->version++;
+    s->ndirty = XGC_PLACE_DIRTY + 1;     /* every PM: the lists are queried again */
     for (size_t j = 0; j < p->npm; j++) {
         xgc_place_pmstate_t *pm = &s->pm[j];
         if (pm->len > 1)
@@ -777,22 +786,23 @@ static void s_top_refresh(const xgc_place_state_t *s, const xgc_fittree_t *tree,
 }
 
 /* The candidate used PMs for k: most headroom, then cheapest MHz, without
- * repeats; recomputed only after a move (one query serves a whole pass). */
-static void s_candidates(xgc_place_state_t *s, int k)
+ * repeats (recomputed only after a move: one query serves a whole pass). */
+static void s_candidates_make(xgc_place_state_t *s, int k)
 {
-    if (s->cache_version == s->version && s->cache_k == k)
-        return;
     int want = k < 64 ? k : 64;
-    bool fresh = s->cache_k != k || s->cache_version == (unsigned long)-1;
-    s_top_refresh(s, s->used_tree, &s->top[0], want, fresh);
-    s_top_refresh(s, s->cheap_tree, &s->top[1], want, fresh);
+    bool fresh = s->cache_k != k || s->cache_version == (unsigned long)-1 || !s->top;
+    if (!s->top)                         /* made on the first query: not for scoring */
+        s->top = malloc(2 * sizeof *s->top);
+    xgc_place_top_t spare[2], *top = s->top ? s->top : spare;   /* (out of memory) */
+    s_top_refresh(s, s->used_tree, &top[0], want, fresh);
+    s_top_refresh(s, s->cheap_tree, &top[1], want, fresh);
     s->ndirty = 0;
-    size_t n = 0, used = (size_t)(s->top[0].n < want ? s->top[0].n : want);
+    size_t n = 0, used = (size_t)(top[0].n < want ? top[0].n : want);
     for (size_t r = 0; r < used; r++)
-        s->cache[n++] = s->top[0].slot[r];
-    for (int r = 0; r < s->top[1].n && r < want; r++)
-        if (!s_listed(s->cache, used, s->top[1].slot[r]))
-            s->cache[n++] = s->top[1].slot[r];
+        s->cache[n++] = top[0].slot[r];
+    for (int r = 0; r < top[1].n && r < want; r++)
+        if (!s_listed(s->cache, used, top[1].slot[r]))
+            s->cache[n++] = top[1].slot[r];
     for (size_t r = 0; r < n; r++) {
         int j = (int)s->cache[r];
         const xgc_place_pmstate_t *pm = &s->pm[j];
@@ -806,6 +816,12 @@ static void s_candidates(xgc_place_state_t *s, int k)
     s->cache_n = (int)n;
     s->cache_k = k;
     s->cache_version = s->version;
+}
+
+static inline void s_candidates(xgc_place_state_t *s, int k)
+{
+    if (s->cache_version != s->version || s->cache_k != k)
+        s_candidates_make(s, k);
 }
 
 void xgc_place_state_prune(xgc_place_state_t *s, bool on)
