@@ -792,9 +792,10 @@ done:
  * singles: the first round of moves need only offer VMs alone on a PM.
  * A pass that opens or closes nothing puts back every VM it tried, so after
  * moves that ended at a confirmed local optimum and a closing pass that
- * closed nothing, the state is that optimum again: the next round's moves
- * would offer nothing (the same state gives the same gains), and are
- * skipped. */
+ * closed nothing, the state is that optimum again (settled): the next
+ * round's moves would offer nothing (the same state gives the same gains),
+ * and are skipped; if its opening pass opens nothing either, its closing
+ * pass would close nothing again, and is skipped too. */
 static int s_moves_and_closing(s_search_t *x, bool close, bool singles)
 {
     bool settled = false;                /* the state is a confirmed optimum */
@@ -804,7 +805,7 @@ static int s_moves_and_closing(s_search_t *x, bool close, bool singles)
         int opened = close ? s_open_pass(x) : 0;
         if (opened > 0 && s_improve(x, false) < 0)
             return -1;
-        int closed = close ? s_close_pass(x) : 0;
+        int closed = close && !(settled && opened == 0) ? s_close_pass(x) : 0;
         if (opened < 0 || closed < 0)
             return -1;
         if (closed == 0 && opened == 0)
