@@ -96,16 +96,72 @@ static int s_vm_cmp(const void *a, const void *b, void *arg)
     return c ? c : (x > y) - (x < y);
 }
 
+/* The ratio a key leads with (utility per MHz at max or at min), one
+ * division per VM rather than two per comparison; NULL for other keys. */
+static double *s_key_ratios(const xgc_place_problem_t *p, xgc_place_key_t key, bool *failed)
+{
+    *failed = false;
+    if (key != XGC_PLACE_KEY_PMAX && key != XGC_PLACE_KEY_PMIN)
+        return NULL;
+    double *ratio = malloc((p->nvm ? p->nvm : 1) * sizeof *ratio);
+    if (!ratio) {
+        *failed = true;
+        return NULL;
+    }
+    for (size_t i = 0; i < p->nvm; i++)
+        ratio[i] = key == XGC_PLACE_KEY_PMAX ? s_ratio(p->vm[i].umax, p->vm[i].max)
+                                             : s_ratio(p->vm[i].umin, p->vm[i].min);
+    return ratio;
+}
+
+/* Order the VMs by the ratio their key leads with (ratio[i]), largest
+ * first, with xgc_place_sort, then each run of equal ratios by the whole
+ * comparison: the order qsort_r gives with s_vm_cmp (a strict total order),
+ * at a fraction of its calls through a pointer and of its divisions. False
+ * when memory runs out. */
+static bool s_order_by_ratio(const s_vm_sort_t *ctx, const double *ratio, int *order, size_t n)
+{
+    xgc_place_entry_t *e = malloc((n ? n : 1) * sizeof *e), *tmp = malloc((n ? n : 1) * sizeof *tmp);
+    if (!e || !tmp) {
+        free(e);
+        free(tmp);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++)
+        e[i] = (xgc_place_entry_t){ratio[i], (int)i, (int)i};
+    xgc_place_entry_t *sorted = xgc_place_sort(e, tmp, n);
+    for (size_t q = 0; q < n; q++)
+        order[q] = sorted[q].id;
+    for (size_t lo = 0, hi; lo < n; lo = hi) {
+        for (hi = lo + 1; hi < n && sorted[hi].key == sorted[lo].key; hi++)
+            ;
+        if (hi - lo > 1)
+            qsort_r(order + lo, hi - lo, sizeof *order, s_vm_cmp, (void *)ctx);
+    }
+    free(e);
+    free(tmp);
+    return true;
+}
+
 int *xgc_place_vm_order(const xgc_place_problem_t *p, xgc_place_key_t key)
 {
     int *order = malloc((p->nvm ? p->nvm : 1) * sizeof *order);
-    if (!order)
+    bool failed;
+    double *ratio = s_key_ratios(p, key, &failed);
+    s_vm_sort_t ctx = {p, key};
+    if (!order || failed) {
+        free(order);
         return NULL;
+    }
     for (size_t i = 0; i < p->nvm; i++)
         order[i] = (int)i;
-    s_vm_sort_t ctx = {p, key};
-    if (key != XGC_PLACE_KEY_ARRIVAL)
+    if (ratio && !s_order_by_ratio(&ctx, ratio, order, p->nvm)) {
+        free(order);
+        order = NULL;
+    } else if (!ratio && key != XGC_PLACE_KEY_ARRIVAL) {
         qsort_r(order, p->nvm, sizeof *order, s_vm_cmp, &ctx);
+    }
+    free(ratio);
     return order;
 }
 

@@ -26,7 +26,6 @@
  */
 #define _GNU_SOURCE /* qsort_r */
 #include <math.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +41,10 @@ typedef struct {
     bool with_power;
     int k;                              /* candidates per move */
     bool confirmed;                     /* s_improve ended at a local optimum */
+    struct s_heap *heap;                /* s_improve's waiting moves (reused) */
+    int *out;                           /* not NULL: PEMM may write its plan there
+                                         * (then set out_done) rather than load it */
+    bool out_done;
 } s_search_t;
 
 /* ---- admission ---------------------------------------------------------------- */
@@ -92,11 +95,9 @@ done:
 
 /* ---- moves: lazy-greedy best-first --------------------------------------------- */
 
-typedef struct {
-    double gain;
-    int vm;
-    int pos;                            /* the VM's position in the order (ties) */
-} s_entry_t;
+/* A waiting move: key = its gain, id = the VM, pos = the VM's position in
+ * the order (ties). */
+typedef xgc_place_entry_t s_entry_t;
 
 /* The moves waiting, best first, in two parts: the round's offers, sorted
  * once (a run read from the front), and a 4-ary max-heap of 16-byte entries
@@ -104,116 +105,69 @@ typedef struct {
  * back. It holds at most one entry per VM, so the rest of a VM's move lives
  * beside it, by VM; and it orders by (gain, pos), a strict total order: the
  * same sequence comes out as from a single heap. */
-typedef struct {
+typedef struct s_heap {
     s_entry_t *run;                     /* run[next..nrun): sorted, best first */
     size_t next, nrun;
     s_entry_t *spare;                   /* as large as run: for sorting it */
-    s_entry_t *e;                       /* the heap */
-    size_t len, alloc;
+    s_entry_t *e;                       /* the heap: e[4i+1..4i+4] are i's children */
+    size_t len;                         /* (≤ one entry per VM: never grows) */
+    s_entry_t *e_block;                 /* e's allocation (e = e_block + 3) */
     struct {                            /* per VM: the move's destination ... */
-        unsigned long version;          /* ... as computed in this state */
-        int to;
+        unsigned long version;          /* ... as computed in this state ... */
+        int to;                         /* (S_QUIET: none gains) ... */
+        unsigned call;                  /* ... by this s_improve */
     } *move;
+    unsigned call;                      /* s_improve's calls, counted */
+    int *touched;                       /* the PMs a round changed ... */
+    bool *mark;                         /* ... and by PM: is it listed */
 } s_heap_t;
 
-static bool s_above(s_entry_t a, s_entry_t b)
+static void s_push(s_heap_t *h, s_entry_t e)
 {
-    /* Without short-circuits: the heap's child picks compile to
-     * conditional moves rather than branches that mispredict. */
-    return (a.gain > b.gain) | ((a.gain == b.gain) & (a.pos < b.pos));
-}
-
-/* Sort n entries best first: a bottom-up merge sort through tmp (qsort's
- * calls through a pointer cost more than the merging). Returns the array
- * that holds the result (a or tmp). */
-static s_entry_t *s_merge_sort(s_entry_t *a, s_entry_t *tmp, size_t n)
-{
-    for (size_t width = 1; width < n; width *= 2) {
-        for (size_t lo = 0; lo < n; lo += 2 * width) {
-            size_t mid = lo + width < n ? lo + width : n;
-            size_t hi = lo + 2 * width < n ? lo + 2 * width : n, i = lo, j = mid, k = lo;
-            while (i < mid && j < hi)
-                tmp[k++] = s_above(a[j], a[i]) ? a[j++] : a[i++];
-            while (i < mid)
-                tmp[k++] = a[i++];
-            while (j < hi)
-                tmp[k++] = a[j++];
-        }
-        s_entry_t *t = a;
-        a = tmp;
-        tmp = t;
-    }
-    return a;
-}
-
-#define S_RADIX_BITS 11
-#define S_RADIX (1 << S_RADIX_BITS)
-
-/* The same order by a least-significant-digit radix sort of the gains when
- * n is large (all > GAIN_EPS, so positive: their bits order as they do),
- * skipping a digit all entries share, then equal gains put in pos order.
- * A strict total order: one result, the merge sort's. */
-static s_entry_t *s_sort(s_entry_t *a, s_entry_t *tmp, size_t n)
-{
-    if (n < 1024)
-        return s_merge_sort(a, tmp, n);
-    for (int shift = 0; shift < 64; shift += S_RADIX_BITS) {
-        size_t count[S_RADIX] = {0};
-        uint64_t g;
-        for (size_t i = 0; i < n; i++) {
-            memcpy(&g, &a[i].gain, sizeof g);
-            count[(~g >> shift) & (S_RADIX - 1)]++;
-        }
-        memcpy(&g, &a[0].gain, sizeof g);
-        if (count[(~g >> shift) & (S_RADIX - 1)] == n)
-            continue;                    /* the same digit everywhere */
-        for (size_t d = 0, sum = 0; d < S_RADIX; d++) {
-            size_t c = count[d];
-            count[d] = sum;
-            sum += c;
-        }
-        for (size_t i = 0; i < n; i++) {
-            memcpy(&g, &a[i].gain, sizeof g);
-            tmp[count[(~g >> shift) & (S_RADIX - 1)]++] = a[i];
-        }
-        s_entry_t *t = a;
-        a = tmp;
-        tmp = t;
-    }
-    for (size_t i = 1; i < n; i++)       /* ties, rare: by pos */
-        for (size_t j = i; j > 0 && s_above(a[j], a[j - 1]); j--) {
-            s_entry_t t = a[j];
-            a[j] = a[j - 1];
-            a[j - 1] = t;
-        }
-    return a;
-}
-
-static bool s_push(s_heap_t *h, s_entry_t e)
-{
-    if (h->len == h->alloc) {
-        size_t n = h->alloc ? 2 * h->alloc : 64;
-        s_entry_t *grown = realloc(h->e, n * sizeof *grown);
-        if (!grown)
-            return false;
-        h->e = grown;
-        h->alloc = n;
-    }
     size_t i = h->len++;
-    while (i > 0 && s_above(e, h->e[(i - 1) / 4])) {
+    while (i > 0 && xgc_place_entry_above(e, h->e[(i - 1) / 4])) {
         h->e[i] = h->e[(i - 1) / 4];
         i = (i - 1) / 4;
     }
     h->e[i] = e;
-    return true;
 }
 
-static void s_heap_free(s_heap_t *h)
+static void s_heap_free(s_heap_t **self_p)
 {
+    s_heap_t *h = *self_p;
+    if (!h)
+        return;
     free(h->run);
     free(h->spare);
-    free(h->e);
+    free(h->e_block);
     free(h->move);
+    free(h->touched);
+    free(h->mark);
+    free(h);
+    *self_p = NULL;
+}
+
+/* The waiting moves of a search, allocated once for all its rounds (at
+ * 100 000 VMs, fresh buffers per call cost page faults). The heap starts 3
+ * entries into a block aligned on 64 bytes, so that the four 16-byte
+ * children of a node share one cache line. */
+static s_heap_t *s_heap_new(size_t nvm, size_t npm)
+{
+    s_heap_t *h = calloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    size_t block = ((nvm + 4) * sizeof(s_entry_t) + 63) / 64 * 64;
+    h->run = malloc((nvm + 1) * sizeof *h->run);
+    h->spare = malloc((nvm + 1) * sizeof *h->spare);
+    h->e_block = aligned_alloc(64, block);
+    h->move = calloc(nvm + 1, sizeof *h->move);   /* no record is quiet */
+    h->touched = malloc((npm + 1) * sizeof *h->touched);
+    h->mark = calloc(npm + 1, 1);
+    if (!h->run || !h->spare || !h->e_block || !h->move || !h->touched || !h->mark)
+        s_heap_free(&h);
+    else
+        h->e = h->e_block + 3;
+    return h;
 }
 
 /* Put `last` at the top of the heap and let it sink to its place: the
@@ -229,12 +183,18 @@ static void s_sink(s_heap_t *h, s_entry_t last)
         size_t c = 4 * i + 1, end = c + 4 < h->len ? c + 4 : h->len;
         if (c >= h->len)
             break;
-        for (size_t d = c + 1; d < end; d++)
-            c = s_above(h->e[d], h->e[c]) ? d : c;
+        if (end == c + 4) {              /* four children: two pairs, then their winners */
+            size_t a = xgc_place_entry_above(h->e[c + 1], h->e[c]) ? c + 1 : c;
+            size_t b = xgc_place_entry_above(h->e[c + 3], h->e[c + 2]) ? c + 3 : c + 2;
+            c = xgc_place_entry_above(h->e[b], h->e[a]) ? b : a;
+        } else {
+            for (size_t d = c + 1; d < end; d++)
+                c = xgc_place_entry_above(h->e[d], h->e[c]) ? d : c;
+        }
         h->e[i] = h->e[c];
         i = c;
     }
-    while (i > 0 && s_above(last, h->e[(i - 1) / 4])) {
+    while (i > 0 && xgc_place_entry_above(last, h->e[(i - 1) / 4])) {
         h->e[i] = h->e[(i - 1) / 4];
         i = (i - 1) / 4;
     }
@@ -247,9 +207,9 @@ static size_t s_waiting(const s_heap_t *h)
 }
 
 /* Is the best waiting move the run's (else the heap's)? */
-static bool s_top_in_run(const s_heap_t *h)
+static inline bool s_top_in_run(const s_heap_t *h)
 {
-    return h->next < h->nrun && (h->len == 0 || s_above(h->run[h->next], h->e[0]));
+    return h->next < h->nrun && (h->len == 0 || xgc_place_entry_above(h->run[h->next], h->e[0]));
 }
 
 static s_entry_t s_top(const s_heap_t *h)
@@ -276,29 +236,29 @@ static double s_second(const s_heap_t *h)
     double g = -HUGE_VAL;
     size_t r = run ? h->next + 1 : h->next;
     if (r < h->nrun)
-        g = h->run[r].gain;
-    if (run && h->len && h->e[0].gain > g)
-        g = h->e[0].gain;
+        g = h->run[r].key;
+    if (run && h->len && h->e[0].key > g)
+        g = h->e[0].key;
     for (size_t d = 1; !run && d < 5 && d < h->len; d++)
-        if (h->e[d].gain > g)
-            g = h->e[d].gain;
+        if (h->e[d].key > g)
+            g = h->e[d].key;
     return g;
 }
 
 /* Replace the top move by e (the same VM, re-scored). */
-static bool s_replace(s_heap_t *h, s_entry_t e)
+static void s_replace(s_heap_t *h, s_entry_t e)
 {
     if (!s_top_in_run(h)) {
         s_sink(h, e);
-        return true;
+        return;
     }
     h->next++;
-    return s_push(h, e);
+    s_push(h, e);
 }
 
 /* vm's best move now: destination and gain (unplacing counts when VMs may be
  * dropped). */
-static int s_best_move(const s_search_t *x, int vm, double *gain)
+static inline int s_best_move(const s_search_t *x, int vm, double *gain)
 {
     /* A move that gains no more than GAIN_EPS is never taken: the best need
      * only be exact above it (unless a drop competes with it). */
@@ -315,22 +275,110 @@ static int s_best_move(const s_search_t *x, int vm, double *gain)
     return j;
 }
 
-/* Push vm's best move if it gains. */
-static bool s_offer(s_search_t *x, s_heap_t *heap, int vm)
+#define S_QUIET (-3)                    /* a VM's record: no move gains */
+
+/* Note that vm's best move gains nothing in this state (its record, which
+ * no entry of it uses any more). */
+static void s_quiet(s_heap_t *heap, const xgc_place_state_t *s, int vm)
+{
+    heap->move[vm].to = S_QUIET;
+    heap->move[vm].version = s->version;
+    heap->move[vm].call = heap->call;
+}
+
+/* Was vm's best move found to gain nothing in this state, by this call of
+ * s_improve (the same options: with or without power)? Then it still does:
+ * the answer is a function of the state. */
+static bool s_known_quiet(const s_heap_t *heap, const xgc_place_state_t *s, int vm)
+{
+    return heap->move[vm].to == S_QUIET && heap->move[vm].version == s->version
+           && heap->move[vm].call == heap->call;
+}
+
+/* Put vm's best move in the run if it gains. */
+static void s_offer(s_search_t *x, s_heap_t *heap, int vm)
 {
     double gain;
-    if (!x->movable[vm])
-        return true;
+    if (!x->movable[vm] || s_known_quiet(heap, x->s, vm))
+        return;
     int j = s_best_move(x, vm, &gain);
-    if ((j < 0 && x->s->pm_of[vm] < 0) || !(gain > XGC_PLACE_GAIN_EPS))
-        return true;
+    if ((j < 0 && x->s->pm_of[vm] < 0) || !(gain > XGC_PLACE_GAIN_EPS)) {
+        s_quiet(heap, x->s, vm);
+        return;
+    }
     heap->move[vm].to = j;
     heap->move[vm].version = x->s->version;
     heap->run[heap->nrun++] = (s_entry_t){gain, vm, x->pos[vm]};
-    return true;
 }
 
-/* Take the best moves until none gains; returns how many were taken (or -1).
+/* A round's offers: every VM's (full), or only those of VMs alone on their
+ * PM (singles), or those of the VMs on the PMs listed in `touched`; sorted
+ * into the run. Offers change nothing but the run, which is sorted before
+ * any is taken: they go in memory order, not the VM order. */
+static void s_offer_round(s_search_t *x, s_heap_t *heap, bool full, bool singles)
+{
+    const xgc_place_state_t *s = x->s;
+    if (full) {
+        for (int i = 0; i < (int)x->p->nvm; i++)
+            if (!singles || (s->pm_of[i] >= 0 && s->pm[s->pm_of[i]].len == 1))
+                s_offer(x, heap, i);
+    } else {
+        for (int t = 0; heap->touched[t] >= 0; t++)
+            for (int r = 0; r < s->pm[heap->touched[t]].len; r++)
+                s_offer(x, heap, s->pm[heap->touched[t]].vms[r]);
+    }
+    if (xgc_place_sort(heap->run, heap->spare, heap->nrun) != heap->run) {
+        s_entry_t *t = heap->run;        /* the sorted copy becomes the run */
+        heap->run = heap->spare;
+        heap->spare = t;
+    }
+}
+
+/* Take the waiting moves best first until none is left; returns how many
+ * were taken, and lists the PMs they changed in heap->touched (ended by -1). */
+static long s_take_moves(s_search_t *x, s_heap_t *heap)
+{
+    xgc_place_state_t *s = x->s;
+    long moves = 0;
+    int ntouched = 0;
+    while (s_waiting(heap)) {
+        s_entry_t e = s_top(heap);
+        /* No move since it was computed: it is exact as it stands. */
+        double gain = e.key;
+        int j = heap->move[e.id].version == s->version ? heap->move[e.id].to
+                                                        : s_best_move(x, e.id, &gain);
+        int from = s->pm_of[e.id];
+        if (!(gain > XGC_PLACE_GAIN_EPS) || (j < 0 && from < 0)) {
+            s_pop(heap);
+            s_quiet(heap, s, e.id);      /* (computed just now) */
+            continue;
+        }
+        /* Still the best of all? Otherwise back in with its new gain:
+         * it replaces itself at the top and sinks (a pop and a push). */
+        if (s_waiting(heap) > 1 && gain < s_second(heap) - 1e-12) {
+            heap->move[e.id].to = j;
+            heap->move[e.id].version = s->version;
+            s_replace(heap, (s_entry_t){gain, e.id, e.pos});
+            continue;
+        }
+        s_pop(heap);
+        xgc_place_state_move(s, (size_t)e.id, j);
+        moves++;
+        int ends[2] = {from, j};
+        for (int t = 0; t < 2; t++)
+            if (ends[t] >= 0 && !heap->mark[ends[t]]) {
+                heap->mark[ends[t]] = true;
+                heap->touched[ntouched++] = ends[t];
+            }
+    }
+    heap->next = heap->nrun = 0;
+    for (int t = 0; t < ntouched; t++)
+        heap->mark[heap->touched[t]] = false;
+    heap->touched[ntouched] = -1;
+    return moves;
+}
+
+/* Take the best moves until none gains; returns how many were taken.
  * A round offers every VM's best move (the first round and the confirming
  * last), or only those of VMs on PMs the previous round changed. `singles`:
  * the first round offers only VMs alone on their PM, when the caller knows
@@ -338,88 +386,22 @@ static bool s_offer(s_search_t *x, s_heap_t *heap, int vm)
  * full one without moves (a local optimum, not a stop at max_rounds). */
 static long s_improve(s_search_t *x, bool singles)
 {
-    const xgc_place_problem_t *p = x->p;
-    xgc_place_state_t *s = x->s;
-    s_heap_t heap = {malloc((p->nvm + 1) * sizeof(s_entry_t)), 0, 0,
-                     malloc((p->nvm + 1) * sizeof(s_entry_t)), NULL, 0, 0, NULL};
-    heap.move = malloc((p->nvm + 1) * sizeof *heap.move);
-    int *touched = malloc((p->npm + 1) * sizeof *touched), ntouched = 0;
-    bool *mark = calloc(p->npm + 1, 1), full = true;
+    s_heap_t *heap = x->heap;
+    bool full = true;
     long moves = 0;
-    if (!touched || !mark || !heap.run || !heap.spare || !heap.move)
-        goto fail;
+    heap->call++;
     for (int round = 0; round < x->o->max_rounds; round++) {
         x->confirmed = false;
-        /* Offers change nothing but the run, which is sorted before any is
-         * taken: they go in memory order, not the VM order. */
-        if (full) {
-            for (int i = 0; i < (int)p->nvm; i++) {
-                if (singles && round == 0 && (s->pm_of[i] < 0 || s->pm[s->pm_of[i]].len != 1))
-                    continue;
-                if (!s_offer(x, &heap, i))
-                    goto fail;
-            }
-        } else {
-            for (int t = 0; t < ntouched; t++)
-                for (int r = 0; r < s->pm[touched[t]].len; r++)
-                    if (!s_offer(x, &heap, s->pm[touched[t]].vms[r]))
-                        goto fail;
-        }
-        if (s_sort(heap.run, heap.spare, heap.nrun) != heap.run) {
-            s_entry_t *t = heap.run;     /* the sorted copy becomes the run */
-            heap.run = heap.spare;
-            heap.spare = t;
-        }
-        for (int t = 0; t < ntouched; t++)
-            mark[touched[t]] = false;
-        ntouched = 0;
-        long before = moves;
-        while (s_waiting(&heap)) {
-            s_entry_t e = s_top(&heap);
-            /* No move since it was computed: it is exact as it stands. */
-            double gain = e.gain;
-            int j = heap.move[e.vm].version == s->version ? heap.move[e.vm].to
-                                                     : s_best_move(x, e.vm, &gain);
-            int from = s->pm_of[e.vm];
-            if (!(gain > XGC_PLACE_GAIN_EPS) || (j < 0 && from < 0)) {
-                s_pop(&heap);
-                continue;
-            }
-            /* Still the best of all? Otherwise back in with its new gain:
-             * it replaces itself at the top and sinks (a pop and a push). */
-            if (s_waiting(&heap) > 1 && gain < s_second(&heap) - 1e-12) {
-                heap.move[e.vm].to = j;
-                heap.move[e.vm].version = s->version;
-                if (!s_replace(&heap, (s_entry_t){gain, e.vm, e.pos}))
-                    goto fail;
-                continue;
-            }
-            s_pop(&heap);
-            xgc_place_state_move(s, (size_t)e.vm, j);
-            moves++;
-            int ends[2] = {from, j};
-            for (int t = 0; t < 2; t++)
-                if (ends[t] >= 0 && !mark[ends[t]]) {
-                    mark[ends[t]] = true;
-                    touched[ntouched++] = ends[t];
-                }
-        }
-        heap.next = heap.nrun = 0;
-        if (moves == before && full) {
+        s_offer_round(x, heap, full, singles && round == 0);
+        long taken = s_take_moves(x, heap);
+        moves += taken;
+        if (taken == 0 && full) {
             x->confirmed = true;
             break;
         }
-        full = moves == before;          /* quiet: confirm with a full round */
+        full = taken == 0;               /* quiet: confirm with a full round */
     }
-    s_heap_free(&heap);
-    free(touched);
-    free(mark);
     return moves;
-fail:
-    s_heap_free(&heap);
-    free(touched);
-    free(mark);
-    return -1;
 }
 
 /* ---- opening PMs (PEMM) ------------------------------------------------------------ */
@@ -807,20 +789,28 @@ done:
 /* ---- the driver ---------------------------------------------------------------------- */
 
 /* Moves, then (PEMM) opening and closing PMs, until none of them gains.
- * singles: the first round of moves need only offer VMs alone on a PM. */
+ * singles: the first round of moves need only offer VMs alone on a PM.
+ * A pass that opens or closes nothing puts back every VM it tried, so after
+ * moves that ended at a confirmed local optimum and a closing pass that
+ * closed nothing, the state is that optimum again (settled): the next
+ * round's moves would offer nothing (the same state gives the same gains),
+ * and are skipped; if its opening pass opens nothing either, its closing
+ * pass would close nothing again, and is skipped too. */
 static int s_moves_and_closing(s_search_t *x, bool close, bool singles)
 {
+    bool settled = false;                /* the state is a confirmed optimum */
     for (int round = 0; round < 8; round++) {
-        if (s_improve(x, singles && round == 0) < 0)
+        if (!settled && s_improve(x, singles && round == 0) < 0)
             return -1;
         int opened = close ? s_open_pass(x) : 0;
         if (opened > 0 && s_improve(x, false) < 0)
             return -1;
-        int closed = close ? s_close_pass(x) : 0;
+        int closed = close && !(settled && opened == 0) ? s_close_pass(x) : 0;
         if (opened < 0 || closed < 0)
             return -1;
         if (closed == 0 && opened == 0)
             break;
+        settled = x->confirmed && closed == 0;
     }
     return 0;
 }
@@ -905,10 +895,15 @@ static int s_pemm(s_search_t *x)
      * only a VM alone on its PM can have a move that gains now. */
     if (emm < 0 || s_moves_and_closing(x, x->o->pemm_close, x->confirmed) < 0)
         goto done;
-    if (consolidated >= xgc_place_state_net(x->s) - XGC_PLACE_GAIN_EPS
-        && s_reset(x->s, first) < 0)
-        goto done;
     rc = 0;
+    if (consolidated >= xgc_place_state_net(x->s) - XGC_PLACE_GAIN_EPS) {
+        if (x->out) {                    /* the caller only wants the plan */
+            memcpy(x->out, first, p->nvm * sizeof *first);
+            x->out_done = true;
+        } else {
+            rc = s_reset(x->s, first);
+        }
+    }
 done:
     free(admitted);
     free(first);
@@ -944,9 +939,10 @@ int xgc_place_expand(const xgc_place_problem_t *p, const xgc_place_options_t *o,
     bool *movable = malloc(p->nvm + 1);
     int rc = -1;
     x.s = xgc_place_state_new(p, initial);
+    x.heap = s_heap_new(p->nvm, p->npm);
     if (x.s)
         xgc_place_state_prune(x.s, !o->rescore_all);
-    if (!by_rank || !order || !pos || !movable || !x.s
+    if (!by_rank || !order || !pos || !movable || !x.s || !x.heap
         || xgc_place_state_order(x.s, by_rank, (int)p->npm) < 0)
         goto done;
     for (size_t q = 0; q < p->nvm; q++)
@@ -956,12 +952,16 @@ int xgc_place_expand(const xgc_place_problem_t *p, const xgc_place_options_t *o,
     x.order = order;
     x.pos = pos;
     x.movable = movable;
+    if (o->algorithm == XGC_PLACE_PEMM)  /* (ours polishes PEMM's plan in the state) */
+        x.out = pm_of;
     if (s_run(&x, initial, pinned) == 0) {
-        memcpy(pm_of, x.s->pm_of, p->nvm * sizeof *pm_of);
+        if (!x.out_done)
+            memcpy(pm_of, x.s->pm_of, p->nvm * sizeof *pm_of);
         rc = 0;
     }
 done:
     xgc_place_state_destroy(&x.s);
+    s_heap_free(&x.heap);
     free(by_rank);
     free(order);
     free(pos);

