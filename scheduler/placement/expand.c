@@ -26,6 +26,7 @@
  */
 #define _GNU_SOURCE /* qsort_r */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,6 +100,19 @@ done:
  * the order (ties). */
 typedef xgc_place_entry_t s_entry_t;
 
+/* xgc_place_entry_above for waiting moves, whose gains are all above
+ * GAIN_EPS > 0 (s_offer and s_take_moves let no other in): positive doubles
+ * order as their bits do, so integer compares give the same strict order
+ * without the floating-point compares' NaN handling (the heap's sink is a
+ * chain of these). */
+static inline bool s_above(s_entry_t a, s_entry_t b)
+{
+    uint64_t x, y;
+    memcpy(&x, &a.key, sizeof x);
+    memcpy(&y, &b.key, sizeof y);
+    return (x > y) | ((x == y) & (a.pos < b.pos));
+}
+
 /* The moves waiting, best first, in two parts: the round's offers, sorted
  * once (a run read from the front), and a 4-ary max-heap of 16-byte entries
  * (the four children in one cache line) for the moves re-scored and put
@@ -125,7 +139,7 @@ typedef struct s_heap {
 static void s_push(s_heap_t *h, s_entry_t e)
 {
     size_t i = h->len++;
-    while (i > 0 && xgc_place_entry_above(e, h->e[(i - 1) / 4])) {
+    while (i > 0 && s_above(e, h->e[(i - 1) / 4])) {
         h->e[i] = h->e[(i - 1) / 4];
         i = (i - 1) / 4;
     }
@@ -184,17 +198,17 @@ static void s_sink(s_heap_t *h, s_entry_t last)
         if (c >= h->len)
             break;
         if (end == c + 4) {              /* four children: two pairs, then their winners */
-            size_t a = xgc_place_entry_above(h->e[c + 1], h->e[c]) ? c + 1 : c;
-            size_t b = xgc_place_entry_above(h->e[c + 3], h->e[c + 2]) ? c + 3 : c + 2;
-            c = xgc_place_entry_above(h->e[b], h->e[a]) ? b : a;
+            size_t a = s_above(h->e[c + 1], h->e[c]) ? c + 1 : c;
+            size_t b = s_above(h->e[c + 3], h->e[c + 2]) ? c + 3 : c + 2;
+            c = s_above(h->e[b], h->e[a]) ? b : a;
         } else {
             for (size_t d = c + 1; d < end; d++)
-                c = xgc_place_entry_above(h->e[d], h->e[c]) ? d : c;
+                c = s_above(h->e[d], h->e[c]) ? d : c;
         }
         h->e[i] = h->e[c];
         i = c;
     }
-    while (i > 0 && xgc_place_entry_above(last, h->e[(i - 1) / 4])) {
+    while (i > 0 && s_above(last, h->e[(i - 1) / 4])) {
         h->e[i] = h->e[(i - 1) / 4];
         i = (i - 1) / 4;
     }
@@ -209,7 +223,7 @@ static size_t s_waiting(const s_heap_t *h)
 /* Is the best waiting move the run's (else the heap's)? */
 static inline bool s_top_in_run(const s_heap_t *h)
 {
-    return h->next < h->nrun && (h->len == 0 || xgc_place_entry_above(h->run[h->next], h->e[0]));
+    return h->next < h->nrun && (h->len == 0 || s_above(h->run[h->next], h->e[0]));
 }
 
 static s_entry_t s_top(const s_heap_t *h)
