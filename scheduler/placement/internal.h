@@ -101,6 +101,10 @@ struct xgc_place_state {
         unsigned long stamp;
     } *left;
     xgc_place_heap_t *empty;            /* per class: empty PMs by rank */
+    struct {                            /* per class, side by side for s_best: */
+        int first;                      /* the top of its heap (-1: none) */
+        double cap, cost;               /* every PM of the class has these */
+    } *cls;
     int *rank, *by_rank;                /* PM order: rank of a PM, PM of a rank */
     int limit;                          /* PMs of rank ≥ limit are off-limits */
 };

@@ -229,19 +229,32 @@ static void s_heap_pop(xgc_place_heap_t *h)
         h->rank[i] = last;
 }
 
+/* Note the top of class cls's heap as its first empty PM (read by every
+ * query: one load, not three dependent ones). */
+static void s_first_set(xgc_place_state_t *s, int cls)
+{
+    const xgc_place_heap_t *h = &s->empty[cls];
+    int j = h->len ? s->by_rank[h->rank[0]] : -1;
+    s->cls[cls].first = j;
+    if (j >= 0) {                        /* (the same for every PM of the class) */
+        s->cls[cls].cap = s->p->cap[j];
+        s->cls[cls].cost = s->p->cost[j];
+    }
+}
+
 /* Keep each heap's top a PM that is empty and allowed (lazy deletion). */
 static void s_heap_clean(xgc_place_state_t *s, int cls)
 {
     xgc_place_heap_t *h = &s->empty[cls];
     while (h->len && (s->pm[s->by_rank[h->rank[0]]].len > 0 || h->rank[0] >= s->limit))
         s_heap_pop(h);
+    s_first_set(s, cls);
 }
 
 /* The first empty PM of class cls, or -1. */
 int xgc_place_first_empty(const xgc_place_state_t *s, int cls)
 {
-    const xgc_place_heap_t *h = &s->empty[cls];
-    return h->len ? s->by_rank[h->rank[0]] : -1;
+    return s->cls[cls].first;
 }
 
 int xgc_place_state_order(xgc_place_state_t *s, const int *by_rank, int limit)
@@ -281,6 +294,7 @@ void xgc_place_state_destroy(xgc_place_state_t **self_p)
             free(s->empty[c].rank);
     free(s->pm);
     free(s->empty);
+    free(s->cls);
     free(s->pm_of);
     free(s->rank);
     free(s->by_rank);
@@ -418,8 +432,10 @@ static bool s_move(xgc_place_state_t *s, size_t vm, int to)
         if (s->pm[from].len == 0) {
             s->used--;
             s->power -= p->cost[from];
-            if (s->rank[from] < s->limit)
+            if (s->rank[from] < s->limit) {
                 s_heap_push(&s->empty[p->pm_class[from]], s->rank[from]);
+                s_first_set(s, p->pm_class[from]);
+            }
         }
     }
     if (to >= 0) {
@@ -523,6 +539,7 @@ xgc_place_state_t *xgc_place_state_new(const xgc_place_problem_t *p, const int *
     s->pm_of = malloc((p->nvm ? p->nvm : 1) * sizeof *s->pm_of);
     s->pm = calloc(np, sizeof *s->pm);
     s->empty = calloc((size_t)(p->nclass ? p->nclass : 1), sizeof *s->empty);
+    s->cls = malloc((size_t)(p->nclass ? p->nclass : 1) * sizeof *s->cls);
     s->rank = malloc(np * sizeof *s->rank);
     s->by_rank = malloc(np * sizeof *s->by_rank);
     s->used_tree = xgc_fittree_new(p->npm);
@@ -533,7 +550,7 @@ xgc_place_state_t *xgc_place_state_new(const xgc_place_problem_t *p, const int *
     s->prune = true;
     s->cache_version = (unsigned long)-1;
     s->left = malloc((p->nvm ? p->nvm : 1) * sizeof *s->left);
-    if (!s->dear_tree || !s->cache || !s->cand || !s->left || !s->pm_of || !s->pm || !s->empty || !s->rank || !s->by_rank || !s->used_tree
+    if (!s->cls || !s->dear_tree || !s->cache || !s->cand || !s->left || !s->pm_of || !s->pm || !s->empty || !s->rank || !s->by_rank || !s->used_tree
         || !s->cheap_tree
         || xgc_place_state_order(s, NULL, (int)p->npm) < 0) {
         xgc_place_state_destroy(&s);
@@ -920,14 +937,14 @@ static void s_consider_pruned(xgc_place_state_t *s, size_t vm, int exclude, doub
     }
 }
 
-/* Could vm joining the empty PM j (alone: it gets min(max, C)) beat the best
- * so far or the floor? */
-static bool s_empty_may_win(const xgc_place_state_t *s, size_t vm, int j, bool with_power,
+/* Could vm joining an empty PM of class c (alone: it gets min(max, C)) beat
+ * the best so far or the floor? */
+static bool s_empty_may_win(const xgc_place_state_t *s, size_t vm, int c, bool with_power,
                             double floor, int best, double best_gain, double leave)
 {
     const xgc_place_vm_t *v = &s->p->vm[vm];
-    double x = s_min(v->max, s->p->cap[j]);
-    double ub = v->umin + v->slope * (x - v->min) - (with_power ? s->p->cost[j] : 0);
+    double x = s_min(v->max, s->cls[c].cap);
+    double ub = v->umin + v->slope * (x - v->min) - (with_power ? s->cls[c].cost : 0);
     return !(ub < s_need(v, floor, best, best_gain, leave));
 }
 
@@ -953,7 +970,7 @@ static int s_best(xgc_place_state_t *s, size_t vm, bool with_power, int k, bool 
     for (int c = 0; allow_empty && c < p->nclass; c++) {
         int j = xgc_place_first_empty(s, c);
         if (j >= 0 && j != exclude
-            && (!s->prune || s_empty_may_win(s, vm, j, with_power, floor, best, best_gain, leave)))
+            && (!s->prune || s_empty_may_win(s, vm, c, with_power, floor, best, best_gain, leave)))
             s_consider(s, vm, j, with_power, leave, &best, &best_gain);
     }
     *gain = best_gain;
