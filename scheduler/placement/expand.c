@@ -226,14 +226,17 @@ static inline bool s_top_in_run(const s_heap_t *h)
     return h->next < h->nrun && (h->len == 0 || s_above(h->run[h->next], h->e[0]));
 }
 
-static s_entry_t s_top(const s_heap_t *h)
+/* The functions below take `run`, s_top_in_run(h) as it stands: the loop
+ * of s_take_moves asks once per move looked at, not once per call. */
+
+static s_entry_t s_top(const s_heap_t *h, bool run)
 {
-    return s_top_in_run(h) ? h->run[h->next] : h->e[0];
+    return run ? h->run[h->next] : h->e[0];
 }
 
-static void s_pop(s_heap_t *h)
+static void s_pop(s_heap_t *h, bool run)
 {
-    if (s_top_in_run(h)) {
+    if (run) {
         h->next++;
     } else {
         h->len--;
@@ -244,9 +247,8 @@ static void s_pop(s_heap_t *h)
 /* The gain of the move that would be best once the top one is gone, or
  * -HUGE_VAL when it is alone: the next of the run or the heap's best child
  * of its top, whichever part the top is not taken from, or both. */
-static double s_second(const s_heap_t *h)
+static double s_second(const s_heap_t *h, bool run)
 {
-    bool run = s_top_in_run(h);
     double g = -HUGE_VAL;
     size_t r = run ? h->next + 1 : h->next;
     if (r < h->nrun)
@@ -260,9 +262,9 @@ static double s_second(const s_heap_t *h)
 }
 
 /* Replace the top move by e (the same VM, re-scored). */
-static void s_replace(s_heap_t *h, s_entry_t e)
+static void s_replace(s_heap_t *h, bool run, s_entry_t e)
 {
-    if (!s_top_in_run(h)) {
+    if (!run) {
         s_sink(h, e);
         return;
     }
@@ -276,9 +278,10 @@ static inline int s_best_move(const s_search_t *x, int vm, double *gain)
 {
     /* A move that gains no more than GAIN_EPS is never taken: the best need
      * only be exact above it (unless a drop competes with it). */
-    double floor = x->o->must_place_all ? XGC_PLACE_GAIN_EPS : -HUGE_VAL;
+    bool place_all = x->o->must_place_all;
+    double floor = place_all ? XGC_PLACE_GAIN_EPS : -HUGE_VAL;
     int j = xgc_place_best_above(x->s, (size_t)vm, x->with_power, x->k, floor, gain);
-    if (!x->o->must_place_all && x->s->pm_of[vm] >= 0) {
+    if (!place_all && x->s->pm_of[vm] >= 0) {
         double drop = xgc_place_state_move_gain(x->s, (size_t)vm, XGC_PLACE_UNPLACED,
                                                 x->with_power);
         if (j < 0 || drop > *gain + 1e-12) {
@@ -356,26 +359,27 @@ static long s_take_moves(s_search_t *x, s_heap_t *heap)
     long moves = 0;
     int ntouched = 0;
     while (s_waiting(heap)) {
-        s_entry_t e = s_top(heap);
+        bool run = s_top_in_run(heap);
+        s_entry_t e = s_top(heap, run);
         /* No move since it was computed: it is exact as it stands. */
         double gain = e.key;
         int j = heap->move[e.id].version == s->version ? heap->move[e.id].to
                                                         : s_best_move(x, e.id, &gain);
         int from = s->pm_of[e.id];
         if (!(gain > XGC_PLACE_GAIN_EPS) || (j < 0 && from < 0)) {
-            s_pop(heap);
+            s_pop(heap, run);
             s_quiet(heap, s, e.id);      /* (computed just now) */
             continue;
         }
         /* Still the best of all? Otherwise back in with its new gain:
          * it replaces itself at the top and sinks (a pop and a push). */
-        if (s_waiting(heap) > 1 && gain < s_second(heap) - 1e-12) {
+        if (s_waiting(heap) > 1 && gain < s_second(heap, run) - 1e-12) {
             heap->move[e.id].to = j;
             heap->move[e.id].version = s->version;
-            s_replace(heap, (s_entry_t){gain, e.id, e.pos});
+            s_replace(heap, run, (s_entry_t){gain, e.id, e.pos});
             continue;
         }
-        s_pop(heap);
+        s_pop(heap, run);
         xgc_place_state_move(s, (size_t)e.id, j);
         moves++;
         int ends[2] = {from, j};
