@@ -45,8 +45,8 @@ static xgc_place_entry_t *s_merge_sort(xgc_place_entry_t *a, xgc_place_entry_t *
  * fewer instructions for PEMM); 5 bytes above, where runs would grow. */
 #define S_DIGITS 8
 #define S_WIDE 16384
-#define S_LOW_FEW 5                     /* low bytes left to the merge: few */
-#define S_LOW_MANY 3                    /* ... many */
+#define S_LOW_FEW 5                     /* bytes left to the merges, < S_WIDE */
+#define S_LOW_MANY 3                    /* ... from S_WIDE entries */
 
 /* The bits of a key as an unsigned number that orders as the keys do,
  * inverted so that the largest key comes first (-0 counts as +0, as the
