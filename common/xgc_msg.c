@@ -773,6 +773,7 @@ static const s_field_t s_plan_entry_fields[] = {
     F(xgc_plan_entry_t, from, S_STR, false),
     F(xgc_plan_entry_t, round, S_INT64, false),
     F(xgc_plan_entry_t, reason, S_STR, false),
+    F(xgc_plan_entry_t, left, S_STR, false),
 };
 
 static const s_field_t s_power_state_fields[] = {

@@ -100,6 +100,9 @@ typedef struct {
     char from[XGC_NAME_MAX];     /* source host of a live migration, else "" */
     int64_t round;               /* planning round that wrote it */
     char reason[XGC_REASON_MAX];
+    char left[XGC_NAME_MAX];     /* the PM the VM last left, kept after the move
+                                  * ends: a new leader then knows where it may
+                                  * not send it back (no_return); "" = none */
 } xgc_plan_entry_t;
 
 /* pm/<host>/power — desired power state of a PM. */

@@ -62,7 +62,7 @@ static xgc_plandiff_op_t *s_push(s_oplist_t *l)
 
 bool xgc_plandiff_same(const xgc_plan_entry_t *a, const xgc_plan_entry_t *b)
 {
-    return a->state == b->state && !strcmp(a->from, b->from)
+    return a->state == b->state && !strcmp(a->from, b->from) && !strcmp(a->left, b->left)
         && fabs(a->cap_mhz - b->cap_mhz) < XGC_PLANDIFF_EPS
         && fabs(a->weight - b->weight) < XGC_PLANDIFF_EPS;
 }

@@ -333,6 +333,8 @@ static xgc_view_change_t s_apply_entry(xgc_view_t *self, bool plan, const char *
                 s_copy(vm->prev_host, e.from, sizeof vm->prev_host);
             else if (vm->plan_host[0] && strcmp(vm->plan_host, host))
                 s_copy(vm->prev_host, vm->plan_host, sizeof vm->prev_host);
+            else if (e.left[0] && strcmp(e.left, host))     /* a previous leader's */
+                s_copy(vm->prev_host, e.left, sizeof vm->prev_host);
             s_copy(vm->plan_host, host, sizeof vm->plan_host);
             vm->plan = slot;
         } else if (!strcmp(vm->plan_host, host)) {
@@ -631,6 +633,16 @@ static void s_keep_from(const xgc_view_t *self, const xgc_view_round_t *r, const
     s_copy(from, e->from, size);
 }
 
+/* The PM the VM last left, written into its entry so that it survives the
+ * scheduler (view.c's prev_host is rebuilt from it by a new leader): the
+ * source of this move, else the one remembered. */
+static void s_left(const void *ref, const char *host, xgc_plan_entry_t *e)
+{
+    const s_vm_t *vm = ref;
+    const char *left = e->from[0] ? e->from : vm->prev_host;
+    s_copy(e->left, strcmp(left, host) ? left : "", sizeof e->left);
+}
+
 /* The VM's only plan entry already says e: mark it (its entries stay out of
  * the diff) and say so. Keeps a round's diff to the VMs that change. */
 static bool s_unchanged(const xgc_view_t *self, const void *ref, const xgc_plan_entry_t *e)
@@ -677,6 +689,7 @@ int xgc_view_desired(xgc_view_t *self, const xgc_view_round_t *r,
             s_copy(e->from, r->pms[vr->from].spec.name, sizeof e->from);
         else
             s_keep_from(self, r, host, e->vm, e->from, sizeof e->from);
+        s_left(r->refs[v], host, e);
         if (s_unchanged(self, r->refs[v], e))
             (*n_entries)--;
     }

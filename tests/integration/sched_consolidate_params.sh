@@ -7,7 +7,9 @@
 #  - they change what the daemon does: with `underload: 0` no PM is ever
 #    worth emptying, so after a relief spread 3 VMs over two PMs and their
 #    load dropped, the two PMs stay (no "emptying"); the same cluster with a
-#    scheduler restarted on the default parameters empties one of them.
+#    scheduler restarted on the default parameters empties one of them —
+#    not by sending the relieved VM back to the PM it left: the plan entry
+#    keeps that PM (`left`), so no_return survives the restart.
 # Real processes: broker, scheduler, 3 sim pmds (as sched_consolidate.sh).
 . "$(dirname "$0")/sched_lib.sh"
 BASE=$((25000 + ($$ % 2000) * 5))   # below the ephemeral ports
@@ -66,6 +68,13 @@ T0=$(date +%s)
 check "restarted on the default parameters: a PM emptied, all on one PM" wait_for 20 on_one_pm
 echo "    (emptied $(( $(date +%s) - T0 )) s after the restart)"
 check "the move is a consolidation (\"emptying\")" saw "emptying pm"
+# The relief was "S overloaded (demand): to D"; D emptied back onto S would
+# break no_return, which the new scheduler knows only from the plan entry.
+relief=$(grep -o '"reason":"pm[0-9]* overloaded (demand): to pm[0-9]*"' "$TMP/events.jsonl" | head -1)
+S=$(printf '%s' "$relief" | sed 's/.*"reason":"\(pm[0-9]*\) .*/\1/')
+D=$(printf '%s' "$relief" | sed 's/.*to \(pm[0-9]*\)"$/\1/')
+check "after the restart the relieved VM stays off the PM it left ($S; no_return kept in the plan entry)" \
+    sh -c '[ -n "$1" ] && [ -n "$2" ] && ! grep -q "emptying $2 (underloaded): to $1" "$3"' _ "$S" "$D" "$TMP/events.jsonl"
 kill "$INJ" 2>/dev/null
 wait "$INJ" 2>/dev/null
 kill "$TAIL" 2>/dev/null; TAIL=""

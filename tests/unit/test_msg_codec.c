@@ -71,6 +71,7 @@ XGC_TEST(round_trip_state_values)
     strcpy(plan.vm, "db"), strcpy(plan.host, "pm2"), strcpy(plan.from, "pm1");
     plan.state = XGC_PLAN_STOP, plan.cap_mhz = 0, plan.weight = 128, plan.round = 77;
     strcpy(plan.reason, "PEMM: consolidate");
+    strcpy(plan.left, "pm7");
     ROUND_TRIP(plan_entry, xgc_plan_entry_t, plan);
 
     xgc_power_state_t power;

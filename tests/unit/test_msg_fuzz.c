@@ -86,7 +86,7 @@ static void s_make_seeds(void)
     if (xgc_msg_heartbeat_encode(&hb, &data, &size) == 0) s_keep(data, size);
     xgc_vm_actual_t act = {"web", "pm1", XGC_VM_RUNNING, 800, 256, 700, 5, "ok"};
     if (xgc_msg_vm_actual_encode(&act, &data, &size) == 0) s_keep(data, size);
-    xgc_plan_entry_t plan = {"web", "pm2", XGC_PLAN_RUN, 0, 256, "pm1", 3, "move"};
+    xgc_plan_entry_t plan = {"web", "pm2", XGC_PLAN_RUN, 0, 256, "pm1", 3, "move", "pm0"};
     if (xgc_msg_plan_entry_encode(&plan, &data, &size) == 0) s_keep(data, size);
     xgc_power_state_t power = {"pm3", XGC_POWER_OFF, "idle"};
     if (xgc_msg_power_state_encode(&power, &data, &size) == 0) s_keep(data, size);

@@ -201,6 +201,52 @@ XGC_TEST(load_and_origin)
     CHECK(got.load.has_from && got.load.last_from == pa);
 }
 
+/* The PM a VM left is written into its plan entry (`left`) and a new leader
+ * (a fresh view that only reads the blackboard) knows it again: no_return
+ * survives a restart or a takeover. */
+XGC_TEST(left_survives_a_new_leader)
+{
+    xgc_view_t *old = view;
+    view = xgc_view_new();
+    s_pm("pa");
+    s_pm("pb");
+    CHECK(s_spec("m", 100, 500) == XGC_VIEW_ARRIVAL);
+    xgc_plan_entry_t e = {.state = XGC_PLAN_RUN, .weight = 1, .cap_mhz = 500};
+    snprintf(e.vm, sizeof e.vm, "m");
+    snprintf(e.host, sizeof e.host, "pa");
+    APPLY("plan/pa/m", xgc_msg_plan_entry_encode, &e);
+    snprintf(e.host, sizeof e.host, "pb");
+    snprintf(e.from, sizeof e.from, "pa");           /* the copy, ended */
+    APPLY("plan/pb/m", xgc_msg_plan_entry_encode, &e);
+    xgc_plandiff_op_t *ops = NULL;
+    size_t n = s_round(false, &ops);
+    bool wrote_left = false;
+    for (size_t i = 0; i < n && n != (size_t)-1; i++)
+        wrote_left |= ops[i].kind == XGC_PLANDIFF_WRITE && !strcmp(ops[i].entry.host, "pb")
+                      && !strcmp(ops[i].entry.left, "pa") && !ops[i].entry.from[0];
+    free(ops);
+    CHECK(wrote_left);
+    xgc_view_destroy(&view);
+
+    view = xgc_view_new();                           /* the new leader */
+    s_pm("pa");
+    s_pm("pb");
+    CHECK(s_spec("m", 100, 500) == XGC_VIEW_ARRIVAL);
+    e.from[0] = 0;
+    snprintf(e.left, sizeof e.left, "pa");
+    APPLY("plan/pb/m", xgc_msg_plan_entry_encode, &e);
+    xgc_view_round_t r;
+    CHECK(xgc_view_round(view, &cfg, now, &r) == 0);
+    int pa = -1;
+    for (size_t j = 0; j < r.n_pms; j++)
+        pa = strcmp(r.pms[j].spec.name, "pa") ? pa : (int)j;
+    CHECK(r.n_vms == 1 && pa >= 0);
+    CHECK(r.n_vms == 1 && r.vms[0].load.has_from && r.vms[0].load.last_from == pa);
+    xgc_view_round_free(&r);
+    xgc_view_destroy(&view);
+    view = old;
+}
+
 int main(void)
 {
     view = xgc_view_new();
@@ -211,6 +257,7 @@ int main(void)
     XGC_TEST_RUN(lost_pm_fenced_after_lease);
     XGC_TEST_RUN(demand_shrinks_max);
     XGC_TEST_RUN(load_and_origin);
+    XGC_TEST_RUN(left_survives_a_new_leader);
     xgc_view_destroy(&view);
     return XGC_TEST_END();
 }
