@@ -20,7 +20,6 @@
 #include "xgc_log.h"
 #include "xgc_msg.h"
 #include "scheduler/planner.h"
-#include "scheduler/policy_bridge.h"
 #include "scheduler/sched_metrics.h"
 
 static const char *s_usage =
@@ -478,10 +477,7 @@ static void s_on_event(void *arg, const char *topic, const uint8_t *data, size_t
     double before = xgc_demand_estimate(d, 0);
     xgc_demand_observe(d, m.cpu_mhz);
     double after = xgc_demand_estimate(d, 0);
-    xgc_view_set_demand(s->view, m.vm, after);
-    xgc_replan_load_t load = {0};
-    xgc_bridge_observed(&load, d);
-    xgc_view_set_load(s->view, m.vm, &load);
+    xgc_view_set_observed(s->view, m.vm, d);
     /* Demand rounds consolidate: at most one per retry_ms. */
     if (fabs(after - before) > s->sc.demand_threshold * spec->max_mhz) {
         s->reasons[R_DEMAND]++;

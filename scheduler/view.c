@@ -8,6 +8,7 @@
 
 #include "xgc_msg.h"
 #include "scheduler/plandiff.h"
+#include "scheduler/policy_bridge.h"
 #include "scheduler/view.h"
 
 typedef struct {
@@ -395,6 +396,14 @@ void xgc_view_set_load(xgc_view_t *self, const char *vm, const xgc_replan_load_t
     s_vm_t *v = s_vm(self, vm, false);
     if (v)
         v->load = *load;
+}
+
+void xgc_view_set_observed(xgc_view_t *self, const char *vm, const xgc_demand_t *demand)
+{
+    xgc_replan_load_t load = {0};
+    xgc_bridge_observed(&load, demand);
+    xgc_view_set_demand(self, vm, load.estimate);
+    xgc_view_set_load(self, vm, &load);
 }
 
 void xgc_view_set_fenced(xgc_view_t *self, const char *host, bool fenced)

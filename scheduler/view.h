@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "xgc_state.h"
+#include "scheduler/policy/demand.h"
 #include "scheduler/replan.h"
 #include "scheduler/sched_config.h"
 
@@ -64,6 +65,10 @@ void xgc_view_set_demand(xgc_view_t *self, const char *vm, double mhz);
 /* A VM's observed demand for policy consolidate (cap and origin are the
  * view's). */
 void xgc_view_set_load(xgc_view_t *self, const char *vm, const xgc_replan_load_t *load);
+/* Both of the above from a VM's demand estimator (policy_bridge.h's
+ * xgc_bridge_observed): how the scheduler and `xgc plan --observe` feed
+ * what they observed into the view. */
+void xgc_view_set_observed(xgc_view_t *self, const char *vm, const xgc_demand_t *demand);
 /* The fence of a lost PM succeeded (true), or its heartbeat is back. */
 void xgc_view_set_fenced(xgc_view_t *self, const char *host, bool fenced);
 /* We switched this PM on at now_ms (boot grace starts). */

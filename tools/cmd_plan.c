@@ -6,7 +6,7 @@
  * through its estimator, policy/demand.h), a history a one-shot client does
  * not have. `--observe SECONDS` first listens to metric.vm.* that long and
  * feeds the same estimators, with the deployment's demand parameters, the
- * same way (policy_bridge.h's xgc_bridge_observed); the output says how
+ * same way (view.h's xgc_view_set_observed); the output says how
  * many samples each VM had. The daemon's history is longer (window,
  * warm-up): a short observation may still differ from it. */
 #include <czmq.h>
@@ -16,7 +16,6 @@
 #include "xgc_log.h"
 #include "xgc_msg.h"
 #include "scheduler/planner.h"
-#include "scheduler/policy_bridge.h"
 #include "tools/sched_cli.h"
 #include "tools/xgc_cmd.h"
 
@@ -73,12 +72,8 @@ static void s_observed_into(xgc_view_t *view, s_observer_t *o)
 {
     for (xgc_demand_t *d = zhashx_first(o->est); d; d = zhashx_next(o->est)) {
         const char *vm = zhashx_cursor(o->est);
-        if (!xgc_view_spec(view, vm))
-            continue;
-        xgc_replan_load_t load = {0};
-        xgc_bridge_observed(&load, d);
-        xgc_view_set_demand(view, vm, load.estimate);
-        xgc_view_set_load(view, vm, &load);
+        if (xgc_view_spec(view, vm))
+            xgc_view_set_observed(view, vm, d);
     }
 }
 
