@@ -466,9 +466,7 @@ static void s_on_event(void *arg, const char *topic, const uint8_t *data, size_t
     }
     if (!s->sc.demand_enabled)
         return;
-    xgc_demand_t *d = zhashx_lookup(s->demand, m.vm);
-    if (!d && (d = xgc_demand_new(&s->sc.demand)))
-        zhashx_insert(s->demand, m.vm, d);
+    xgc_demand_t *d = xgc_view_estimator(s->demand, m.vm, &s->sc.demand);
     if (!d)
         return;
     const xgc_vm_spec_t *spec = xgc_view_spec(s->view, m.vm);
@@ -484,11 +482,6 @@ static void s_on_event(void *arg, const char *topic, const uint8_t *data, size_t
         s->optimise = true;
         s_schedule(s, s->sc.retry_ms);
     }
-}
-
-static void s_demand_free(void **item)
-{
-    xgc_demand_destroy((xgc_demand_t **)item);
 }
 
 /* --- timers and the HTTP responder ---------------------------------------------- */
@@ -530,12 +523,11 @@ static int s_setup(s_sched_t *s)
     xgc_bus_handlers_t h = {.event = s_on_event, .change = s_on_change,
                             .synced = s_on_synced, .write_failed = s_on_write_failed};
     s->view = xgc_view_new();
-    s->demand = zhashx_new();
+    s->demand = xgc_view_estimators_new();
     s->loop = zloop_new();
     s->bus = xgc_bus_new(s->cfg, "scheduler");
     if (!s->view || !s->demand || !s->loop || !s->bus)
         return -1;
-    zhashx_set_destructor(s->demand, s_demand_free);
     xgc_bus_set_handlers(s->bus, &h, s);
     if (xgc_bus_watch(s->bus, "vm/") || xgc_bus_watch(s->bus, "pm/")
         || xgc_bus_watch(s->bus, "plan/") || xgc_bus_watch(s->bus, "sched/")

@@ -406,6 +406,28 @@ void xgc_view_set_observed(xgc_view_t *self, const char *vm, const xgc_demand_t 
     xgc_view_set_load(self, vm, &load);
 }
 
+static void s_estimator_free(void **item)
+{
+    xgc_demand_destroy((xgc_demand_t **)item);
+}
+
+zhashx_t *xgc_view_estimators_new(void)
+{
+    zhashx_t *t = zhashx_new();
+    if (t)
+        zhashx_set_destructor(t, s_estimator_free);
+    return t;
+}
+
+xgc_demand_t *xgc_view_estimator(zhashx_t *estimators, const char *vm,
+                                 const xgc_demand_params_t *params)
+{
+    xgc_demand_t *d = zhashx_lookup(estimators, vm);
+    if (!d && (d = xgc_demand_new(params)))
+        zhashx_insert(estimators, vm, d);
+    return d;
+}
+
 void xgc_view_set_fenced(xgc_view_t *self, const char *host, bool fenced)
 {
     s_pm_t *pm = s_pm(self, host, 0, false);

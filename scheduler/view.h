@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <czmq.h>
 
 #include "xgc_state.h"
 #include "scheduler/policy/demand.h"
@@ -69,6 +70,12 @@ void xgc_view_set_load(xgc_view_t *self, const char *vm, const xgc_replan_load_t
  * xgc_bridge_observed): how the scheduler and `xgc plan --observe` feed
  * what they observed into the view. */
 void xgc_view_set_observed(xgc_view_t *self, const char *vm, const xgc_demand_t *demand);
+/* Demand estimators by VM name, as the scheduler and xgc plan --observe
+ * keep them: a table that frees its estimators, and the one of vm,
+ * created with params on first use (NULL: out of memory). */
+zhashx_t *xgc_view_estimators_new(void);
+xgc_demand_t *xgc_view_estimator(zhashx_t *estimators, const char *vm,
+                                 const xgc_demand_params_t *params);
 /* The fence of a lost PM succeeded (true), or its heartbeat is back. */
 void xgc_view_set_fenced(xgc_view_t *self, const char *host, bool fenced);
 /* We switched this PM on at now_ms (boot grace starts). */

@@ -34,11 +34,6 @@ typedef struct {
     const xgc_demand_params_t *params;
 } s_observer_t;
 
-static void s_est_free(void **item)
-{
-    xgc_demand_destroy((xgc_demand_t **)item);
-}
-
 static void s_on_event(void *arg, const char *topic, const uint8_t *data, size_t len)
 {
     s_observer_t *o = arg;
@@ -47,9 +42,7 @@ static void s_on_event(void *arg, const char *topic, const uint8_t *data, size_t
     if (strncmp(topic, "metric.vm.", 10)
         || xgc_msg_metric_vm_decode(data, len, &m, err, sizeof err) < 0)
         return;
-    xgc_demand_t *d = zhashx_lookup(o->est, m.vm);
-    if (!d && (d = xgc_demand_new(o->params)))
-        zhashx_insert(o->est, m.vm, d);
+    xgc_demand_t *d = xgc_view_estimator(o->est, m.vm, o->params);
     if (d)
         xgc_demand_observe(d, m.cpu_mhz);
 }
@@ -82,13 +75,12 @@ static void s_observed_into(xgc_view_t *view, s_observer_t *o)
 static xgc_view_t *s_view(xgc_bus_t *bus, const xgc_config_t *cfg,
                           const xgc_sched_config_t *sc, double observe_s)
 {
-    s_observer_t obs = {zhashx_new(), &sc->demand};
+    s_observer_t obs = {xgc_view_estimators_new(), &sc->demand};
     xgc_view_t *view = NULL;
     if (!obs.est) {
         fprintf(stderr, "xgc plan: out of memory\n");
         return NULL;
     }
-    zhashx_set_destructor(obs.est, s_est_free);
     if (observe_s > 0 && s_observe(bus, &obs, (int64_t)(observe_s * 1000)) < 0)
         xgc_cli_unreachable(cfg, "plan");
     else if ((view = xgc_sched_cli_view(bus, cfg, "plan", xgc_log_now_ms())))

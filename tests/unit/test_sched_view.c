@@ -247,6 +247,25 @@ XGC_TEST(left_survives_a_new_leader)
     view = old;
 }
 
+/* The estimator table the scheduler and xgc plan --observe share: one
+ * estimator per name, kept between samples, freed with the table. */
+XGC_TEST(one_estimator_per_vm)
+{
+    xgc_demand_params_t p;
+    xgc_demand_params_default(&p);
+    zhashx_t *t = xgc_view_estimators_new();
+    CHECK(t != NULL);
+    xgc_demand_t *a = xgc_view_estimator(t, "a", &p);
+    CHECK(a != NULL);
+    xgc_demand_observe(a, 500);
+    CHECK(xgc_view_estimator(t, "a", &p) == a);
+    CHECK(xgc_demand_count(xgc_view_estimator(t, "a", &p)) == 1);
+    xgc_demand_t *b = xgc_view_estimator(t, "b", &p);
+    CHECK(b != NULL && b != a && xgc_demand_count(b) == 0);
+    CHECK(zhashx_size(t) == 2);
+    zhashx_destroy(&t);
+}
+
 int main(void)
 {
     view = xgc_view_new();
@@ -258,6 +277,7 @@ int main(void)
     XGC_TEST_RUN(demand_shrinks_max);
     XGC_TEST_RUN(load_and_origin);
     XGC_TEST_RUN(left_survives_a_new_leader);
+    XGC_TEST_RUN(one_estimator_per_vm);
     xgc_view_destroy(&view);
     return XGC_TEST_END();
 }
