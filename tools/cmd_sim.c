@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "scheduler/policy/params.h"
 #include "scheduler/sim/report.h"
 #include "scheduler/sim/sim.h"
 #include "tools/xgc_cmd.h"
@@ -16,6 +17,8 @@ static void s_usage(FILE *out)
     fprintf(out,
             "usage: xgc sim (--planetlab DIR | --trace FILE.csv) [options]\n"
             "  --policy P        %s\n"
+            "                    xgc:key=value,... sets xgc's parameters (--policy-keys)\n"
+            "  --policy-keys     list xgc's policy parameters with their defaults\n"
             "  --cloudsim-2011   CloudSim's behaviours of 2011 (VMs removed at 0 %%, ...)\n"
             "  --full-workload   with --cloudsim-2011: keep VMs at 0 %% (all else as 2011)\n"
             "  --pms N           number of PMs (800)\n"
@@ -170,10 +173,28 @@ static void s_print_text(const xgc_sim_config_t *cfg, const xgc_sim_result_t *r,
         printf("  VMs removed at 0 %% %d, unplaced %d\n", r->vms_removed, r->vms_unplaced);
 }
 
+/* --policy-keys: the parameter table, the same names as the deployment
+ * file's scheduler.consolidate / scheduler.demand (docs/scheduler.md). */
+static void s_policy_keys(void)
+{
+    xgc_policy_params_t def;
+    xgc_policy_params_default(&def);
+    printf("%-10s %-8s %-12s %s\n", "key", "default", "section", "meaning");
+    const xgc_policy_key_t *k;
+    for (size_t i = 0; (k = xgc_policy_key_at(i)); i++)
+        printf("%-10s %-8g %-12s %s%s\n", k->name, xgc_policy_key_get(&def, k),
+               k->set == XGC_POLICY_PLAN ? "consolidate" : "demand", k->what,
+               k->rounds ? " (in rounds; the file takes <key>_ms)" : "");
+}
+
 XGC_COMMAND(sim, "replay CPU traces in virtual time (energy, SLA, migrations)")
 {
     if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         s_usage(stdout);
+        return 0;
+    }
+    if (argc == 2 && !strcmp(argv[1], "--policy-keys")) {
+        s_policy_keys();
         return 0;
     }
     xgc_sim_config_t cfg;
