@@ -1,6 +1,7 @@
 /* xgc sim — replays CPU traces through the simulated data centre of
  * BENCHMARKS.md §2 in virtual time and prints energy, SLA violations and
- * migrations (docs/sim.md). Exit 0 ok, 1 run failed, 2 bad usage or input.
+ * migrations (docs/sim.md). Exit 0 ok, 1 run failed, 2 bad usage or input
+ * (a plugin policy's bad move included).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,7 +237,7 @@ XGC_COMMAND(sim, "replay CPU traces in virtual time (energy, SLA, migrations)")
         fprintf(stderr, "xgc sim: %s\n", err);
         xgc_sim_report_destroy(&report);
         xgc_trace_destroy(&t);
-        return 1;
+        return rc == -2 ? 2 : 1;
     }
     if (r.vms_unplaced)   /* the run served a lighter workload than asked */
         fprintf(stderr, "xgc sim: warning: %d VMs found no PM at start and never ran\n",

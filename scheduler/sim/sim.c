@@ -43,7 +43,8 @@ void xgc_sim_config_default(xgc_sim_config_t *cfg)
 
 const char *xgc_sim_policy_help(void)
 {
-    return "xgc (default) | npa | dvfs | thr-mmt-<threshold 0..1> | lr-mmt-<safety >0>";
+    return "xgc (default) | npa | dvfs | thr-mmt-<threshold 0..1> | lr-mmt-<safety >0>\n"
+           "                    | plugin:PATH[:ARG] (your own policy, docs/sim.md)";
 }
 
 static int s_policy_new(const char *name, sim_policy_t *policy, char *err, size_t err_len)
@@ -51,6 +52,8 @@ static int s_policy_new(const char *name, sim_policy_t *policy, char *err, size_
     memset(policy, 0, sizeof *policy);
     if (!name || !strncmp(name, "xgc", 3))
         return sim_xgc_policy_new(name ? name : "xgc", policy, err, err_len);
+    if (!strncmp(name, "plugin:", 7))
+        return sim_plugin_new(name + 7, policy, err, err_len);
     return sim_baseline_new(name, policy, err, err_len);
 }
 
@@ -515,7 +518,7 @@ int sim_run_policy(const xgc_trace_t *trace, const xgc_sim_config_t *cfg_in,
     res->n_steps = trace->n_steps;
     s_initial_placement(&run);
     int removal = cfg.cloudsim_2011 && !cfg.full_workload;
-    for (int k = 0; k < trace->n_steps; k++) {
+    for (int k = 0; k < trace->n_steps && !sim->failed; k++) {
         sim->step = k;
         run.account = !cfg.cloudsim_2011 || k > 0;   /* CloudSim's first update: step 1 */
         if (removal && k > 0)
@@ -536,6 +539,12 @@ int sim_run_policy(const xgc_trace_t *trace, const xgc_sim_config_t *cfg_in,
         memset(overloaded, 0, (size_t)cfg.n_pms * sizeof *overloaded);
         s_integrate(&run, overloaded, cuts);
         s_close_interval(&run, overloaded, before);
+    }
+    if (sim->failed) {
+        snprintf(err, err_len, "%s", sim->failed);
+        xgc_sim_result_free(res);
+        rc = -2;
+        goto done;
     }
     s_finish_metrics(sim, res, run.energy_j);
     rc = 0;

@@ -9,7 +9,8 @@
  * CPU meanwhile; it holds RAM on both PMs. A PM without VMs sleeps at 0 W.
  *
  * The policy is chosen by name (see xgc_sim_policy_help()): "xgc" (default,
- * scheduler/policy/), "npa", "dvfs", "thr-mmt-<t>", "lr-mmt-<s>".
+ * scheduler/policy/), "npa", "dvfs", "thr-mmt-<t>", "lr-mmt-<s>", or a
+ * researcher's own, "plugin:PATH[:ARG]" (xgc_sim_plugin.h).
  * cloudsim_2011 switches on CloudSim's behaviours of 2011 (docs/sim.md) so
  * that the baselines can be checked against the published figures;
  * full_workload keeps those behaviours except the removal of VMs at 0 %.
@@ -69,8 +70,10 @@ int xgc_sim_policy_check(const char *name, char *err, size_t err_len);
 /* One-line description of the policy names. */
 const char *xgc_sim_policy_help(void);
 
-/* Runs the whole trace. Returns 0, or -1 with a message in err (nothing
- * to free then). On success free the result with xgc_sim_result_free(). */
+/* Runs the whole trace. Returns 0; or, with a message in err and nothing
+ * to free, -1 (the run failed) or -2 (the policy failed: a plugin's bad
+ * move or its own error). On success free the result with
+ * xgc_sim_result_free(). */
 int xgc_sim_run(const xgc_trace_t *trace, const xgc_sim_config_t *cfg,
                 const xgc_sim_observer_t *observer, xgc_sim_result_t *result,
                 char *err, size_t err_len);

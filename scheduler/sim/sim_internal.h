@@ -5,6 +5,7 @@
 
 #include "scheduler/sim/power.h"
 #include "scheduler/sim/sim.h"
+#include "scheduler/sim/xgc_sim_plugin.h"
 
 #define SIM_HISTORY 10   /* utilisation samples kept per VM (LR window) */
 
@@ -62,6 +63,8 @@ struct _xgc_sim_t {
     int        n_pms, n_vms, step;
     sim_pm_t  *pms;
     sim_vm_t  *vms;
+    const char *failed;     /* set by a policy that failed (a plugin's bad
+                               move): the run stops, xgc_sim_run returns -2 */
 };
 
 /* Demand of VM v at the current step's sample, MIPS (uncapped). */
@@ -82,5 +85,11 @@ int sim_run_policy(const xgc_trace_t *trace, const xgc_sim_config_t *cfg,
 
 int sim_baseline_new(const char *name, sim_policy_t *policy, char *err, size_t err_len);
 int sim_xgc_policy_new(const char *name, sim_policy_t *policy, char *err, size_t err_len);
+
+/* plugin.c: "PATH[:ARG]" loaded with dlopen; or a plugin table already in
+ * memory (handle NULL; tests), with path for messages. */
+int sim_plugin_new(const char *spec, sim_policy_t *policy, char *err, size_t err_len);
+int sim_plugin_wrap(const xgc_sim_plugin_t *plugin, void *handle, const char *path,
+                    const char *arg, sim_policy_t *policy, char *err, size_t err_len);
 
 #endif
