@@ -15,3 +15,8 @@ all: $(SIM_PLUGIN_EXAMPLE)
 $(SIM_PLUGIN_EXAMPLE): scheduler/sim/examples/threshold_ffd.c scheduler/sim/xgc_sim_plugin.h
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -std=gnu11 -Wall -Wextra -Werror -shared -fPIC -Ischeduler/sim -o $@ $<
+
+BENCH_TARGETS += bench-sim-plugin
+.PHONY: bench-sim-plugin
+bench-sim-plugin: $(BUILD)/bin/xgc $(SIM_PLUGIN_EXAMPLE)
+	@scheduler/sim/examples/bench.sh $(BUILD)/bin/xgc

@@ -4,9 +4,10 @@
  * stable, versioned API of xgc_sim_plugin.h, and this adapter turns it into
  * an ordinary sim_policy_t — the engine runs it as it runs the built-ins.
  *
- * The view is rebuilt at every call from the engine's state into buffers
- * allocated once (a round costs one pass over the PMs and VMs; per-VM
- * histories and per-PM VM lists are pointers into the engine, not copies).
+ * The view is rebuilt at every round from the engine's state into buffers
+ * allocated once (one pass over the PMs and VMs; per-VM histories and
+ * per-PM VM lists are pointers into the engine, not copies); during the
+ * initial placement only what the previous placement changed is refreshed.
  *
  * A plugin's output is untrusted. A move that contradicts the view it was
  * given — a VM or PM index out of range, a VM not placed, a move to the VM's
@@ -35,6 +36,7 @@ typedef struct {
     xgc_sim_plugin_vm_t  *vms;
     xgc_sim_plugin_move_t *moves;
     int   cap_moves;
+    int   last_vm, last_pm;         /* the previous place() call */
     char  error[512];               /* the first failure; then the plugin is not called */
 } sp_t;
 
@@ -102,6 +104,28 @@ static int s_view_init(sp_t *sp, const xgc_sim_t *sim)
     return 0;
 }
 
+static void s_refresh_pm(sp_t *sp, const xgc_sim_t *sim, int p, int round)
+{
+    const sim_pm_t *pm = &sim->pms[p];
+    xgc_sim_plugin_pm_t *out = &sp->pms[p];
+    out->ram_used_mb = pm->ram_used;
+    out->vms = pm->vms;
+    out->n_vms = pm->n_vms;
+    out->alloc_mips = round ? pm->now_alloc_mips : 0;
+    out->req_mips = round ? pm->now_req_mips : 0;
+}
+
+static void s_refresh_vm(sp_t *sp, const xgc_sim_t *sim, int v)
+{
+    const sim_vm_t *vm = &sim->vms[v];
+    xgc_sim_plugin_vm_t *out = &sp->vms[v];
+    out->pm = vm->pm;
+    out->dest = vm->dest;
+    out->demand_mips = sim_vm_demand_now(sim, v);
+    out->hist = vm->hist;
+    out->hist_n = vm->hist_n;
+}
+
 /* The view at this instant; round: in decide (the engine's snapshot of
  * allocated and requested CPU is valid). NULL if out of memory. */
 static const xgc_sim_plugin_view_t *s_view(sp_t *sp, xgc_sim_t *sim, int round)
@@ -110,40 +134,38 @@ static const xgc_sim_plugin_view_t *s_view(sp_t *sp, xgc_sim_t *sim, int round)
         s_fail(sp, sim, "out of memory");
         return NULL;
     }
-    for (int p = 0; p < sim->n_pms; p++) {
-        const sim_pm_t *pm = &sim->pms[p];
-        xgc_sim_plugin_pm_t *out = &sp->pms[p];
-        out->ram_used_mb = pm->ram_used;
-        out->vms = pm->vms;
-        out->n_vms = pm->n_vms;
-        out->alloc_mips = round ? pm->now_alloc_mips : 0;
-        out->req_mips = round ? pm->now_req_mips : 0;
-    }
-    for (int v = 0; v < sim->n_vms; v++) {
-        const sim_vm_t *vm = &sim->vms[v];
-        xgc_sim_plugin_vm_t *out = &sp->vms[v];
-        out->pm = vm->pm;
-        out->dest = vm->dest;
-        out->demand_mips = sim_vm_demand_now(sim, v);
-        out->hist = vm->hist;
-        out->hist_n = vm->hist_n;
-    }
+    for (int p = 0; p < sim->n_pms; p++)
+        s_refresh_pm(sp, sim, p, round);
+    for (int v = 0; v < sim->n_vms; v++)
+        s_refresh_vm(sp, sim, v);
     sp->view.step = sim->step;
     sp->view.time_s = sim->step * sim->trace->interval_s;
     return &sp->view;
 }
 
+/* The initial placement places VM after VM: from one call to the next only
+ * the previous VM and the PM it was given change (whether the engine took
+ * it or not), so the view is refreshed there only. */
 static int s_place(void *arg, xgc_sim_t *sim, int vm)
 {
     sp_t *sp = arg;
-    const xgc_sim_plugin_view_t *view = sp->error[0] ? NULL : s_view(sp, sim, 0);
-    if (!view)
+    const xgc_sim_plugin_view_t *view = &sp->view;
+    if (sp->error[0])
         return -1;
+    if (sp->pms && vm == sp->last_vm + 1 && vm > 0) {
+        s_refresh_vm(sp, sim, vm - 1);
+        if (sp->last_pm >= 0)
+            s_refresh_pm(sp, sim, sp->last_pm, 0);
+    } else if (!(view = s_view(sp, sim, 0))) {
+        return -1;
+    }
     int p = sp->plugin->place(sp->self, view, vm);
     if (p < -1 || p >= sim->n_pms) {
         s_fail(sp, sim, "place(vm %d) returned PM %d, not -1 or 0..%d", vm, p, sim->n_pms - 1);
         return -1;
     }
+    sp->last_vm = vm;
+    sp->last_pm = p;
     return p;
 }
 
@@ -225,6 +247,7 @@ int sim_plugin_wrap(const xgc_sim_plugin_t *plugin, void *handle, const char *pa
     }
     sp->plugin = plugin;
     sp->handle = handle;
+    sp->last_vm = -1;
     memset(policy, 0, sizeof *policy);
     policy->self = sp;
     policy->place = s_place;

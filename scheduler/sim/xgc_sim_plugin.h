@@ -59,7 +59,9 @@ typedef struct {
     int    ram_mb;         /* RAM; sets its migration time (see view) */
     int    pm;             /* PM it runs on; -1: not placed (no PM took it at
                               start, or removed at 0 % in CloudSim-2011 mode) */
-    int    dest;           /* PM it is being copied to; -1: not migrating */
+    int    dest;           /* PM it is being copied to; -1: not migrating (a copy
+                              ends within the interval it starts in, so a round
+                              sees -1; kept for models where copies last longer) */
     double demand_mips;    /* what it asks now: mips x the trace's CPU % at this
                               step (not capped at a core) */
     const float *hist;     /* its recent utilisation (fraction of mips), oldest
@@ -103,12 +105,24 @@ typedef struct {
 
     /* Required. Initial placement of VM vm, before the first round: a PM,
      * or -1 to leave it unplaced (it never runs; counted in vms_unplaced).
-     * The VMs placed so far are in the view. */
+     * The VMs placed so far are in the view. A PM over its RAM when RAM is
+     * checked (ram_limit or cloudsim_2011) refuses the VM: unplaced too.
+     * Any other value stops the run (exit 2). */
     int (*place)(void *self, const xgc_sim_plugin_view_t *view, int vm);
 
     /* Required. The round's migrations: writes at most max moves and
      * returns their number (0: none), or -1 on the plugin's own failure
-     * (the run stops, exit 2). Moves are started in order. */
+     * (the run stops, exit 2). Moves are started in order, each copy
+     * starting now.
+     * A move that contradicts the view is a bug of the plugin and stops the
+     * run (exit 2, naming the plugin, step and move): a VM or PM index out
+     * of range, a VM that is not placed (pm -1), a move to the VM's own
+     * PM, more than max moves. A move the engine refuses under its rules
+     * — the VM already migrating (a second move of a VM in one round;
+     * CloudSim-2011 mode runs it, as CloudSim did), or over the PM's RAM
+     * with ram_limit — is skipped and counted in migrations_rejected, as for
+     * the built-in policies. CPU is never a hard limit: a PM may be
+     * over-subscribed (its VMs then share it; an SLA violation). */
     int (*decide)(void *self, const xgc_sim_plugin_view_t *view,
                   xgc_sim_plugin_move_t *moves, int max);
 
