@@ -145,7 +145,8 @@ static const xgc_sim_plugin_view_t *s_view(sp_t *sp, xgc_sim_t *sim, int round)
 
 /* The initial placement places VM after VM: from one call to the next only
  * the previous VM and the PM it was given change (whether the engine took
- * it or not), so the view is refreshed there only. */
+ * it or not), so the view is refreshed there only; any other call gets a
+ * whole view. */
 static int s_place(void *arg, xgc_sim_t *sim, int vm)
 {
     sp_t *sp = arg;
@@ -186,6 +187,7 @@ static const char *s_bad_move(const xgc_sim_t *sim, const xgc_sim_plugin_move_t 
 static int s_decide(void *arg, xgc_sim_t *sim, sim_move_t *moves, int max)
 {
     sp_t *sp = arg;
+    sp->last_vm = -1;   /* a later place() gets a whole new view */
     if (!sp->moves || sp->cap_moves < max) {
         free(sp->moves);
         sp->moves = calloc((size_t)(max > 0 ? max : 1), sizeof *sp->moves);
@@ -201,7 +203,8 @@ static int s_decide(void *arg, xgc_sim_t *sim, sim_move_t *moves, int max)
         if (n < 0)
             s_fail(sp, sim, "step %d: decide failed (returned %d)", sim->step, n);
         else
-            s_fail(sp, sim, "step %d: decide returned %d moves, more than max %d", sim->step, n, max);
+            s_fail(sp, sim, "step %d: decide returned %d moves, more than max %d", sim->step, n,
+                   max);
         return 0;
     }
     for (int i = 0; i < n; i++) {

@@ -33,6 +33,7 @@ static xgc_trace_t *s_trace(double interval_s)
 
 typedef struct {
     const xgc_trace_t *trace;
+    int  cloudsim;             /* the run's mode */
     int  calls, checks, rounds;
     char why[256];             /* first mismatch */
 } checker_t;
@@ -94,8 +95,11 @@ static void s_check_vm(checker_t *c, const xgc_sim_plugin_view_t *w, int v, int 
     for (int i = 0; vm->dest >= 0 && i < w->pms[vm->dest].n_vms; i++)
         found += w->pms[vm->dest].vms[i] == v;
     EXPECT(c, found == (vm->pm >= 0) + (vm->dest >= 0), "VM %d: listed %d times", v, found);
-    /* History: one sample a round since step 0 (placed at start), the last 10. */
-    int n = round ? (w->step + 1 < XGC_SIM_PLUGIN_HISTORY ? w->step + 1 : XGC_SIM_PLUGIN_HISTORY) : 0;
+    /* History: one sample a round since step 0 (placed at start; CloudSim-2011
+     * mode: since its first update, step 1), the last 10. */
+    int n = round ? w->step + !c->cloudsim : 0;
+    if (n > XGC_SIM_PLUGIN_HISTORY)
+        n = XGC_SIM_PLUGIN_HISTORY;
     EXPECT(c, vm->hist_n == n, "VM %d step %d: %d history samples, expected %d", v, w->step,
            vm->hist_n, n);
     for (int i = 0; i < vm->hist_n && i < n; i++)
@@ -109,7 +113,8 @@ static void s_check(checker_t *c, const xgc_sim_plugin_view_t *w, int round)
     EXPECT(c, w->api == XGC_SIM_PLUGIN_API && w->n_pms == N_PMS && w->n_vms == N_VMS
                   && w->n_steps == N_STEPS && w->interval_s == c->trace->interval_s
                   && w->time_s == w->step * w->interval_s && w->bandwidth_mbps == 1000
-                  && w->migration_loss == 0.1 && !w->ram_limit && !w->cloudsim_2011,
+                  && w->migration_loss == 0.1 && !w->ram_limit
+                  && w->cloudsim_2011 == c->cloudsim,
            "view header at step %d", w->step);
     EXPECT(c, round ? w->step >= 1 : w->step == 0, "step %d in %s", w->step,
            round ? "decide" : "place");
@@ -164,13 +169,15 @@ static const xgc_sim_plugin_t s_checker = {
     XGC_SIM_PLUGIN_API, "checker", s_checker_create, s_checker_place, s_checker_decide, NULL,
 };
 
+/* mode: 1 --ram-limit, 2 --cloudsim-2011 */
 static int s_run(const xgc_sim_plugin_t *plugin, const char *arg, const xgc_trace_t *t,
-                 int ram_limit, xgc_sim_result_t *r, char *err, size_t err_len)
+                 int mode, xgc_sim_result_t *r, char *err, size_t err_len)
 {
     xgc_sim_config_t cfg;
     xgc_sim_config_default(&cfg);
     cfg.n_pms = N_PMS;
-    cfg.ram_limit = ram_limit;
+    cfg.ram_limit = mode & 1;
+    cfg.cloudsim_2011 = (mode & 2) != 0;
     sim_policy_t p;
     if (sim_plugin_wrap(plugin, NULL, "memory", arg, &p, err, err_len))
         return -3;
@@ -180,19 +187,21 @@ static int s_run(const xgc_sim_plugin_t *plugin, const char *arg, const xgc_trac
 XGC_TEST(view_matches_the_trace_and_the_engine)
 {
     xgc_trace_t *t = s_trace(300);
-    checker_t *c = &s_state;
-    c->trace = t;
-    char err[512] = "";
-    xgc_sim_result_t r;
-    CHECK(s_run(&s_checker, "the:arg", t, 0, &r, err, sizeof err) == 0);
-    if (c->why[0])
-        fprintf(stderr, "view mismatch: %s\n", c->why);
-    CHECK(!c->why[0]);
-    CHECK(c->calls == N_VMS + N_STEPS - 1);   /* place per VM, decide per round */
-    CHECK(c->rounds == N_STEPS - 1);
-    CHECK(c->checks > 1000);
-    CHECK(r.migrations == 1 && r.migrations_rejected == 0 && r.vms_unplaced == 0);
-    xgc_sim_result_free(&r);
+    for (int cloudsim = 0; cloudsim <= 1; cloudsim++) {
+        checker_t *c = &s_state;
+        *c = (checker_t){.trace = t, .cloudsim = cloudsim};
+        char err[512] = "";
+        xgc_sim_result_t r;
+        CHECK(s_run(&s_checker, "the:arg", t, cloudsim ? 2 : 0, &r, err, sizeof err) == 0);
+        if (c->why[0])
+            fprintf(stderr, "view mismatch (cloudsim %d): %s\n", cloudsim, c->why);
+        CHECK(!c->why[0]);
+        CHECK(c->calls == N_VMS + N_STEPS - 1);   /* place per VM, decide per round */
+        CHECK(c->rounds == N_STEPS - 1);
+        CHECK(c->checks > 1000);
+        CHECK(r.migrations == 1 && r.migrations_rejected == 0 && r.vms_unplaced == 0);
+        xgc_sim_result_free(&r);
+    }
     xgc_trace_destroy(&t);
 }
 
