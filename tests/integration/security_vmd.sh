@@ -154,6 +154,10 @@ grep -q "cert=$T/certs/secret/vmd-v2.cert_secret" "$T/v2.log" \
 secret=$(sed -n 's/.*secret-key = "\(.*\)"/\1/p' "$T/certs/secret/vmd-v2.cert_secret")
 [ ${#secret} = 40 ] && ! grep -qF -e "$secret" -e secret-key "$T/v2.log" \
     && ok "the vmd logs its certificate's path, never the secret" || bad "the vmd logged its secret key"
+# a VM given its key while the broker runs (zauth and the role lookup read clients/ again)
+"$BIN/xgc" keygen -c "$T/x.yaml" --vm v3 > /dev/null 2>&1 || bad "keygen --vm v3"
+own v3 "made while the broker runs"
+cross v3 v1
 
 # --- refused ---------------------------------------------------------------------
 vmd u1 xgc-vmd-static -c "$T/x.yaml" --curve-server "$T/certs/broker.cert" \
