@@ -156,6 +156,16 @@ static void s_identity(s_opts_t *o, const char *cmdline, char *name, size_t len,
         o->name = name;
 }
 
+/* This VM's own key pair in the keygen directory (xgc keygen --vm NAME):
+ * its path into cert, if it is there. */
+static bool s_own_cert(const char *certs, const char *vm, char *cert, size_t len)
+{
+    if (!vm || !*vm || strchr(vm, '/'))
+        return false;
+    snprintf(cert, len, "%s/secret/vmd-%s.cert_secret", certs, vm);
+    return access(cert, R_OK) == 0;
+}
+
 /* The CURVE key files from the deployment file's security: section, if it
  * says curve (the same files and $XGC_CERT as every bus client; without
  * $XGC_CERT this VM's own vmd-<vm> key pair when keygen made one, else the
@@ -171,11 +181,10 @@ static int s_curve_from_config(const xgc_config_t *cfg, const char *vm, char *se
         return 0;
     xgc_security_cert_name("vmd", name, sizeof name);
     snprintf(server, len, "%s/broker.cert", sec.certs);
-    snprintf(cert, len, "%s/secret/vmd-%s.cert_secret", sec.certs, vm ? vm : "");
     if (strchr(name, '/'))      /* a path, as for the other clients: its _secret twin */
         snprintf(cert, len, "%s%s", name, strstr(name, "_secret") ? "" : "_secret");
-    else
-    if (!streq(name, "vmd") || !vm || !*vm || strchr(vm, '/') || access(cert, R_OK) != 0)
+    else    /* $XGC_CERT names another one, or the VM has none of its own */
+    if (!streq(name, "vmd") || !s_own_cert(sec.certs, vm, cert, len))
         snprintf(cert, len, "%s/secret/%s.cert_secret", sec.certs, name);
     return 1;
 }
