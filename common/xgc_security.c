@@ -5,7 +5,9 @@
  */
 #include "xgc_security.h"
 
+#include "xgc_bus.h"
 #include "xgc_log.h"
+#include "xgc_state.h"
 
 #define S_PRINCIPAL_TTL_MS 5000     /* re-read a key's role after this */
 #define S_VAGUE_MS 1000             /* a handshake failure without detail counts after */
@@ -104,7 +106,7 @@ static bool s_topic_of_host(const char *topic, const char *prefix, const char *h
     return exact ? topic[n + h] == 0 : topic[n + h] == '.' && topic[n + h + 1];
 }
 
-bool xgc_authz_event_allows(xgc_role_t role, const char *principal_host, const char *topic)
+bool xgc_authz_event_allows(xgc_role_t role, const char *bound, const char *topic)
 {
     if (!topic)
         return false;
@@ -116,13 +118,28 @@ bool xgc_authz_event_allows(xgc_role_t role, const char *principal_host, const c
                || s_prefix(topic, "log.");
     case XGC_ROLE_PMD:
         return s_prefix(topic, "metric.vm.") || s_prefix(topic, "log.")
-               || s_topic_of_host(topic, "metric.pm.", principal_host, true)
-               || s_topic_of_host(topic, "op.", principal_host, false);
-    case XGC_ROLE_VMD:
-        return s_prefix(topic, "metric.vm.");
+               || s_topic_of_host(topic, "metric.pm.", bound, true)
+               || s_topic_of_host(topic, "op.", bound, false);
+    case XGC_ROLE_VMD:      /* a per-VM certificate speaks for its VM only */
+        return bound && *bound ? s_topic_of_host(topic, "metric.vm.", bound, true)
+                               : s_prefix(topic, "metric.vm.");
     default:
         return false;
     }
+}
+
+const char *xgc_role_bound_key(xgc_role_t role)
+{
+    return role == XGC_ROLE_PMD ? "host" : role == XGC_ROLE_VMD ? "vm" : NULL;
+}
+
+bool xgc_security_vm_name_valid(const char *name)
+{
+    char key[XGC_BUS_MAX_KEY + 1];
+    if (!name || !*name || strlen(name) >= XGC_NAME_MAX || strchr(name, '/'))
+        return false;
+    int n = snprintf(key, sizeof key, XGC_KEY_VM_SPEC, name);
+    return n > 0 && n < (int)sizeof key && xgc_bus_key_valid(key, (size_t)n);
 }
 
 /* ---- client side ------------------------------------------------------------ */
@@ -391,7 +408,7 @@ void xgc_security_server_apply(zsock_t *sock)
 
 typedef struct {
     xgc_role_t role;
-    char host[64];
+    char bound[XGC_NAME_MAX];   /* its certificate's host (pmd) or vm (vmd), or "" */
     int64_t loaded_ms;
 } s_principal_t;
 
@@ -433,8 +450,9 @@ void xgc_security_guard_destroy(xgc_security_guard_t **self_p)
     *self_p = NULL;
 }
 
-/* The role and host of the sender of msg, from its certificate (cached):
- * ZeroMQ puts the key the ZAP handler admitted in "User-Id". */
+/* The role and bound name (host or vm) of the sender of msg, from its
+ * certificate (cached): ZeroMQ puts the key the ZAP handler admitted in
+ * "User-Id". */
 static s_principal_t *s_principal(xgc_security_guard_t *self, zmq_msg_t *msg,
                                   const char **user)
 {
@@ -452,10 +470,19 @@ static s_principal_t *s_principal(xgc_security_guard_t *self, zmq_msg_t *msg,
     }
     zcert_t *cert = zcertstore_lookup(self->store, *user);
     p->role = cert ? xgc_role_parse(zcert_meta(cert, "role")) : XGC_ROLE_NONE;
-    const char *host = cert ? zcert_meta(cert, "host") : NULL;
-    snprintf(p->host, sizeof p->host, "%s", host ? host : "");
+    const char *key = xgc_role_bound_key(p->role);
+    const char *bound = cert && key ? zcert_meta(cert, key) : NULL;
+    snprintf(p->bound, sizeof p->bound, "%s", bound ? bound : "");
     p->loaded_ms = now;
     return p;
+}
+
+/* How a refusal names the sender's binding: "host=pm1", "vm=web1", "host=-". */
+static const char *s_bound_label(const s_principal_t *p, char *out, size_t len)
+{
+    const char *key = p ? xgc_role_bound_key(p->role) : NULL;
+    snprintf(out, len, "%s=%s", key ? key : "host", p && p->bound[0] ? p->bound : "-");
+    return out;
 }
 
 bool xgc_security_guard_write(xgc_security_guard_t *self, zmq_msg_t *msg, const char *key,
@@ -466,11 +493,12 @@ bool xgc_security_guard_write(xgc_security_guard_t *self, zmq_msg_t *msg, const 
     const char *user;
     s_principal_t *p = s_principal(self, msg, &user);
     xgc_role_t role = p ? p->role : XGC_ROLE_NONE;
-    if (xgc_authz_check(role, p ? p->host : NULL, key, why, whylen))
+    if (xgc_authz_check(role, role == XGC_ROLE_PMD ? p->bound : NULL, key, why, whylen))
         return true;
+    char label[XGC_NAME_MAX + 8];
     xgc_log_limited_write(&self->ratelimit, XGC_LOG_WARN,
-                          "security: write refused key=%s role=%s host=%s client_key=%s", key,
-                          xgc_role_name(role), p && p->host[0] ? p->host : "-",
+                          "security: write refused key=%s role=%s %s client_key=%s", key,
+                          xgc_role_name(role), s_bound_label(p, label, sizeof label),
                           user ? user : "-");
     return false;
 }
@@ -484,11 +512,12 @@ bool xgc_security_guard_event(xgc_security_guard_t *self, zmq_msg_t *msg)
     const char *user;
     s_principal_t *p = s_principal(self, msg, &user);
     xgc_role_t role = p ? p->role : XGC_ROLE_NONE;
-    if (xgc_authz_event_allows(role, p ? p->host : NULL, topic))
+    if (xgc_authz_event_allows(role, p ? p->bound : NULL, topic))
         return true;
+    char label[XGC_NAME_MAX + 8];
     xgc_log_limited_write(&self->ratelimit, XGC_LOG_WARN,
-                          "security: event dropped topic=%s role=%s host=%s client_key=%s",
-                          topic, xgc_role_name(role), p && p->host[0] ? p->host : "-",
+                          "security: event dropped topic=%s role=%s %s client_key=%s", topic,
+                          xgc_role_name(role), s_bound_label(p, label, sizeof label),
                           user ? user : "-");
     return false;
 }

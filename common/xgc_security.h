@@ -14,7 +14,9 @@
  *   <certs>/clients/<name>.cert        public certificates the broker admits
  *   <certs>/secret/<name>.cert_secret  each component's key pair (mode 0600)
  * Each certificate's metadata holds its `role` (broker, scheduler, pmd,
- * operator, vmd) and, for a pmd, its `host`.
+ * operator, vmd), for a pmd its `host`, and for a per-VM vmd certificate
+ * (`xgc keygen --vm NAME`: vmd-<name>) its `vm`: the name the role is bound
+ * to.
  *
  * With mode curve the broker runs czmq's zauth with `CURVE <certs>/clients`
  * and a ZAP domain on every socket, so a key not in that directory cannot
@@ -77,13 +79,25 @@ bool xgc_authz_allows(xgc_role_t role, const char *principal_host, const char *k
 bool xgc_authz_check(xgc_role_t role, const char *principal_host, const char *key,
                      char *why, size_t whylen);
 
-/* May a publisher of this role (host) publish an event under topic?
+/* May a publisher of this role publish an event under topic? bound is the
+ * name its certificate binds it to: a pmd's `host`, a vmd's `vm` (NULL or
+ * "" if the certificate names none).
  *   operator:  anything;
  *   scheduler: plan.*, cmd.*, sched.*, log.*;
  *   pmd <h>:   metric.vm.*, metric.pm.<h>, op.<h>.*, log.*;
- *   vmd:       metric.vm.* (the vmd certificate is shared by all VMs);
+ *   vmd <v>:   metric.vm.<v> only (a per-VM certificate);
+ *   vmd:       metric.vm.* (the shared vmd certificate: legacy, weaker);
  *   broker, none: nothing. */
-bool xgc_authz_event_allows(xgc_role_t role, const char *principal_host, const char *topic);
+bool xgc_authz_event_allows(xgc_role_t role, const char *bound, const char *topic);
+
+/* The metadata key that binds a certificate of this role to a name: "host"
+ * for a pmd, "vm" for a vmd, NULL for the other roles. */
+const char *xgc_role_bound_key(xgc_role_t role);
+
+/* Is name usable as a VM's name in a certificate (vmd-<name>)? The rule of
+ * `xgc set`/`xgc add` for VM names: it makes a valid bus key vm/<name>/spec
+ * (printable ASCII, no space), holds no '/' and fits XGC_NAME_MAX. */
+bool xgc_security_vm_name_valid(const char *name);
 
 /* ---- names of certificates ------------------------------------------- */
 

@@ -15,6 +15,13 @@
  * gone — and then reports the one finished event. While anything is in
  * flight a 50 ms timerfd (the driver's fd) wakes the pmd.
  *
+ * Per-VM keys: when the deployment file (the one driver_opts came from, or
+ * $XGC_CONFIG) says `security: curve` and keygen made the VM its own vmd
+ * certificate (<certs>/secret/vmd-<vm>.cert_secret), qemu hands the guest
+ * that file as fw_cfg item opt/xgc/cert and the broker's public key on the
+ * kernel command line; else the guest uses its image's shared certificate.
+ * docs/security.md.
+ *
  * Live migration: the destination starts an incoming qemu listening on
  * its own address (migrate_ip, one port per arrival), the source sends
  * QMP `migrate` there; when it completes the source qemu is told to quit
@@ -44,6 +51,8 @@
 #include "pmd/cgroup.h"
 #include "pmd/driver.h"
 #include "pmd/qmp.h"
+#include "xgc_config.h"
+#include "xgc_security.h"
 
 #define S_QMP_TIMEOUT_MS 200     /* a QMP command: < 1 ms, unless the cap
                                     throttles qemu (≤ 20 ms, see cgroup.h) */
@@ -85,6 +94,8 @@ typedef struct {
     int timer;                   /* timerfd, armed while operations run */
     int timer_armed;
     int off;                     /* "powered off" (logical, see s_power) */
+    char certs[XGC_PATH_MAX];    /* security: curve: the keygen directory, else "" */
+    char broker_key[41];         /* and the broker's public key (Z85) */
 } s_qemu_t;
 
 static long s_now_ms(void)
@@ -261,6 +272,18 @@ static void s_child(const s_qemu_t *self, int netns_fd, int log_fd, char **argv)
     _exit(127);
 }
 
+/* The VM's own vmd key, if the deployment uses CURVE and keygen made one
+ * for it (xgc keygen --vm NAME); NULL: the guest uses its image's key. */
+static const xgc_qemu_guest_key_t *s_guest_key(const s_qemu_t *self, const char *vm,
+                                               xgc_qemu_guest_key_t *key)
+{
+    if (!self->certs[0] || !self->broker_key[0])
+        return NULL;
+    snprintf(key->server, sizeof key->server, "%s", self->broker_key);
+    snprintf(key->cert, sizeof key->cert, "%s/secret/vmd-%s.cert_secret", self->certs, vm);
+    return access(key->cert, R_OK) == 0 ? key : NULL;
+}
+
 /* Start qemu for vm (incoming "" or a qemu URI), its cgroup with cap and
  * weight, and its pid file. 0 or -1 with err. */
 static int s_start(s_qemu_t *self, s_vm_t *vm, const char *incoming, int cap_pct, int weight,
@@ -276,7 +299,9 @@ static int s_start(s_qemu_t *self, s_vm_t *vm, const char *incoming, int cap_pct
         snprintf(err, errlen, "vm %s: QMP socket path too long: %s", vm->name, qmp);
         return -1;
     }
-    if (xgc_qemu_argv(&self->opts, vm->name, vm->mem_mb, qmp, serial, incoming,
+    xgc_qemu_guest_key_t key_buf;
+    const xgc_qemu_guest_key_t *key = s_guest_key(self, vm->name, &key_buf);
+    if (xgc_qemu_argv(&self->opts, vm->name, vm->mem_mb, qmp, serial, incoming, key,
                       buf, sizeof buf, argv) < 0) {
         snprintf(err, errlen, "vm %s: qemu command line too long", vm->name);
         return -1;
@@ -316,6 +341,9 @@ static int s_start(s_qemu_t *self, s_vm_t *vm, const char *incoming, int cap_pct
         return -1;
     }
     vm->pid = pid;
+    if (key)
+        fprintf(stderr, "qemu: vm %s: its own vmd key, %s (fw_cfg %s)\n", vm->name, key->cert,
+                XGC_QEMU_FWCFG_CERT);
     if (vm->cg && xgc_cgroup_attach(vm->cg, pid, buf, sizeof buf) != 0)
         fprintf(stderr, "qemu: vm %s: %s\n", vm->name, buf);
     FILE *f = fopen(pidfile, "w");
@@ -856,6 +884,33 @@ static void s_adopt_all(s_qemu_t *self)
 
 /* --- instance ----------------------------------------------------------------- */
 
+/* The deployment's security: the keygen directory and the broker's public
+ * key when it uses CURVE (for per-VM guest keys). The file is the one the
+ * driver_opts came from, else $XGC_CONFIG; without one (or with a
+ * plaintext bus) guests keep their image's keys. */
+static void s_security_setup(s_qemu_t *self, const xgc_yaml_node_t *opts)
+{
+    const char *path = opts && opts->source ? opts->source : getenv("XGC_CONFIG");
+    char err[XGC_ERR_MAX], cert[XGC_PATH_MAX + 16];
+    xgc_security_t sec;
+    xgc_config_t *cfg = path && access(path, R_OK) == 0 ? xgc_config_load(path, err, sizeof err)
+                                                        : NULL;
+    if (cfg && xgc_security_parse(cfg, &sec, err, sizeof err) == 0
+        && sec.mode == XGC_SECURITY_CURVE) {
+        snprintf(cert, sizeof cert, "%s/broker.cert", sec.certs);
+        zcert_t *broker = zcert_load(cert);
+        if (broker) {
+            snprintf(self->certs, sizeof self->certs, "%s", sec.certs);
+            snprintf(self->broker_key, sizeof self->broker_key, "%s", zcert_public_txt(broker));
+        }
+        else
+            fprintf(stderr, "qemu: host %s: cannot read %s: guests keep their image's keys\n",
+                    self->host, cert);
+        zcert_destroy(&broker);
+    }
+    xgc_config_destroy(&cfg);
+}
+
 static void s_destroy_instance(void *inst)
 {
     s_qemu_t *self = inst;
@@ -903,6 +958,7 @@ static void *s_create_instance(const xgc_yaml_node_t *opts, const xgc_driver_env
         return NULL;
     }
     s_host_capacity(self, env ? env->pm : NULL);
+    s_security_setup(self, opts);
     if (xgc_cgroup_detect(self->opts.cgroup_root) == XGC_CGROUP_NONE)
         fprintf(stderr, "qemu: host %s: no CPU cgroup under %s: VMs run without caps or weights\n",
                 host, self->opts.cgroup_root);

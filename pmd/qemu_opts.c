@@ -136,10 +136,26 @@ static void s_arg(s_args_t *a, const char *fmt, ...)
     a->used += (size_t)n + 1;
 }
 
+/* path as a qemu option value: a ',' is written ",," (else it would end
+ * the value). 0, or -1 when it is empty or does not fit in len. */
+static int s_escape(const char *path, char *out, size_t len)
+{
+    size_t n = 0;
+    for (; *path; path++) {
+        if (n + 3 > len)
+            return -1;
+        out[n++] = *path;
+        if (*path == ',')
+            out[n++] = ',';
+    }
+    out[n] = '\0';
+    return n ? 0 : -1;
+}
+
 int xgc_qemu_argv(const xgc_qemu_opts_t *opts, const char *vm, double mem_mb,
                   const char *qmp_path, const char *serial_path,
-                  const char *incoming, char *buf, size_t buflen,
-                  char *argv[XGC_QEMU_ARGV_MAX])
+                  const char *incoming, const xgc_qemu_guest_key_t *key,
+                  char *buf, size_t buflen, char *argv[XGC_QEMU_ARGV_MAX])
 {
     s_args_t a = { buf, buflen, 0, argv, 0, 0 };
     int mem = mem_mb < opts->mem_min_mb ? opts->mem_min_mb : (int)mem_mb;
@@ -156,8 +172,15 @@ int xgc_qemu_argv(const xgc_qemu_opts_t *opts, const char *vm, double mem_mb,
     s_arg(&a, "-append");
     /* no_timer_check: on a loaded host TCG is too slow for the kernel's
      * IO-APIC timer check, which then panics */
-    s_arg(&a, "console=ttyS0 panic=-1 quiet no_timer_check xgc.vm=%s xgc.mode=%s%s%s", vm, opts->guest_mode,
-          opts->guest_broker[0] ? " xgc.broker=" : "", opts->guest_broker);
+    s_arg(&a, "console=ttyS0 panic=-1 quiet no_timer_check xgc.vm=%s xgc.mode=%s%s%s%s%s", vm,
+          opts->guest_mode, opts->guest_broker[0] ? " xgc.broker=" : "", opts->guest_broker,
+          key ? " xgc.curve_server=" : "", key ? key->server : "");
+    if (key) {
+        char path[sizeof key->cert * 2];
+        if (s_escape(key->cert, path, sizeof path) < 0)
+            return -1;
+        s_arg(&a, "-fw_cfg"), s_arg(&a, "name=" XGC_QEMU_FWCFG_CERT ",file=%s", path);
+    }
     s_arg(&a, "-chardev"), s_arg(&a, "file,id=serial0,path=%s,append=on", serial_path);
     s_arg(&a, "-serial"), s_arg(&a, "chardev:serial0");
     s_arg(&a, "-qmp"), s_arg(&a, "unix:%s,server=on,wait=off", qmp_path);

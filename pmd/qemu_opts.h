@@ -34,19 +34,32 @@ typedef struct {
     int migrate_timeout_s;     /* incoming: until the VM arrives */
 } xgc_qemu_opts_t;
 
+/* A VM's own vmd key (docs/security.md, per-VM identity): the broker's
+ * public key, which goes on the kernel command line (xgc.curve_server=, it
+ * is public), and the file of the VM's key pair, which QEMU hands the guest
+ * as the fw_cfg item opt/xgc/cert (the guest reads
+ * /sys/firmware/qemu_fw_cfg/by_name/opt/xgc/cert/raw): the secret never
+ * shows on qemu's command line, only the file's path. */
+#define XGC_QEMU_FWCFG_CERT "opt/xgc/cert"
+typedef struct {
+    char server[41];           /* the broker's public key, Z85 */
+    char cert[512];            /* <certs>/secret/vmd-<vm>.cert_secret */
+} xgc_qemu_guest_key_t;
+
 /* Settings from a driver_opts mapping (NULL = all defaults) for host.
  * Unknown keys and bad values are refused with file:line:col. */
 int xgc_qemu_opts_load(const xgc_yaml_node_t *opts, const char *host,
                        xgc_qemu_opts_t *out, char *err, size_t errlen);
 
 /* The qemu command line for VM `vm` with mem_mb of RAM (raised to the
- * minimum), its QMP socket and serial log paths, and `incoming` ("" or a
- * qemu URI such as tcp:10.0.0.2:7411). Strings live in buf; argv ends with
- * NULL. Returns argc, or -1 when buf is too small. */
+ * minimum), its QMP socket and serial log paths, `incoming` ("" or a
+ * qemu URI such as tcp:10.0.0.2:7411) and its own vmd key (NULL: none, the
+ * guest uses its image's). Strings live in buf; argv ends with NULL.
+ * Returns argc, or -1 when buf is too small. */
 int xgc_qemu_argv(const xgc_qemu_opts_t *opts, const char *vm, double mem_mb,
                   const char *qmp_path, const char *serial_path,
-                  const char *incoming, char *buf, size_t buflen,
-                  char *argv[XGC_QEMU_ARGV_MAX]);
+                  const char *incoming, const xgc_qemu_guest_key_t *key,
+                  char *buf, size_t buflen, char *argv[XGC_QEMU_ARGV_MAX]);
 
 /* Where VM `vm` arrives on a host whose migration address is base (its
  * pm/<host>/info address): every host listens on a range of `ports` ports

@@ -26,8 +26,13 @@
 #include "xgc_security.h"
 #include "xgc_state.h"
 
-/* Where a guest's initramfs keeps the vmd key pair (vmd/guest/mkinitrd.sh). */
+/* Where a guest's initramfs keeps the shared vmd key pair
+ * (vmd/guest/mkinitrd.sh). */
 #define S_GUEST_CERT "/etc/xgc/vmd.cert_secret"
+/* Where a guest finds its own key pair when the qemu driver hands it one
+ * (QEMU -fw_cfg name=opt/xgc/cert, read through the qemu_fw_cfg module):
+ * taken before the image's shared one. docs/security.md. */
+#define S_FWCFG_CERT "/sys/firmware/qemu_fw_cfg/by_name/opt/xgc/cert/raw"
 
 static const char s_usage[] =
     "usage: xgc-vmd [options]\n"
@@ -43,11 +48,14 @@ static const char s_usage[] =
     "                         certificate file (certs/broker.cert) (cmdline\n"
     "                         xgc.curve_server=)\n"
     "  --cert FILE            CURVE: this vmd's key pair, the secret certificate made\n"
-    "                         by xgc keygen (certs/secret/vmd.cert_secret) (cmdline\n"
-    "                         xgc.cert=; default " S_GUEST_CERT ")\n"
+    "                         by xgc keygen (certs/secret/vmd-NAME.cert_secret or\n"
+    "                         vmd.cert_secret) (cmdline xgc.cert=; default: this VM's\n"
+    "                         own key from QEMU fw_cfg opt/xgc/cert if there, else\n"
+    "                         " S_GUEST_CERT ")\n"
     "                         Without either, from -c FILE.yaml's security: section\n"
-    "                         (curve: <certs>/broker.cert, <certs>/secret/vmd.cert_secret\n"
-    "                         or $XGC_CERT), else plaintext (NULL)\n"
+    "                         (curve: <certs>/broker.cert, <certs>/secret/vmd-NAME.\n"
+    "                         cert_secret if there, else vmd.cert_secret, or\n"
+    "                         $XGC_CERT), else plaintext (NULL)\n"
     "  --interval-ms N        period (default 1000)\n"
     "  --probe-url URL        time an HTTP GET of URL (http://IP:PORT/path)\n"
     "  --probe-cmd CMD        time `sh -c CMD`\n"
@@ -148,11 +156,22 @@ static void s_identity(s_opts_t *o, const char *cmdline, char *name, size_t len,
         o->name = name;
 }
 
+/* This VM's own key pair in the keygen directory (xgc keygen --vm NAME):
+ * its path into cert, if it is there. */
+static bool s_own_cert(const char *certs, const char *vm, char *cert, size_t len)
+{
+    if (!vm || !*vm || strchr(vm, '/'))
+        return false;
+    snprintf(cert, len, "%s/secret/vmd-%s.cert_secret", certs, vm);
+    return access(cert, R_OK) == 0;
+}
+
 /* The CURVE key files from the deployment file's security: section, if it
- * says curve (the same files and $XGC_CERT as every bus client). 1 if so,
- * 0 for plaintext, -1 on a bad section. */
-static int s_curve_from_config(const xgc_config_t *cfg, char *server, char *cert,
-                               size_t len, char *err, size_t errlen)
+ * says curve (the same files and $XGC_CERT as every bus client; without
+ * $XGC_CERT this VM's own vmd-<vm> key pair when keygen made one, else the
+ * shared one). 1 if so, 0 for plaintext, -1 on a bad section. */
+static int s_curve_from_config(const xgc_config_t *cfg, const char *vm, char *server,
+                               char *cert, size_t len, char *err, size_t errlen)
 {
     xgc_security_t sec;
     char name[XGC_PATH_MAX];
@@ -164,15 +183,24 @@ static int s_curve_from_config(const xgc_config_t *cfg, char *server, char *cert
     snprintf(server, len, "%s/broker.cert", sec.certs);
     if (strchr(name, '/'))      /* a path, as for the other clients: its _secret twin */
         snprintf(cert, len, "%s%s", name, strstr(name, "_secret") ? "" : "_secret");
-    else
+    else    /* $XGC_CERT names another one, or the VM has none of its own */
+    if (!streq(name, "vmd") || !s_own_cert(sec.certs, vm, cert, len))
         snprintf(cert, len, "%s/secret/%s.cert_secret", sec.certs, name);
     return 1;
 }
 
+/* The key pair when only the broker's key was given: this VM's own (fw_cfg)
+ * if the host handed it one, else the image's shared one. */
+static const char *s_guest_cert(void)
+{
+    return access(S_FWCFG_CERT, R_OK) == 0 ? S_FWCFG_CERT : S_GUEST_CERT;
+}
+
 /* Options, kernel command line, else the deployment file: CURVE keys for z,
- * or none (plaintext). 0, or -1 with the reason printed. */
+ * or none (plaintext). The key pair's file goes to cert_used (its path
+ * only: the secret is never printed). 0, or -1 with the reason printed. */
 static int s_security(const s_opts_t *o, const char *cmdline, const xgc_config_t *cfg,
-                      xgc_zmtp_t *z)
+                      xgc_zmtp_t *z, char *cert_used, size_t used_len)
 {
     char server_buf[XGC_PATH_MAX * 3], cert_buf[XGC_PATH_MAX * 3], err[300] = "";
     const char *server = o->curve_server, *cert = o->cert;
@@ -183,7 +211,7 @@ static int s_security(const s_opts_t *o, const char *cmdline, const xgc_config_t
     if (!cert && xgc_vmd_cmdline_get(cmdline, "xgc.cert", cert_buf, sizeof cert_buf) == 0)
         cert = cert_buf;
     if (!server && !cert) {
-        if (s_curve_from_config(cfg, server_buf, cert_buf, sizeof server_buf, err,
+        if (s_curve_from_config(cfg, o->name, server_buf, cert_buf, sizeof server_buf, err,
                                 sizeof err) <= 0)
             goto done;
         server = server_buf;
@@ -193,10 +221,13 @@ static int s_security(const s_opts_t *o, const char *cmdline, const xgc_config_t
         snprintf(err, sizeof err, "--cert needs the broker's public key (--curve-server)");
         goto done;
     }
+    if (!cert)
+        cert = s_guest_cert();
     if (xgc_curve_server_key(server, keys.server, err, sizeof err) == 0 &&
-        xgc_curve_cert_load(cert ? cert : S_GUEST_CERT, 1, keys.public_key, keys.secret_key,
-                            err, sizeof err) == 0)
+        xgc_curve_cert_load(cert, 1, keys.public_key, keys.secret_key, err, sizeof err) == 0) {
         xgc_zmtp_set_curve(z, &keys);
+        snprintf(cert_used, used_len, "%s", cert);
+    }
 done:
     sodium_memzero(&keys, sizeof keys);
     if (*err)
@@ -272,14 +303,15 @@ int main(int argc, char **argv)
         return 1;
     }
     xgc_zmtp_t *z = xgc_zmtp_new(o.broker ? o.broker : "");
-    if (s_security(&o, cmdline, cfg, z) < 0) {
+    char cert_used[XGC_PATH_MAX * 3] = "";
+    if (s_security(&o, cmdline, cfg, z, cert_used, sizeof cert_used) < 0) {
         xgc_zmtp_destroy(&z);
         xgc_vmd_workload_stop(&work);
         xgc_config_destroy(&cfg);
         return 2;
     }
-    fprintf(stderr, "xgc-vmd: vm=%s broker=%s security=%s probe=%s serve=%d\n", o.name,
-            o.broker, xgc_zmtp_mechanism(z),
+    fprintf(stderr, "xgc-vmd: vm=%s broker=%s security=%s%s%s probe=%s serve=%d\n", o.name,
+            o.broker, xgc_zmtp_mechanism(z), cert_used[0] ? " cert=" : "", cert_used,
             o.probe_url ? o.probe_url : o.probe_cmd ? o.probe_cmd : "none", o.serve);
     signal(SIGINT, s_on_signal);
     signal(SIGTERM, s_on_signal);

@@ -7,6 +7,9 @@
 #   - the broker's role policy applies to the vmd's connection: a key of
 #     another role (scheduler) publishing metrics is dropped and logged;
 #     the vmd key publishing a command is dropped;
+#   - per-VM certificates (`xgc keygen --vm`): each VM's vmd gets its own
+#     metric through and not the other's (dropped, logged); bad names are
+#     refused with nothing written;
 #   - an unknown vmd key, a wrong broker key and a plaintext vmd get no
 #     metric through, each vmd saying why, once (it retries with backoff);
 #   - the vmd reconnects (new handshake) after the broker restarts, and a
@@ -17,6 +20,27 @@ xgc_test_setup secvmd
 printf 'security:\n  mode: curve\n  certs: certs\n' >> "$T/x.yaml"
 "$BIN/xgc" keygen -c "$T/x.yaml" > "$T/keygen.log" 2>&1 || { bad "keygen: $(cat "$T/keygen.log")"; xgc_test_end; exit 1; }
 "$BIN/xgc" keygen -c "$T/x.yaml" --out "$T/other" > /dev/null 2>&1
+# per-VM certificates, added to the directory (the others stay)
+sum0=$(cat "$T/certs/secret/"{broker,operator,scheduler,vmd}.cert_secret | md5sum)
+"$BIN/xgc" keygen -c "$T/x.yaml" --vm v1 --vm v2 > "$T/keygen-vm.log" 2>&1; r=$?
+[ "$r" = 0 ] && [ "$(cat "$T/certs/secret/"{broker,operator,scheduler,vmd}.cert_secret 2>/dev/null | md5sum)" = "$sum0" ] \
+    && grep -q 'role = "vmd"' "$T/certs/clients/vmd-v1.cert" && grep -q 'vm = "v1"' "$T/certs/clients/vmd-v1.cert" \
+    && grep -q 'vm = "v2"' "$T/certs/clients/vmd-v2.cert" \
+    && [ "$(stat -c %a "$T/certs/secret/vmd-v2.cert_secret")" = 600 ] \
+    && ok "keygen --vm adds vmd-<vm> certificates (role vmd, vm NAME, secret 0600), keeps the others" \
+    || bad "keygen --vm rc=$r: $(cat "$T/keygen-vm.log") $(ls "$T/certs/clients")"
+"$BIN/xgc" keygen -c "$T/x.yaml" --vm v1 > "$T/keygen-again.log" 2>&1; r1=$?
+"$BIN/xgc" keygen -c "$T/x.yaml" --vm v3 --vm 'a/b' > "$T/keygen-bad.log" 2>&1; r2=$?
+"$BIN/xgc" keygen -c "$T/x.yaml" --vm 'a b' > /dev/null 2>&1; r3=$?
+[ "$r1" = 1 ] && grep -q "vmd-v1.cert_secret exists (--force" "$T/keygen-again.log" \
+    && [ "$r2$r3" = 22 ] && grep -q "invalid VM name 'a/b'" "$T/keygen-bad.log" \
+    && [ ! -e "$T/certs/clients/vmd-v3.cert" ] && [ ! -e "$T/certs/secret/vmd-v3.cert_secret" ] \
+    && ok "keygen --vm: an existing one is kept (exit 1), bad names exit 2 with nothing written" \
+    || bad "keygen --vm refusals $r1 $r2 $r3: $(cat "$T/keygen-again.log" "$T/keygen-bad.log")"
+"$BIN/xgc" keygen -c "$T/x.yaml" --out "$T/fresh" --vm w1 > /dev/null 2>&1 \
+    && [ -e "$T/fresh/broker.cert" ] && grep -q 'vm = "w1"' "$T/fresh/clients/vmd-w1.cert" \
+    && ok "keygen --vm into a new directory makes every certificate and the VM's" \
+    || bad "keygen --vm fresh: $(ls "$T/fresh" "$T/fresh/clients")"
 start_broker || { xgc_test_end; exit 1; }
 sed '/^security:/,$d' "$T/x.yaml" > "$T/plain.yaml"     # the same broker, no security
 grep -q "security: CURVE" "$T/broker.log" && ok "broker runs CURVE" || bad "broker: $(cat "$T/broker.log")"
@@ -100,6 +124,40 @@ sleep 0.3
 grep -q "event dropped topic=cmd.pm1.create role=vmd" "$T/broker.log" \
     && ok "the vmd key may publish metrics only (a command is dropped)" \
     || bad "vmd key command: $(grep dropped "$T/broker.log")"
+
+# --- per-VM certificates: each vmd speaks for its own VM only ------------------------
+cross() {  # CERT_VM NAME: a vmd with vmd-CERT_VM's key claiming NAME gets nothing through
+    vmd "$2" xgc-vmd-static -c "$T/x.yaml" --curve-server "$T/certs/broker.cert" \
+        --cert "$T/certs/secret/vmd-$1.cert_secret"
+    first_metric "$2" 3
+    sleep 0.3
+    ! arrives "$2" && grep -q "event dropped topic=metric.vm.$2 role=vmd vm=$1 " "$T/broker.log" \
+        && ok "the vmd holding vm $1's certificate cannot publish metric.vm.$2 (dropped, logged)" \
+        || bad "cross $1 -> $2: '$(cat "$T/$2.out")' $(grep dropped "$T/broker.log")"
+    kill9 "$VMD"
+}
+own() {  # NAME HOW ARGS: a vmd with its own key (ARGS choose it) gets its metric through
+    local name=$1 how=$2; shift 2
+    vmd "$name" xgc-vmd-static -c "$T/x.yaml" "$@"
+    first_metric "$name" 8
+    arrives "$name" && ok "vm $name's own certificate ($how): its metric arrives" \
+        || bad "own $name: '$(cat "$T/$name.out")' $(cat "$T/$name.log")"
+    kill9 "$VMD"
+}
+cross v1 v2
+own v1 --cert --curve-server "$T/certs/broker.cert" --cert "$T/certs/secret/vmd-v1.cert_secret"
+cross v2 v1
+own v2 "from -c"
+grep -q "cert=$T/certs/secret/vmd-v2.cert_secret" "$T/v2.log" \
+    && ok "with -c, the vmd of a VM that has its own certificate picks it" \
+    || bad "v2 cert choice: $(cat "$T/v2.log")"
+secret=$(sed -n 's/.*secret-key = "\(.*\)"/\1/p' "$T/certs/secret/vmd-v2.cert_secret")
+[ ${#secret} = 40 ] && ! grep -qF -e "$secret" -e secret-key "$T/v2.log" \
+    && ok "the vmd logs its certificate's path, never the secret" || bad "the vmd logged its secret key"
+# a VM given its key while the broker runs (zauth and the role lookup read clients/ again)
+"$BIN/xgc" keygen -c "$T/x.yaml" --vm v3 > /dev/null 2>&1 || bad "keygen --vm v3"
+own v3 "made while the broker runs"
+cross v3 v1
 
 # --- refused ---------------------------------------------------------------------
 vmd u1 xgc-vmd-static -c "$T/x.yaml" --curve-server "$T/certs/broker.cert" \

@@ -74,7 +74,7 @@ XGC_TEST(command_line)
     xgc_yaml_node_t *y = s_yaml("guest_broker: tcp://10.77.0.254:7700\nguest_mode: busy\n");
     CHECK(xgc_qemu_opts_load(y, "qa", &o, err, sizeof err) == 0);
     xgc_yaml_destroy(&y);
-    int argc = xgc_qemu_argv(&o, "vm1", 64, "/s/vm1.qmp", "/s/vm1.serial", "", buf, sizeof buf, argv);
+    int argc = xgc_qemu_argv(&o, "vm1", 64, "/s/vm1.qmp", "/s/vm1.serial", "", NULL, buf, sizeof buf, argv);
     CHECK(argc > 10 && argv[argc] == NULL);
     CHECK(s_has(argv, "-m", "80"));                /* raised to the minimum */
     CHECK(s_has(argv, "-qmp", "unix:/s/vm1.qmp,server=on,wait=off"));
@@ -82,10 +82,36 @@ XGC_TEST(command_line)
                                  " xgc.broker=tcp://10.77.0.254:7700"));
     for (int i = 0; i < argc; i++)
         CHECK(strcmp(argv[i], "-incoming") != 0);
-    argc = xgc_qemu_argv(&o, "vm1", 128, "/q", "/s", "tcp:10.77.0.2:7411", buf, sizeof buf, argv);
+    argc = xgc_qemu_argv(&o, "vm1", 128, "/q", "/s", "tcp:10.77.0.2:7411", NULL, buf, sizeof buf, argv);
     CHECK(s_has(argv, "-m", "128"));
     CHECK(s_has(argv, "-incoming", "tcp:10.77.0.2:7411"));
-    CHECK(xgc_qemu_argv(&o, "vm1", 128, "/q", "/s", "", buf, 100, argv) == -1);
+    CHECK(xgc_qemu_argv(&o, "vm1", 128, "/q", "/s", "", NULL, buf, 100, argv) == -1);
+}
+
+XGC_TEST(command_line_with_the_vms_own_key)
+{
+    xgc_qemu_opts_t o;
+    char err[XGC_ERR_MAX], buf[4096], *argv[XGC_QEMU_ARGV_MAX];
+    CHECK(xgc_qemu_opts_load(NULL, "qa", &o, err, sizeof err) == 0);
+    xgc_qemu_guest_key_t key = { .server = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7",
+                                 .cert = "/c,x/secret/vmd-vm1.cert_secret" };
+    int argc = xgc_qemu_argv(&o, "vm1", 128, "/q", "/s", "", &key, buf, sizeof buf, argv);
+    CHECK(argc > 10 && argv[argc] == NULL);
+    /* the public key on the command line, the key pair by file (',' doubled) */
+    CHECK(s_has(argv, "-append", "console=ttyS0 panic=-1 quiet no_timer_check xgc.vm=vm1 "
+                "xgc.mode=idle xgc.curve_server=rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"));
+    CHECK(s_has(argv, "-fw_cfg", "name=opt/xgc/cert,file=/c,,x/secret/vmd-vm1.cert_secret"));
+    for (int i = 0; i < argc; i++)
+        CHECK(strstr(argv[i], "secret-key") == NULL);
+    /* without a key: no fw_cfg, no server key */
+    argc = xgc_qemu_argv(&o, "vm1", 128, "/q", "/s", "", NULL, buf, sizeof buf, argv);
+    for (int i = 0; i < argc; i++)
+        CHECK(strcmp(argv[i], "-fw_cfg") != 0 && strstr(argv[i], "curve_server") == NULL);
+    memset(key.cert, ',', sizeof key.cert - 1);      /* 1022 characters once escaped */
+    key.cert[sizeof key.cert - 1] = 0;
+    CHECK(xgc_qemu_argv(&o, "vm1", 128, "/q", "/s", "", &key, buf, 1200, argv) == -1);
+    CHECK(xgc_qemu_argv(&o, "vm1", 128, "/q", "/s", "", &key, buf, sizeof buf, argv) > 10);
+    CHECK(s_has(argv, "-fw_cfg", "name=opt/xgc/cert,file=") == 0);   /* the whole path */
 }
 
 XGC_TEST(migrate_uri)
@@ -155,6 +181,7 @@ int main(void)
     XGC_TEST_RUN(defaults);
     XGC_TEST_RUN(opts_read_and_refused);
     XGC_TEST_RUN(command_line);
+    XGC_TEST_RUN(command_line_with_the_vms_own_key);
     XGC_TEST_RUN(migrate_uri);
     XGC_TEST_RUN(demo_deployment);
     return XGC_TEST_END();

@@ -1,7 +1,9 @@
-/* test_security_authz — the write policy by role (pure), role names,
+/* test_security_authz — the write and event policies by role (pure; a
+ * per-VM vmd certificate publishes its own VM's metric only), role names,
  * certificate names by identity, handshake explanations, and the
  * `security:` section's parsing and errors. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "xgc_security.h"
 #include "xgc_test.h"
@@ -91,6 +93,47 @@ XGC_TEST(events_by_role)
     CHECK(!xgc_authz_event_allows(XGC_ROLE_BROKER, NULL, "metric.vm.web1"));
     CHECK(!xgc_authz_event_allows(XGC_ROLE_NONE, NULL, "metric.vm.web1"));
     CHECK(!xgc_authz_event_allows(XGC_ROLE_OPERATOR, NULL, NULL));
+}
+
+XGC_TEST(per_vm_vmd_publishes_its_own_metric_only)
+{
+    CHECK(xgc_authz_event_allows(XGC_ROLE_VMD, "web1", "metric.vm.web1"));
+    CHECK(!xgc_authz_event_allows(XGC_ROLE_VMD, "web1", "metric.vm.web2"));
+    CHECK(!xgc_authz_event_allows(XGC_ROLE_VMD, "web1", "metric.vm.web10"));
+    CHECK(!xgc_authz_event_allows(XGC_ROLE_VMD, "web10", "metric.vm.web1"));
+    CHECK(!xgc_authz_event_allows(XGC_ROLE_VMD, "web1", "metric.vm.web1.x"));
+    CHECK(!xgc_authz_event_allows(XGC_ROLE_VMD, "web1", "metric.vm."));
+    CHECK(!xgc_authz_event_allows(XGC_ROLE_VMD, "web1", "metric.pm.web1"));
+    CHECK(!xgc_authz_event_allows(XGC_ROLE_VMD, "web1", "log.web1"));
+    CHECK(!xgc_authz_event_allows(XGC_ROLE_VMD, "web1", "cmd.web1.create"));
+    /* the shared certificate (no vm): the legacy, weaker rule */
+    CHECK(xgc_authz_event_allows(XGC_ROLE_VMD, "", "metric.vm.web2"));
+    CHECK(xgc_authz_event_allows(XGC_ROLE_VMD, NULL, "metric.vm.web2"));
+    /* a pmd's binding is its host: it still reports every VM it hosts */
+    CHECK(xgc_authz_event_allows(XGC_ROLE_PMD, "pm1", "metric.vm.web2"));
+    CHECK_STR(xgc_role_bound_key(XGC_ROLE_VMD), "vm");
+    CHECK_STR(xgc_role_bound_key(XGC_ROLE_PMD), "host");
+    CHECK(xgc_role_bound_key(XGC_ROLE_SCHEDULER) == NULL);
+    CHECK(xgc_role_bound_key(XGC_ROLE_OPERATOR) == NULL);
+}
+
+XGC_TEST(vm_names_for_certificates)
+{
+    CHECK(xgc_security_vm_name_valid("web1"));
+    CHECK(xgc_security_vm_name_valid("arch_3.x-y"));
+    CHECK(!xgc_security_vm_name_valid(""));
+    CHECK(!xgc_security_vm_name_valid(NULL));
+    CHECK(!xgc_security_vm_name_valid("a/b"));
+    CHECK(!xgc_security_vm_name_valid("../x"));
+    CHECK(!xgc_security_vm_name_valid("a b"));
+    CHECK(!xgc_security_vm_name_valid("tab\t"));
+    CHECK(!xgc_security_vm_name_valid("\xc3\xa9t\xc3\xa9"));
+    char longname[XGC_NAME_MAX + 1];
+    memset(longname, 'a', XGC_NAME_MAX);
+    longname[XGC_NAME_MAX] = 0;
+    CHECK(!xgc_security_vm_name_valid(longname));
+    longname[XGC_NAME_MAX - 1] = 0;
+    CHECK(xgc_security_vm_name_valid(longname));
 }
 
 XGC_TEST(refusal_reason_names_role_host_and_key)
@@ -199,6 +242,8 @@ int main(void)
     XGC_TEST_RUN(pmd_writes_only_its_own_keys);
     XGC_TEST_RUN(operator_writes_anything_others_nothing);
     XGC_TEST_RUN(events_by_role);
+    XGC_TEST_RUN(per_vm_vmd_publishes_its_own_metric_only);
+    XGC_TEST_RUN(vm_names_for_certificates);
     XGC_TEST_RUN(refusal_reason_names_role_host_and_key);
     XGC_TEST_RUN(cert_name_by_identity);
     XGC_TEST_RUN(explain_handshake_events);

@@ -8,14 +8,23 @@
 #   vmlinux   the uncompressed PVH ELF cut out of it, when that works: qemu
 #             -kernel boots it directly and skips the decompressor (~0.5 s
 #             faster under TCG); otherwise a copy of vmlinuz
-#   mods/     the virtio/net modules, as plain .ko files (cloud kernels ship
-#             them uncompressed, so busybox insmod loads them)
+#   mods/     the virtio/net modules and qemu_fw_cfg (/sys/firmware/qemu_fw_cfg:
+#             how the qemu driver hands a VM its own key, docs/security.md),
+#             as plain .ko files (cloud kernels ship them uncompressed, so
+#             busybox insmod loads them)
 #   modules.order  the order /init loads them in
 #   version   the kernel package version
-# Idempotent: does nothing when DIR/version is there.
+# Idempotent: does nothing when DIR/version is there and DIR/kmods lists
+# the same modules (a changed list re-extracts them from the cached package).
 set -eu
 dir=$1
-[ -s "$dir/version" ] && exit 0
+# virtio_ring before virtio, then the PCI transport, then the net stack;
+# qemu_fw_cfg for the per-VM key
+kmods="drivers/virtio/virtio_ring drivers/virtio/virtio
+       drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci_legacy_dev
+       drivers/virtio/virtio_pci net/core/failover drivers/net/net_failover
+       drivers/net/virtio_net drivers/firmware/qemu_fw_cfg"
+[ -s "$dir/version" ] && [ "$(cat "$dir/kmods" 2>/dev/null)" = "$(echo $kmods)" ] && exit 0
 mkdir -p "$dir/dl" "$dir/mods"
 ver=${XGC_GUEST_KERNEL:-$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
       sed -n 's/.*Depends: linux-image-\([0-9].*-cloud-amd64\)$/\1/p' | head -n1)}
@@ -24,6 +33,7 @@ if [ -z "$ver" ]; then
     exit 1
 fi
 echo "guest: kernel linux-image-$ver" >&2
+ls "$dir"/dl/linux-image-"$ver"_*.deb > /dev/null 2>&1 ||
 ( cd "$dir/dl" && apt-get download -q "linux-image-$ver" >/dev/null 2>&1 ) || {
     echo "guest: apt-get download linux-image-$ver failed" >&2; exit 1; }
 rm -rf "$dir/pkg"
@@ -43,11 +53,6 @@ else
     rm -f "$dir/vmlinux.tmp"; cp "$dir/vmlinuz" "$dir/vmlinux"
 fi
 
-# virtio_ring before virtio, then the PCI transport, then the net stack.
-kmods="drivers/virtio/virtio_ring drivers/virtio/virtio
-       drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci_legacy_dev
-       drivers/virtio/virtio_pci net/core/failover drivers/net/net_failover
-       drivers/net/virtio_net"
 : > "$dir/modules.order"
 for m in $kmods; do
     f=$(ls "$dir"/pkg/lib/modules/*/kernel/"$m".ko 2>/dev/null || true)
@@ -57,4 +62,5 @@ for m in $kmods; do
     basename "$m" >> "$dir/modules.order"
 done
 rm -rf "$dir/pkg"
+echo $kmods > "$dir/kmods"
 echo "$ver" > "$dir/version"
