@@ -61,6 +61,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "xgc_config.h"
 #include "xgc_model.h"
 #include "xgc_yaml.h"
 
@@ -124,6 +125,8 @@ typedef struct {
     const xgc_pm_spec_t *pm; /* the PM as configured (capacity may be 0 =
                                 ask the hypervisor) */
     const char *state_dir;   /* a directory the driver may keep files in */
+    const xgc_config_t *cfg; /* the deployment (NULL: none), for what is not
+                                in driver_opts: qemu reads its security: */
 } xgc_driver_env_t;
 
 /* A driver class: a name and its operations. `self` is the driver's own

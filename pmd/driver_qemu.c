@@ -15,8 +15,7 @@
  * gone — and then reports the one finished event. While anything is in
  * flight a 50 ms timerfd (the driver's fd) wakes the pmd.
  *
- * Per-VM keys: when the deployment file (the one driver_opts came from, or
- * $XGC_CONFIG) says `security: curve` and keygen made the VM its own vmd
+ * Per-VM keys: when the pmd's deployment says `security: curve` and keygen made the VM its own vmd
  * certificate (<certs>/secret/vmd-<vm>.cert_secret), qemu hands the guest
  * that file as fw_cfg item opt/xgc/cert and the broker's public key on the
  * kernel command line; else the guest uses its image's shared certificate.
@@ -884,17 +883,14 @@ static void s_adopt_all(s_qemu_t *self)
 
 /* --- instance ----------------------------------------------------------------- */
 
-/* The deployment's security: the keygen directory and the broker's public
- * key when it uses CURVE (for per-VM guest keys). The file is the one the
- * driver_opts came from, else $XGC_CONFIG; without one (or with a
- * plaintext bus) guests keep their image's keys. */
-static void s_security_setup(s_qemu_t *self, const xgc_yaml_node_t *opts)
+/* The deployment's security (the pmd's config): the keygen directory and
+ * the broker's public key when it uses CURVE (for per-VM guest keys);
+ * without a deployment, or with a plaintext bus, guests keep their image's
+ * keys. */
+static void s_security_setup(s_qemu_t *self, const xgc_config_t *cfg)
 {
-    const char *path = opts && opts->source ? opts->source : getenv("XGC_CONFIG");
     char err[XGC_ERR_MAX], cert[XGC_PATH_MAX + 16];
     xgc_security_t sec;
-    xgc_config_t *cfg = path && access(path, R_OK) == 0 ? xgc_config_load(path, err, sizeof err)
-                                                        : NULL;
     if (cfg && xgc_security_parse(cfg, &sec, err, sizeof err) == 0
         && sec.mode == XGC_SECURITY_CURVE) {
         snprintf(cert, sizeof cert, "%s/broker.cert", sec.certs);
@@ -908,7 +904,6 @@ static void s_security_setup(s_qemu_t *self, const xgc_yaml_node_t *opts)
                     self->host, cert);
         zcert_destroy(&broker);
     }
-    xgc_config_destroy(&cfg);
 }
 
 static void s_destroy_instance(void *inst)
@@ -958,7 +953,7 @@ static void *s_create_instance(const xgc_yaml_node_t *opts, const xgc_driver_env
         return NULL;
     }
     s_host_capacity(self, env ? env->pm : NULL);
-    s_security_setup(self, opts);
+    s_security_setup(self, env ? env->cfg : NULL);
     if (xgc_cgroup_detect(self->opts.cgroup_root) == XGC_CGROUP_NONE)
         fprintf(stderr, "qemu: host %s: no CPU cgroup under %s: VMs run without caps or weights\n",
                 host, self->opts.cgroup_root);

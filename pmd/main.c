@@ -780,7 +780,8 @@ static int s_setup(pmd_t *p, const char *state_dir, char *err, size_t errlen)
         return -1;
     }
     const xgc_yaml_node_t *node = s_pm_node(p->cfg, p->host);
-    xgc_driver_env_t env = { .host = p->host, .pm = &p->pm, .state_dir = state_dir };
+    xgc_driver_env_t env = { .host = p->host, .pm = &p->pm, .state_dir = state_dir,
+                             .cfg = p->cfg };
     p->drv = xgc_driver_new(p->pm.driver[0] ? p->pm.driver : "sim",
                             node ? xgc_yaml_get(node, "driver_opts") : NULL, &env, err, errlen);
     if (!p->drv || xgc_driver_host_info(p->drv, &p->hi, err, errlen) < 0)
