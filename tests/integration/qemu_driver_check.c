@@ -153,7 +153,7 @@ static xgc_driver_t *s_driver(const char *host, const char *ns, const char *ip, 
     xgc_pm_spec_t pm = { 0 };
     snprintf(pm.name, sizeof pm.name, "%s", host);
     snprintf(pm.driver, sizeof pm.driver, "qemu");
-    xgc_driver_env_t env = { host, &pm, state };
+    xgc_driver_env_t env = { .host = host, .pm = &pm, .state_dir = state };
     xgc_driver_t *d = xgc_driver_new("qemu", opts, &env, err, sizeof err);
     if (!d)
         fprintf(stderr, "driver %s: %s\n", host, err);
