@@ -12,12 +12,13 @@
 #   tests/lint/run.sh [--no-tidy]
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
-cd "$HERE/../.."
+cd "$HERE/../.." || exit 2
 SRC="common broker pmd vmd scheduler tools"
 fail=0
 [ -d build/gen ] || { echo "lint: run make first (build/gen)"; exit 2; }
 command -v cppcheck > /dev/null || { echo "lint: cppcheck not installed (tools/deps/quality.txt)"; exit 2; }
 
+# shellcheck disable=SC2054  # the commas are cppcheck's
 CPPCHECK=(cppcheck --enable=warning,performance,portability --inline-suppr -I common -I .
           -I build/gen -q --include="$HERE/cppcheck.h" --suppressions-list="$HERE/cppcheck.supp"
           --error-exitcode=1)

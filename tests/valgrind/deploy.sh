@@ -33,6 +33,7 @@ T=$(mktemp -d /tmp/xgc-valgrind-deploy.XXXXXX)
 PORT=$((11000 + (RANDOM % 1600) * 5))     # below the ephemeral ports
 PIDS=()
 pass=0; fail=0; skip=0
+# shellcheck disable=SC2054  # the commas are valgrind's
 VG=(valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect
     --show-leak-kinds=definite,indirect --error-exitcode=99 --track-fds=no
     --child-silent-after-fork=yes
