@@ -24,7 +24,8 @@ static const char *s_usage =
 
 #define S_MAX_ARGS 32
 
-/* argv for a binary: fixed words, then `extra` split on spaces. */
+/* argv for a binary: fixed words (ended by (char *)NULL: a bare NULL may
+ * be an int 0 in a variadic call), then `extra` split on spaces. */
 static int s_argv(char **argv, char *extra_buf, const char *extra, const char *first, ...)
 {
     va_list ap;
@@ -147,7 +148,8 @@ static int s_start_injectors(const xgc_config_t *cfg, const char *path, int *sta
         if (!name || !name->value)
             continue;
         snprintf(pname, sizeof pname, "inject-%s", name->value);
-        s_argv(argv, buf, NULL, "xgc", "inject", "-c", path, "--injector", name->value, NULL);
+        s_argv(argv, buf, NULL, "xgc", "inject", "-c", path, "--injector", name->value,
+               (char *)NULL);
         if (s_start(cfg, pname, argv, started) < 0)
             return -1;
         n++;
@@ -196,7 +198,7 @@ static int s_start_pmd(const xgc_config_t *cfg, const xgc_sched_config_t *sc, co
         return 0;
     if (pmd->mode == XGC_DEPLOY_PMD_LOCAL) {
         snprintf(name, sizeof name, "pmd-%s", pmd->pm);
-        s_argv(argv, buf, sc->pmd_args, "xgc-pmd", "-c", path, "--host", pmd->pm, NULL);
+        s_argv(argv, buf, sc->pmd_args, "xgc-pmd", "-c", path, "--host", pmd->pm, (char *)NULL);
         return s_start(cfg, name, argv, started);
     }
     char dir[XGC_PATH_MAX + 32], e_cfg[XGC_PATH_MAX + 48], e_bin[XGC_PATH_MAX + 16];
@@ -235,7 +237,7 @@ static int s_up(const xgc_config_t *cfg, const xgc_sched_config_t *sc, int timeo
         free(pms);
         return 2;
     }
-    s_argv(argv, buf, NULL, "xgc-broker", "-c", path, NULL);
+    s_argv(argv, buf, NULL, "xgc-broker", "-c", path, (char *)NULL);
     xgc_bus_t *bus = NULL;
     int rc = s_start(cfg, "broker", argv, &started);
     if (rc == 0) {
@@ -252,7 +254,7 @@ static int s_up(const xgc_config_t *cfg, const xgc_sched_config_t *sc, int timeo
         snprintf(name, sizeof name, "scheduler-%d", i);
         s_metrics_addr(sc->metrics_listen, i - 1, metrics, sizeof metrics);
         s_argv(argv, buf, NULL, "xgc-scheduler", "-c", path, "--id", name, "--metrics", metrics,
-               NULL);
+               (char *)NULL);
         rc = s_start(cfg, name, argv, &started);
     }
     for (size_t j = 0; rc == 0 && j < nsettings; j++)

@@ -116,7 +116,8 @@ pid_t xgc_deploy_launch(const xgc_config_t *cfg, const char *name, const char *c
     char **envp = calloc(n + k + 1, sizeof *envp);
     if (!envp)
         return -1;
-    memcpy(envp, env, k * sizeof *envp);         /* ours first: they win */
+    if (k)                                       /* env may be NULL */
+        memcpy(envp, env, k * sizeof *envp);     /* ours first: they win */
     memcpy(envp + k, environ, n * sizeof *envp);
     char *argv[] = {(char *)"sh", (char *)"-c", (char *)command, NULL};
     pid_t pid = s_spawn(cfg, name, "/bin/sh", argv, envp, dir);

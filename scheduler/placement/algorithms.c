@@ -151,6 +151,7 @@ int *xgc_place_vm_order(const xgc_place_problem_t *p, xgc_place_key_t key)
     s_vm_sort_t ctx = {p, key};
     if (!order || failed) {
         free(order);
+        free(ratio);                 /* the ratios may be there when order is not */
         return NULL;
     }
     for (size_t i = 0; i < p->nvm; i++)

@@ -56,7 +56,9 @@ static inline uint64_t s_bits(double key)
     uint64_t u;
     key += 0.0;                          /* -0 becomes +0 */
     memcpy(&u, &key, sizeof u);
-    uint64_t flip = (uint64_t)((int64_t)u >> 63) | (uint64_t)1 << 63;
+    /* all ones when the sign bit is set (0 - 1 wraps), in unsigned
+     * arithmetic: a right shift of a negative int64_t is implementation-defined */
+    uint64_t flip = (UINT64_C(0) - (u >> 63)) | (uint64_t)1 << 63;
     return ~(u ^ flip);                  /* negative: all bits flipped; else the sign */
 }
 

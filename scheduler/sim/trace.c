@@ -408,6 +408,10 @@ xgc_trace_t *xgc_trace_load_csv(const char *path, double interval_s, char *err,
     if (t) {
         /* Samples land on their step; a missing step repeats the last value. */
         unsigned char *seen = calloc((size_t)names.n * (size_t)steps, 1);
+        if (!seen) {                     /* not a trace of zeros: an error */
+            s_msg(err, err_len, "%s: out of memory", path);
+            xgc_trace_destroy(&t);
+        }
         for (size_t i = 0; seen && i < n_rows; i++) {
             double pos = (rows[i].t - t_min) / interval_s;
             int k = (int)floor(pos + 0.5);
