@@ -44,7 +44,15 @@ static void s_json_str(FILE *out, const char *s)
 void xgc_sim_report_json(FILE *out, const xgc_sim_config_t *cfg, const xgc_sim_result_t *r,
                          const char *source, double runtime_s)
 {
-    fprintf(out, "{\"policy\": ");
+    fputc('{', out);
+    xgc_sim_report_json_fields(out, cfg, r, source, runtime_s);
+    fprintf(out, "}\n");
+}
+
+void xgc_sim_report_json_fields(FILE *out, const xgc_sim_config_t *cfg,
+                                const xgc_sim_result_t *r, const char *source, double runtime_s)
+{
+    fprintf(out, "\"policy\": ");
     s_json_str(out, cfg->policy ? cfg->policy : "xgc");
     fprintf(out, ", \"source\": ");
     s_json_str(out, source);
@@ -55,7 +63,7 @@ void xgc_sim_report_json(FILE *out, const xgc_sim_config_t *cfg, const xgc_sim_r
             " \"esv_mean\": %.10g, \"sleeps\": %ld, \"wakes\": %ld,"
             " \"migrations_rejected\": %ld, \"vms\": %d, \"pms\": %d, \"steps\": %d,"
             " \"vms_removed\": %d, \"vms_unplaced\": %d, \"active_pm_hours\": %.4f,"
-            " \"requested_mips_hours\": %.2f, \"runtime_s\": %.4f, \"cpu_s\": %.4f}\n",
+            " \"requested_mips_hours\": %.2f, \"runtime_s\": %.4f, \"cpu_s\": %.4f",
             cfg->cloudsim_2011 ? (cfg->full_workload ? "cloudsim-2011-full-workload"
                                                      : "cloudsim-2011")
                                : "xgc",

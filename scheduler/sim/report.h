@@ -15,6 +15,11 @@ typedef struct _xgc_sim_report_t xgc_sim_report_t;
 void xgc_sim_report_json(FILE *out, const xgc_sim_config_t *cfg, const xgc_sim_result_t *r,
                          const char *source, double runtime_s);
 
+/* The same object's fields without the braces (xgc sim's day rows add a
+ * "day" field in front). */
+void xgc_sim_report_json_fields(FILE *out, const xgc_sim_config_t *cfg,
+                                const xgc_sim_result_t *r, const char *source, double runtime_s);
+
 /* Creates dir (if needed) and opens the placement log; NULL + err. */
 xgc_sim_report_t *xgc_sim_report_open(const char *dir, const xgc_trace_t *trace,
                                       const xgc_sim_config_t *cfg, char *err, size_t err_len);
