@@ -1,7 +1,9 @@
 /* xgc sim — replays CPU traces through the simulated data centre of
  * BENCHMARKS.md §2 in virtual time and prints energy, SLA violations and
  * migrations (docs/sim.md). Exit 0 ok, 1 run failed, 2 bad usage or input
- * (a plugin policy's bad move included).
+ * (a plugin policy's bad move included). Given a folder of day folders
+ * (YYYYMMDD), it replays each day with the same options and prints a row
+ * per day and the medians, as the reference's Table V.
  */
 #include <dirent.h>
 #include <errno.h>
