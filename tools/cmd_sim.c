@@ -364,8 +364,8 @@ static void s_print_days(const xgc_sim_config_t *cfg, const s_day_t *days, int n
     double secs = 0, cpu = 0, v[S_N_METRICS];
     for (int i = 0; i < n; i++)
         secs += days[i].secs, cpu += days[i].r.cpu_s;
-    printf("policy %s%s: %d days, %d PMs (%.2f s, %.2f s CPU)\n", cfg->policy, s_mode(cfg), n,
-           cfg->n_pms, secs, cpu);
+    printf("policy %s%s: %d day%s, %d PMs (%.2f s, %.2f s CPU)\n", cfg->policy, s_mode(cfg), n,
+           n == 1 ? "" : "s", cfg->n_pms, secs, cpu);
     printf("%-8s %10s %9s %9s %9s %9s %10s %8s\n", "day", "energy", "SLATAH", "PDM", "SLAV",
            "ESV", "migrations", "sleeps");
     printf("%-8s %10s %9s %9s %9s %9s\n", "", "kWh", "%", "%", "e-5", "e-3");
