@@ -31,8 +31,7 @@ LIB=$(cd "$BIN/.." && pwd)/lib
 PARTS=${VG_PARTS:-1 2 3 4}
 T=$(mktemp -d /tmp/xgc-valgrind-deploy.XXXXXX)
 PORT=$((11000 + (RANDOM % 1600) * 5))     # below the ephemeral ports
-PIDS=()
-pass=0; fail=0; skip=0
+skip=0
 # shellcheck disable=SC2054  # the commas are valgrind's
 VG=(valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect
     --show-leak-kinds=definite,indirect --error-exitcode=99 --track-fds=no
@@ -41,17 +40,13 @@ VG=(valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect
 # xgc up: valgrind follows it into the daemons it starts (ours only)
 VGUP=("${VG[@]}" --trace-children=yes --trace-children-skip='*/sh,*/bash,*qemu*')
 
-ok()  { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-wait_for() { # tenths command...
-    local n=$1; shift
-    for _ in $(seq "$n"); do "$@" > /dev/null 2>&1 && return 0; sleep 0.1; done
-    return 1
-}
+CFG=
+# shellcheck source=tests/valgrind/lib.sh
+. "$HERE/lib.sh"
 
 QEMU_CG=xgc-vg-$$
 cleanup() {
-    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    kill_all
     [ -f "$T/a.yaml" ] && "$BIN/xgc" down -c "$T/a.yaml" --timeout 2 > /dev/null 2>&1
     find "$T" -name '*.pid' 2>/dev/null | while read -r f; do
         pid=$(cut -d' ' -f1 "$f")
@@ -65,33 +60,7 @@ cleanup() {
 trap cleanup EXIT
 
 # A tool under valgrind (CFG: the deployment file); its exit status is returned.
-CFG=
 X() { local c=$1; shift; "${VG[@]}" "$BIN/xgc" "$c" -c "$CFG" "$@"; }
-# Without valgrind: the polling loops (fast, not under test).
-Q() { local c=$1; shift; "$BIN/xgc" "$c" -c "$CFG" "$@"; }
-declare -A NAME
-start() { # name binary args...
-    local n=$1 b=$2; shift 2
-    "${VG[@]}" "$BIN/$b" -c "$CFG" "$@" > "$T/$n.log" 2>&1 &
-    PIDS+=($!); NAME[$!]=$n
-}
-# SIGTERM the daemons started with start(), newest first; each must exit
-# by itself within 60 s with status 0 (99: valgrind's verdict).
-stop_all() {
-    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
-        local p=${PIDS[$i]} rc
-        kill -TERM "$p" 2>/dev/null
-        for _ in $(seq 600); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-        kill -0 "$p" 2>/dev/null && { bad "${NAME[$p]} did not exit on SIGTERM within 60 s"; kill -9 "$p"; }
-        wait "$p"; rc=$?
-        case $rc in
-            0)  ok "${NAME[$p]}: exits 0 on SIGTERM" ;;
-            99) bad "${NAME[$p]}: memcheck errors or leaks" ;;
-            *)  bad "${NAME[$p]}: exit status $rc" ;;
-        esac
-    done
-    PIDS=()
-}
 # Tools whose status does not matter here (their logs give the verdict).
 run() { "$@" > /dev/null 2>&1; return 0; }
 

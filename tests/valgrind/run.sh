@@ -15,19 +15,19 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=${1:-${XGC_BIN:-$HERE/../../build/bin}}
 T=$(mktemp -d /tmp/xgc-valgrind.XXXXXX)
 PORT=$((20000 + (RANDOM % 3000) * 5))
-PIDS=()
-pass=0; fail=0
 VG=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect
     --show-leak-kinds=definite,indirect --error-exitcode=99 --track-fds=no
     --suppressions="$HERE/xgc.supp" --log-file="$T/vg.%p.log")
 
+CFG=$T/x.yaml
+# shellcheck source=tests/valgrind/lib.sh
+. "$HERE/lib.sh"
+SIG[pm2]=INT; SIG[tail]=INT   # as from a terminal
 cleanup() {
-    for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    kill_all
     if [ -n "${VG_KEEP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
-ok()  { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
 
 cat > "$T/x.yaml" <<YAML
 cluster: vg
@@ -47,21 +47,7 @@ X() {
     [ $rc = 99 ] && bad "memcheck: xgc $c $*"
     return $rc
 }
-# Without valgrind, for the polling loops (fast, not under test).
-Q() { local c=$1; shift; "$BIN/xgc" "$c" -c "$T/x.yaml" "$@"; }
-
-declare -A NAME
-start() { # name binary args...
-    local n=$1 b=$2; shift 2
-    "${VG[@]}" "$BIN/$b" -c "$T/x.yaml" "$@" > "$T/$n.log" 2>&1 &
-    PIDS+=($!); NAME[$!]=$n
-}
 state() { Q get "pm/$2/vm/$1" 2>/dev/null | sed -n 's/.*"state":"\([a-z_]*\)".*/\1/p'; }
-wait_for() { # tenths command...
-    local n=$1; shift
-    for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
-    return 1
-}
 is_state() { [ "$(state "$1" "$2")" = "$3" ]; }
 alive_count() { [ "$(Q ls pm/ 2>/dev/null | grep -c /alive)" = "$1" ]; }
 plan() { # vm host state cap from round
@@ -136,23 +122,7 @@ grep -q '"vm":"vm1"' "$T/tail.log" && ok "the following xgc tail saw vm1" || bad
 
 # SIGTERM every daemon (SIGINT for pm2 and xgc tail, as from a terminal), newest first
 # (the broker last), and collect verdicts.
-for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
-    p=${PIDS[$i]}
-    sig=TERM; case ${NAME[$p]} in pm2|tail) sig=INT ;; esac
-    kill -$sig "$p" 2>/dev/null
-    rc=0
-    for _ in $(seq 600); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    if kill -0 "$p" 2>/dev/null; then
-        bad "${NAME[$p]} did not exit on SIG$sig within 60 s"; kill -9 "$p"
-    fi
-    wait "$p"; rc=$?
-    case $rc in
-        0)  ok "${NAME[$p]}: clean exit, no memcheck error or leak" ;;
-        99) bad "${NAME[$p]}: memcheck errors or leaks" ;;
-        *)  bad "${NAME[$p]}: exit status $rc" ;;
-    esac
-done
-PIDS=()
+stop_all
 for f in "$T"/vg.*.log; do
     [ -s "$f" ] || continue
     echo "--- $f"; cat "$f"
